@@ -1,0 +1,884 @@
+//! The structural checker.
+//!
+//! Reports every condition Go bbolt's `tx.Check()` reports, with the same
+//! message text in [`Problem::bbolt`], plus what `tx.Check()` does not look
+//! at: invalid meta pages, truncation, page-id/offset mismatches, cycles,
+//! element bounds, key order within and across pages, bucket values and
+//! inline bucket contents, unknown element flags, freelist ids that are
+//! reserved, duplicated or beyond the high-water mark, and overflow pages
+//! that run past the high-water mark or the end of the file.
+//!
+//! The walk visits each page at most once (a per-page state byte), recurses
+//! at most [`MAX_DEPTH`] levels, and never allocates from a count read from
+//! the file, so it always ends and its memory is bounded by the file's page
+//! count.
+
+use serde::Serialize;
+
+use crate::db::{has_trailer, Db};
+use crate::layout::{self, LEAF_FLAG_BUCKET};
+use crate::page::{Node, PageHeader};
+use crate::{freelist, Bucket, Error, MetaError, PageId, Root};
+
+/// Deepest recursion (tree levels plus bucket nesting) the checker follows.
+pub const MAX_DEPTH: usize = 256;
+
+const REACHED: u8 = 1;
+const FREED: u8 = 2;
+
+/// What kind of problem was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A meta page fails validation.
+    MetaInvalid,
+    /// The file is shorter than the meta's high-water mark says.
+    Truncated,
+    /// The high-water mark is impossible.
+    BadHighWaterMark,
+    /// The freelist page is damaged.
+    FreelistInvalid,
+    /// A page id appears twice in the freelist (bbolt: "already freed").
+    AlreadyFreed,
+    /// The freelist holds a meta page id.
+    FreedReserved,
+    /// The freelist holds an id at or beyond the high-water mark.
+    FreedOutOfBounds,
+    /// The freelist ids are not sorted.
+    FreelistUnsorted,
+    /// A referenced page is at or beyond the high-water mark (bbolt: "out of bounds").
+    OutOfBounds,
+    /// A referenced page lies beyond the end of the file.
+    BeyondEndOfFile,
+    /// A page is referenced more than once (bbolt: "multiple references").
+    MultipleReferences,
+    /// A branch page points back to one of its ancestors.
+    Cycle,
+    /// A reachable page is in the freelist (bbolt: "reachable freed").
+    ReachableFreed,
+    /// A tree page is neither branch nor leaf (bbolt: "invalid type").
+    InvalidType,
+    /// A page is neither reachable nor free (bbolt: "unreachable unfreed").
+    UnreachableUnfreed,
+    /// A page's header id differs from its position in the file.
+    PageIdMismatch,
+    /// The element count does not fit in the page.
+    CountTooLarge,
+    /// An element's key or value runs past its page.
+    ElementOutOfBounds,
+    /// Keys are not strictly ascending, or lie outside their parent's range.
+    KeyOrder,
+    /// A key is empty.
+    EmptyKey,
+    /// A branch page has no elements.
+    EmptyBranch,
+    /// A leaf element has flags bbolt never writes.
+    BadElementFlags,
+    /// A bucket value is malformed.
+    BadBucketValue,
+    /// An inline bucket's page image is malformed.
+    BadInlineBucket,
+    /// A top-level entry is a plain key, not a bucket.
+    NotABucket,
+    /// A page's overflow runs past the end of the file.
+    OverflowPastEndOfFile,
+    /// A page's overflow runs past the high-water mark.
+    OverflowOutOfBounds,
+    /// The tree is deeper than the checker follows.
+    TooDeep,
+}
+
+/// One problem, located as precisely as possible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// The page it concerns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u64>,
+    /// Absolute file offset of the damaged bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Bucket path (names joined with `/`, bytes shown lossily) where it was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// What was expected and what was found.
+    pub message: String,
+    /// The message Go bbolt's `tx.Check()` gives for the same condition,
+    /// when it reports it at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbolt: Option<String>,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(p) = self.page {
+            write!(f, "page {p}")?;
+            if let Some(o) = self.offset {
+                write!(f, " (offset {o})")?;
+            }
+            write!(f, ": ")?;
+        } else if let Some(o) = self.offset {
+            write!(f, "offset {o}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(b) = &self.bucket {
+            write!(f, " [bucket {b}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts gathered during the walk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Branch pages reached.
+    pub branch_pages: u64,
+    /// Leaf pages reached.
+    pub leaf_pages: u64,
+    /// Overflow pages following reached pages.
+    pub overflow_pages: u64,
+    /// Freelist pages (with overflow).
+    pub freelist_pages: u64,
+    /// Free page ids (from the freelist, or derived by reachability).
+    pub free_pages: u64,
+    /// Buckets, the root bucket excluded.
+    pub buckets: u64,
+    /// Inline buckets among them.
+    pub inline_buckets: u64,
+    /// Key/value pairs that are not buckets.
+    pub keys: u64,
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// File size in bytes.
+    pub file_size: u64,
+    /// Page size in use, when a meta page could be read.
+    pub page_size: Option<u64>,
+    /// Meta page in use (0 or 1).
+    pub meta: Option<u8>,
+    /// Transaction id of that meta page.
+    pub txid: Option<u64>,
+    /// High-water mark of that meta page.
+    pub high_water_mark: Option<u64>,
+    /// Whole pages in the file.
+    pub file_pages: Option<u64>,
+    /// True when the file ends in etcd's 32-byte SHA-256 trailer (not verified here).
+    pub sha256_trailer: bool,
+    /// True when the freelist is stored in the file (false: NoFreelistSync).
+    pub freelist_synced: Option<bool>,
+    /// Counts from the walk.
+    pub counts: Counts,
+    /// Every problem found, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// True when no problem was found.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The problems Go bbolt's `tx.Check()` would also report, as its messages.
+    pub fn bbolt_messages(&self) -> Vec<&str> {
+        self.problems.iter().filter_map(|p| p.bbolt.as_deref()).collect()
+    }
+}
+
+/// Checks the file held in `file` (whole file bytes, trailer included).
+pub fn check(file: &[u8]) -> Report {
+    let mut report = Report {
+        file_size: file.len() as u64,
+        page_size: None,
+        meta: None,
+        txid: None,
+        high_water_mark: None,
+        file_pages: None,
+        sha256_trailer: has_trailer(file.len() as u64),
+        freelist_synced: None,
+        counts: Counts::default(),
+        problems: Vec::new(),
+    };
+    let db = match Db::open(file) {
+        Ok(db) => db,
+        Err(Error::NoValidMeta { meta0, meta1 }) => {
+            report.problems.push(meta_problem(0, Some(0), &meta0));
+            report.problems.push(meta_problem(1, None, &meta1));
+            return report;
+        }
+        Err(e) => {
+            report.problems.push(Problem {
+                kind: ProblemKind::Truncated,
+                page: None,
+                offset: None,
+                bucket: None,
+                message: e.to_string(),
+                bbolt: None,
+            });
+            return report;
+        }
+    };
+    let choice = db.meta_choice();
+    let ps = db.page_size() as u64;
+    for (i, m) in [(0u8, &choice.meta0), (1u8, &choice.meta1)] {
+        if let Err(e) = m {
+            report.problems.push(meta_problem(i, Some(u64::from(i) * ps), e));
+        }
+    }
+    let meta = *db.meta();
+    report.page_size = Some(ps);
+    report.meta = Some(meta.index);
+    report.txid = Some(meta.txid.0);
+    report.high_water_mark = Some(meta.pgid.0);
+    report.file_pages = Some(db.file_pages());
+    report.freelist_synced = Some(meta.freelist_synced());
+
+    let mut c = Checker::new(&db);
+    c.run();
+    report.counts = c.counts;
+    report.problems.extend(c.problems);
+    report
+}
+
+fn meta_problem(index: u8, offset: Option<u64>, e: &MetaError) -> Problem {
+    Problem {
+        kind: ProblemKind::MetaInvalid,
+        page: Some(u64::from(index)),
+        offset,
+        bucket: None,
+        message: format!("meta page {index} is invalid: {e}"),
+        bbolt: None,
+    }
+}
+
+struct Checker<'a, 'd> {
+    db: &'d Db<'a>,
+    hwm: u64,
+    file_pages: u64,
+    state: Vec<u8>,
+    problems: Vec<Problem>,
+    counts: Counts,
+    /// Pages on the path from the current bucket's root to here.
+    ancestors: Vec<u64>,
+    /// Bucket names from the root bucket to here.
+    path: Vec<&'a [u8]>,
+}
+
+impl<'a, 'd> Checker<'a, 'd> {
+    fn new(db: &'d Db<'a>) -> Self {
+        let file_pages = db.file_pages();
+        Self {
+            db,
+            hwm: db.hwm().0,
+            file_pages,
+            state: vec![0; file_pages as usize],
+            problems: Vec::new(),
+            counts: Counts::default(),
+            ancestors: Vec::new(),
+            path: Vec::new(),
+        }
+    }
+
+    fn bucket_name(&self) -> Option<String> {
+        if self.path.is_empty() {
+            return None;
+        }
+        Some(
+            self.path
+                .iter()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    }
+
+    fn push(&mut self, kind: ProblemKind, page: Option<u64>, offset: Option<u64>, message: String, bbolt: Option<String>) {
+        let bucket = self.bucket_name();
+        self.problems.push(Problem {
+            kind,
+            page,
+            offset,
+            bucket,
+            message,
+            bbolt,
+        });
+    }
+
+    fn page_off(&self, id: u64) -> u64 {
+        id.saturating_mul(self.db.page_size() as u64)
+    }
+
+    fn state(&self, id: u64) -> u8 {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.state.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn set(&mut self, id: u64, bit: u8) {
+        if let Some(s) = usize::try_from(id).ok().and_then(|i| self.state.get_mut(i)) {
+            *s |= bit;
+        }
+    }
+
+    fn run(&mut self) {
+        if self.hwm < 2 {
+            self.push(
+                ProblemKind::BadHighWaterMark,
+                Some(u64::from(self.db.meta().index)),
+                Some(self.page_off(u64::from(self.db.meta().index)) + layout::meta_off::PGID as u64),
+                format!("high-water mark is {}, below the two meta pages", self.hwm),
+                None,
+            );
+        }
+        let data_len = self.db.data().len() as u64;
+        let ps = self.db.page_size() as u64;
+        if self.hwm > self.file_pages {
+            self.push(
+                ProblemKind::Truncated,
+                Some(self.file_pages),
+                Some(self.file_pages * ps),
+                format!(
+                    "file truncated: the database part is {data_len} bytes ({} whole pages of {ps}), the meta's high-water mark needs {} pages ({} bytes); pages {}..{} are missing",
+                    self.file_pages,
+                    self.hwm,
+                    self.hwm.saturating_mul(ps),
+                    self.file_pages,
+                    self.hwm
+                ),
+                None,
+            );
+        }
+        // Meta pages are always reachable.
+        self.set(0, REACHED);
+        self.set(1, REACHED);
+        self.check_freelist();
+        let root = self.db.meta().root.0;
+        self.walk_page(root, None, None, None, 0);
+        self.finish_free_pages();
+    }
+
+    fn check_freelist(&mut self) {
+        let meta = *self.db.meta();
+        if !meta.freelist_synced() {
+            return;
+        }
+        let id = meta.freelist.0;
+        let meta_off = self.page_off(u64::from(meta.index)) + layout::meta_off::FREELIST as u64;
+        if id < 2 || id >= self.file_pages {
+            let why = if id < 2 {
+                "is a meta page".to_string()
+            } else {
+                format!("lies beyond the end of the file ({} pages)", self.file_pages)
+            };
+            self.push(
+                ProblemKind::FreelistInvalid,
+                Some(u64::from(meta.index)),
+                Some(meta_off),
+                format!("meta's freelist page {id} {why}"),
+                None,
+            );
+            return;
+        }
+        if id >= self.hwm {
+            self.push(
+                ProblemKind::OutOfBounds,
+                Some(id),
+                Some(self.page_off(id)),
+                format!("freelist page {id} is at or beyond the high-water mark {}", self.hwm),
+                None,
+            );
+        }
+        let page = match self.db.page(PageId(id)) {
+            Ok(p) => p,
+            Err(e) => {
+                self.push(ProblemKind::FreelistInvalid, Some(id), Some(self.page_off(id)), error_text(&e), None);
+                return;
+            }
+        };
+        if page.header.id.0 != id {
+            self.push(
+                ProblemKind::PageIdMismatch,
+                Some(id),
+                Some(page.offset),
+                format!("page header holds id {}, expected {id}", page.header.id),
+                None,
+            );
+        }
+        for i in 0..=u64::from(page.header.overflow) {
+            self.set(id + i, REACHED);
+        }
+        self.counts.freelist_pages += u64::from(page.header.overflow) + 1;
+        let ids = match freelist::read(&page) {
+            Ok(ids) => ids,
+            Err(e) => {
+                self.push(ProblemKind::FreelistInvalid, Some(id), Some(page.offset), error_text(&e), None);
+                return;
+            }
+        };
+        let mut prev: Option<u64> = None;
+        let mut unsorted_reported = false;
+        for (i, fid) in ids.iter().enumerate() {
+            let fid = fid.0;
+            let off = ids.offset + i as u64 * 8;
+            if let Some(p) = prev {
+                if fid < p && !unsorted_reported {
+                    unsorted_reported = true;
+                    self.push(
+                        ProblemKind::FreelistUnsorted,
+                        Some(id),
+                        Some(off),
+                        format!("freelist id {fid} at index {i} follows {p}: ids are not sorted"),
+                        None,
+                    );
+                }
+            }
+            prev = Some(fid);
+            if fid < 2 {
+                self.push(
+                    ProblemKind::FreedReserved,
+                    Some(id),
+                    Some(off),
+                    format!("freelist holds meta page {fid} (index {i})"),
+                    None,
+                );
+            } else if fid >= self.hwm {
+                self.push(
+                    ProblemKind::FreedOutOfBounds,
+                    Some(id),
+                    Some(off),
+                    format!(
+                        "freelist holds page {fid} (index {i}), at or beyond the high-water mark {}",
+                        self.hwm
+                    ),
+                    None,
+                );
+            }
+            if self.state(fid) & FREED != 0 {
+                self.push(
+                    ProblemKind::AlreadyFreed,
+                    Some(fid),
+                    Some(off),
+                    format!("page {fid} is listed twice in the freelist (again at index {i} of freelist page {id})"),
+                    Some(format!("page {fid}: already freed")),
+                );
+            }
+            self.set(fid, FREED);
+            if fid < self.file_pages {
+                self.counts.free_pages += 1;
+            }
+        }
+    }
+
+    fn finish_free_pages(&mut self) {
+        let synced = self.db.meta().freelist_synced();
+        let end = self.hwm.min(self.file_pages);
+        for id in 0..end {
+            let s = self.state(id);
+            if s & REACHED != 0 {
+                continue;
+            }
+            if !synced {
+                if id >= 2 {
+                    self.counts.free_pages += 1;
+                }
+                continue;
+            }
+            if s & FREED == 0 {
+                self.path.clear();
+                self.push(
+                    ProblemKind::UnreachableUnfreed,
+                    Some(id),
+                    Some(self.page_off(id)),
+                    "page is neither reachable from the root nor in the freelist".to_string(),
+                    Some(format!("page {id}: unreachable unfreed")),
+                );
+            }
+        }
+    }
+
+    /// Visits page `id` as a tree page: bounds, references, freed state,
+    /// type. Returns its node when its elements should be checked.
+    fn visit(&mut self, id: u64, from: Option<(u64, u64)>) -> Option<Node<'a>> {
+        let ps = self.db.page_size() as u64;
+        let (ref_page, ref_off) = match from {
+            Some((p, o)) => (Some(p), Some(o)),
+            None => (Some(id), Some(self.page_off(id))),
+        };
+        if id >= self.file_pages {
+            let bbolt = (id > self.hwm).then(|| format!("page {id}: out of bounds: {}", self.hwm));
+            self.push(
+                ProblemKind::BeyondEndOfFile,
+                ref_page,
+                ref_off,
+                format!(
+                    "reference to page {id}, beyond the end of the file ({} pages)",
+                    self.file_pages
+                ),
+                bbolt,
+            );
+            return None;
+        }
+        if id >= self.hwm {
+            let bbolt = (id > self.hwm).then(|| format!("page {id}: out of bounds: {}", self.hwm));
+            self.push(
+                ProblemKind::OutOfBounds,
+                ref_page,
+                ref_off,
+                format!("reference to page {id}, at or beyond the high-water mark {}", self.hwm),
+                bbolt,
+            );
+        }
+        if self.state(id) & REACHED != 0 {
+            if self.ancestors.contains(&id) {
+                self.push(
+                    ProblemKind::Cycle,
+                    ref_page,
+                    ref_off,
+                    format!("reference to page {id}, one of its own ancestors: the tree has a cycle"),
+                    Some(format!("page {id}: multiple references")),
+                );
+            } else {
+                self.push(
+                    ProblemKind::MultipleReferences,
+                    Some(id),
+                    ref_off,
+                    format!(
+                        "page is referenced more than once (again from page {})",
+                        ref_page.unwrap_or(id)
+                    ),
+                    Some(format!("page {id}: multiple references")),
+                );
+            }
+            return None;
+        }
+        let off = self.page_off(id);
+        let header = self
+            .db
+            .data()
+            .get(off as usize..off as usize + layout::PAGE_HEADER_SIZE)
+            .and_then(PageHeader::decode)?;
+        if header.id.0 != id {
+            self.push(
+                ProblemKind::PageIdMismatch,
+                Some(id),
+                Some(off),
+                format!(
+                    "page header holds id {}, expected {id} (overwritten, zeroed or misplaced page)",
+                    header.id
+                ),
+                None,
+            );
+        }
+        let overflow = u64::from(header.overflow);
+        let last = id.saturating_add(overflow);
+        self.set(id, REACHED);
+        if self.state(id) & FREED != 0 {
+            self.push(
+                ProblemKind::ReachableFreed,
+                Some(id),
+                Some(off),
+                "page is reachable from the tree but listed as free".to_string(),
+                Some(format!("page {id}: reachable freed")),
+            );
+        }
+        if last >= self.file_pages {
+            self.push(
+                ProblemKind::OverflowPastEndOfFile,
+                Some(id),
+                Some(off + 12),
+                format!(
+                    "overflow {overflow} makes the page run to page {last}, past the end of the file ({} pages)",
+                    self.file_pages
+                ),
+                None,
+            );
+        } else if last >= self.hwm && id < self.hwm {
+            self.push(
+                ProblemKind::OverflowOutOfBounds,
+                Some(id),
+                Some(off + 12),
+                format!(
+                    "overflow {overflow} makes the page run to page {last}, at or beyond the high-water mark {}",
+                    self.hwm
+                ),
+                None,
+            );
+        }
+        for o in id + 1..=last.min(self.file_pages.saturating_sub(1)) {
+            let s = self.state(o);
+            if s & REACHED != 0 {
+                self.push(
+                    ProblemKind::MultipleReferences,
+                    Some(o),
+                    Some(o * ps),
+                    format!("overflow page of page {id} is also used elsewhere"),
+                    Some(format!("page {o}: multiple references")),
+                );
+            }
+            if s & FREED != 0 {
+                self.push(
+                    ProblemKind::ReachableFreed,
+                    Some(o),
+                    Some(o * ps),
+                    format!("overflow page of page {id} is listed as free"),
+                    None,
+                );
+            }
+            self.set(o, REACHED);
+            self.counts.overflow_pages += 1;
+        }
+        let is_leaf = match header.flags {
+            layout::FLAG_LEAF => true,
+            layout::FLAG_BRANCH => false,
+            f => {
+                let both = f & layout::FLAG_LEAF != 0 && f & layout::FLAG_BRANCH != 0;
+                self.push(
+                    ProblemKind::InvalidType,
+                    Some(id),
+                    Some(off + 8),
+                    format!(
+                        "expected a branch or leaf page, found flags {f:#06x} ({})",
+                        header.type_name()
+                    ),
+                    (!both).then(|| format!("page {}: invalid type: {}", header.id, header.type_name())),
+                );
+                return None;
+            }
+        };
+        if last >= self.file_pages {
+            return None;
+        }
+        let page = match self.db.page(PageId(id)) {
+            Ok(p) => p,
+            Err(e) => {
+                self.push(ProblemKind::BeyondEndOfFile, Some(id), Some(off), error_text(&e), None);
+                return None;
+            }
+        };
+        if is_leaf {
+            self.counts.leaf_pages += 1;
+        } else {
+            self.counts.branch_pages += 1;
+        }
+        match Node::new_unchecked(PageId(id), off, page.bytes, is_leaf, header.count, false) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.push(ProblemKind::CountTooLarge, Some(id), Some(off + 10), error_text(&e), None);
+                None
+            }
+        }
+    }
+
+    fn walk_page(
+        &mut self,
+        id: u64,
+        from: Option<(u64, u64)>,
+        lo: Option<&'a [u8]>,
+        hi: Option<&'a [u8]>,
+        depth: usize,
+    ) {
+        if depth >= MAX_DEPTH {
+            self.push(
+                ProblemKind::TooDeep,
+                Some(id),
+                Some(self.page_off(id)),
+                format!("more than {MAX_DEPTH} levels of pages and buckets; not followed further"),
+                None,
+            );
+            return;
+        }
+        let Some(node) = self.visit(id, from) else {
+            return;
+        };
+        self.ancestors.push(id);
+        if node.is_leaf {
+            self.check_leaf(&node, lo, hi, depth);
+        } else {
+            self.check_branch(&node, lo, hi, depth);
+        }
+        self.ancestors.pop();
+    }
+
+    fn check_keys(&mut self, node: &Node<'a>, i: usize, key: &'a [u8], prev: Option<&'a [u8]>, lo: Option<&'a [u8]>, hi: Option<&'a [u8]>) {
+        let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+        let what = if node.inline { "inline bucket page" } else { "page" };
+        if key.is_empty() {
+            self.push(ProblemKind::EmptyKey, Some(node.page.0), Some(eoff), format!("element {i} of the {what} has an empty key"), None);
+        }
+        if let Some(p) = prev {
+            if key <= p {
+                self.push(
+                    ProblemKind::KeyOrder,
+                    Some(node.page.0),
+                    Some(eoff),
+                    format!(
+                        "element {i} of the {what}: key {} is not greater than the previous key {}",
+                        show_key(key),
+                        show_key(p)
+                    ),
+                    None,
+                );
+                return;
+            }
+        }
+        if let Some(lo) = lo {
+            if prev.is_none() && key < lo {
+                self.push(
+                    ProblemKind::KeyOrder,
+                    Some(node.page.0),
+                    Some(eoff),
+                    format!(
+                        "element {i} of the {what}: key {} is below the parent branch key {}",
+                        show_key(key),
+                        show_key(lo)
+                    ),
+                    None,
+                );
+            }
+        }
+        if let Some(hi) = hi {
+            if key >= hi {
+                self.push(
+                    ProblemKind::KeyOrder,
+                    Some(node.page.0),
+                    Some(eoff),
+                    format!(
+                        "element {i} of the {what}: key {} is not below the next parent branch key {}",
+                        show_key(key),
+                        show_key(hi)
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn check_branch(&mut self, node: &Node<'a>, lo: Option<&'a [u8]>, hi: Option<&'a [u8]>, depth: usize) {
+        if node.count == 0 {
+            self.push(
+                ProblemKind::EmptyBranch,
+                Some(node.page.0),
+                Some(node.offset + 10),
+                "branch page has no elements".to_string(),
+                None,
+            );
+            return;
+        }
+        let mut elems: Vec<(&'a [u8], u64, u64)> = Vec::with_capacity(node.count);
+        let mut prev = None;
+        for i in 0..node.count {
+            match node.branch(i) {
+                Ok(e) => {
+                    self.check_keys(node, i, e.key, prev, lo, hi);
+                    prev = Some(e.key);
+                    let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+                    elems.push((e.key, e.child.0, eoff));
+                }
+                Err(e) => self.push(ProblemKind::ElementOutOfBounds, Some(node.page.0), Some(err_offset(&e, node.offset)), error_text(&e), None),
+            }
+        }
+        for (j, (key, child, eoff)) in elems.iter().enumerate() {
+            let next = elems.get(j + 1).map(|n| n.0).or(hi);
+            // A child's keys start at its branch key and stay below the next one.
+            self.walk_page(*child, Some((node.page.0, *eoff + 8)), Some(*key), next, depth + 1);
+        }
+    }
+
+    fn check_leaf(&mut self, node: &Node<'a>, lo: Option<&'a [u8]>, hi: Option<&'a [u8]>, depth: usize) {
+        let mut prev = None;
+        for i in 0..node.count {
+            let e = match node.leaf(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    let kind = if node.inline { ProblemKind::BadInlineBucket } else { ProblemKind::ElementOutOfBounds };
+                    self.push(kind, Some(node.page.0), Some(err_offset(&e, node.offset)), error_text(&e), None);
+                    continue;
+                }
+            };
+            self.check_keys(node, i, e.key, prev, lo, hi);
+            prev = Some(e.key);
+            let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+            if e.flags & !LEAF_FLAG_BUCKET != 0 {
+                self.push(
+                    ProblemKind::BadElementFlags,
+                    Some(node.page.0),
+                    Some(eoff),
+                    format!("element {i} has flags {:#x}; bbolt only writes 0 or 1 (bucket)", e.flags),
+                    None,
+                );
+            }
+            if !e.is_bucket() {
+                if self.path.is_empty() {
+                    self.push(
+                        ProblemKind::NotABucket,
+                        Some(node.page.0),
+                        Some(eoff),
+                        format!("top-level entry {} is a plain key; the root bucket holds only buckets", show_key(e.key)),
+                        None,
+                    );
+                } else {
+                    self.counts.keys += 1;
+                }
+                continue;
+            }
+            self.counts.buckets += 1;
+            let bucket = match Bucket::from_value(self.db, node.page, e.value) {
+                Ok(b) => b,
+                Err(err) => {
+                    let kind = match &err {
+                        Error::Corrupt { what, .. } if what.starts_with("bucket value") => ProblemKind::BadBucketValue,
+                        _ => ProblemKind::BadInlineBucket,
+                    };
+                    self.path.push(e.key);
+                    self.push(kind, Some(node.page.0), Some(err_offset(&err, eoff)), error_text(&err), None);
+                    self.path.pop();
+                    continue;
+                }
+            };
+            self.path.push(e.key);
+            match bucket.root {
+                Root::Inline(n) => {
+                    self.counts.inline_buckets += 1;
+                    if depth + 1 >= MAX_DEPTH {
+                        self.push(ProblemKind::TooDeep, Some(node.page.0), Some(n.offset), format!("more than {MAX_DEPTH} levels; not followed further"), None);
+                    } else {
+                        self.check_leaf(&n, None, None, depth + 1);
+                    }
+                }
+                Root::Page(p) => {
+                    let saved = std::mem::take(&mut self.ancestors);
+                    self.walk_page(p.0, Some((node.page.0, self.db.offset_of(e.value))), None, None, depth + 1);
+                    self.ancestors = saved;
+                }
+            }
+            self.path.pop();
+        }
+    }
+}
+
+fn error_text(e: &Error) -> String {
+    match e {
+        Error::Corrupt { what, .. } => what.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn err_offset(e: &Error, default: u64) -> u64 {
+    match e {
+        Error::Corrupt { offset, .. } => *offset,
+        _ => default,
+    }
+}
+
+/// Shows a key for a message: text when printable ASCII/UTF-8, hex otherwise.
+pub fn show_key(k: &[u8]) -> String {
+    match std::str::from_utf8(k) {
+        Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
+        _ => format!("0x{}", k.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+    }
+}

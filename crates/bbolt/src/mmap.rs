@@ -1,0 +1,96 @@
+//! The one place that maps files into memory.
+//!
+//! # Safety contract
+//!
+//! `memmap2::Mmap::map` is `unsafe` because another process may change or
+//! truncate the file while it is mapped, which would make the `&[u8]` we hand
+//! out change underneath safe code (or fault with SIGBUS on truncation). The
+//! tools in this workspace work on files of a stopped etcd member or on
+//! snapshot files, which nothing else writes; the map is read-only
+//! (`PROT_READ`, `MAP_SHARED` of a file opened read-only), so this process
+//! can never write the file. Callers who cannot promise that nothing else
+//! changes the file should use [`MappedFile::read_into_memory`] instead.
+#![allow(unsafe_code)]
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// The bytes of a file, mapped read-only or read into memory.
+#[derive(Debug)]
+pub struct MappedFile {
+    path: PathBuf,
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Map(memmap2::Mmap),
+    Heap(Vec<u8>),
+}
+
+impl MappedFile {
+    /// Maps `path` read-only. An empty file gives an empty slice.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let file = File::open(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let len = file
+            .metadata()
+            .map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?
+            .len();
+        if len == 0 {
+            return Ok(Self {
+                path,
+                inner: Inner::Heap(Vec::new()),
+            });
+        }
+        // SAFETY: see the module's safety contract: the file is opened
+        // read-only, mapped read-only, and not modified by anything else.
+        let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        #[cfg(unix)]
+        {
+            // Advice only; failure does not matter.
+            let _ = map.advise(memmap2::Advice::WillNeed);
+        }
+        Ok(Self {
+            path,
+            inner: Inner::Map(map),
+        })
+    }
+
+    /// Reads `path` into memory (no mapping).
+    pub fn read_into_memory(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Self {
+            path,
+            inner: Inner::Heap(bytes),
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.inner {
+            Inner::Map(m) => m,
+            Inner::Heap(v) => v,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Per-bucket statistics (filled in below).

@@ -1,0 +1,158 @@
+// Command bboltcheck opens a bbolt file read-only and runs the library's own
+// consistency check (Tx.Check) on it.
+//
+// Usage: bboltcheck FILE
+//
+// Output (stdout): one line per error reported by Tx.Check, exactly as the
+// error's Error() string. Nothing else is printed on success.
+//
+// Exit status:
+//
+//	0  the check reported no error
+//	1  the check reported at least one error
+//	2  the file could not be opened ("open: <err>" is printed)
+//	3  the check panicked or crashed ("panic: <value>" is printed)
+//	4  the check did not finish within BBOLTCHECK_TIMEOUT seconds (default 300)
+//
+// bbolt 1.3.6 runs the check in a goroutine of its own, so a panic there cannot
+// be recovered by this program. The check therefore runs in a child process
+// (this same binary, re-executed) and the parent maps the child's fate to the
+// exit codes above.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+const childEnv = "BBOLTCHECK_CHILD"
+
+// Exit codes used by the child; chosen so they cannot be confused with the Go
+// runtime's exit status 2 for an unrecovered panic.
+const (
+	childClean  = 40
+	childErrors = 41
+	childOpen   = 42
+	childPanic  = 43
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: bboltcheck FILE")
+		os.Exit(64)
+	}
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(runChild(os.Args[1]))
+	}
+	os.Exit(runParent(os.Args[1]))
+}
+
+func runChild(path string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Printf("panic: %v\n", r)
+			code = childPanic
+		}
+	}()
+	db, err := bolt.Open(path, 0400, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		fmt.Printf("open: %v\n", err)
+		return childOpen
+	}
+	defer db.Close()
+	n := 0
+	err = db.View(func(tx *bolt.Tx) error {
+		for cerr := range tx.Check() {
+			fmt.Println(cerr.Error())
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Printf("view: %v\n", err)
+		n++
+	}
+	if n > 0 {
+		return childErrors
+	}
+	return childClean
+}
+
+func runParent(path string) int {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	timeout := 300 * time.Second
+	if s := os.Getenv("BBOLTCHECK_TIMEOUT"); s != "" {
+		if secs, perr := strconv.Atoi(s); perr == nil && secs > 0 {
+			timeout = time.Duration(secs) * time.Second
+		}
+	}
+	cmd := exec.Command(self, path)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Printf("panic: cannot start check: %v\n", err)
+		return 3
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		_ = cmd.Process.Kill()
+		<-done
+		os.Stdout.Write(stdout.Bytes())
+		fmt.Printf("timeout: check did not finish within %s\n", timeout)
+		return 4
+	}
+	code := -1
+	if cmd.ProcessState != nil {
+		code = cmd.ProcessState.ExitCode()
+	}
+	switch code {
+	case childClean:
+		os.Stdout.Write(stdout.Bytes())
+		return 0
+	case childErrors:
+		os.Stdout.Write(stdout.Bytes())
+		return 1
+	case childOpen:
+		os.Stdout.Write(stdout.Bytes())
+		return 2
+	case childPanic:
+		os.Stdout.Write(stdout.Bytes())
+		return 3
+	}
+	// The child crashed (typically a panic in the check goroutine, which the
+	// Go runtime reports on stderr and turns into exit status 2).
+	os.Stdout.Write(stdout.Bytes())
+	fmt.Printf("panic: %s\n", panicValue(stderr.String(), code))
+	return 3
+}
+
+// panicValue extracts the panic value from a Go runtime crash report.
+func panicValue(report string, code int) string {
+	for _, line := range strings.Split(report, "\n") {
+		if strings.HasPrefix(line, "panic: ") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "panic: "))
+		}
+		if strings.HasPrefix(line, "fatal error: ") {
+			return strings.TrimSpace(line)
+		}
+		if strings.HasPrefix(line, "unexpected fault address") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return fmt.Sprintf("check process exited with status %d", code)
+}
