@@ -184,7 +184,10 @@ impl Report {
 
     /// The problems Go bbolt's `tx.Check()` would also report, as its messages.
     pub fn bbolt_messages(&self) -> Vec<&str> {
-        self.problems.iter().filter_map(|p| p.bbolt.as_deref()).collect()
+        self.problems
+            .iter()
+            .filter_map(|p| p.bbolt.as_deref())
+            .collect()
     }
 }
 
@@ -225,7 +228,9 @@ pub fn check(file: &[u8]) -> Report {
     let ps = db.page_size() as u64;
     for (i, m) in [(0u8, &choice.meta0), (1u8, &choice.meta1)] {
         if let Err(e) = m {
-            report.problems.push(meta_problem(i, Some(u64::from(i) * ps), e));
+            report
+                .problems
+                .push(meta_problem(i, Some(u64::from(i) * ps), e));
         }
     }
     let meta = *db.meta();
@@ -295,7 +300,14 @@ impl<'a, 'd> Checker<'a, 'd> {
         )
     }
 
-    fn push(&mut self, kind: ProblemKind, page: Option<u64>, offset: Option<u64>, message: String, bbolt: Option<String>) {
+    fn push(
+        &mut self,
+        kind: ProblemKind,
+        page: Option<u64>,
+        offset: Option<u64>,
+        message: String,
+        bbolt: Option<String>,
+    ) {
         let bucket = self.bucket_name();
         self.problems.push(Problem {
             kind,
@@ -330,7 +342,9 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.push(
                 ProblemKind::BadHighWaterMark,
                 Some(u64::from(self.db.meta().index)),
-                Some(self.page_off(u64::from(self.db.meta().index)) + layout::meta_off::PGID as u64),
+                Some(
+                    self.page_off(u64::from(self.db.meta().index)) + layout::meta_off::PGID as u64,
+                ),
                 format!("high-water mark is {}, below the two meta pages", self.hwm),
                 None,
             );
@@ -373,7 +387,10 @@ impl<'a, 'd> Checker<'a, 'd> {
             let why = if id < 2 {
                 "is a meta page".to_string()
             } else {
-                format!("lies beyond the end of the file ({} pages)", self.file_pages)
+                format!(
+                    "lies beyond the end of the file ({} pages)",
+                    self.file_pages
+                )
             };
             self.push(
                 ProblemKind::FreelistInvalid,
@@ -389,14 +406,23 @@ impl<'a, 'd> Checker<'a, 'd> {
                 ProblemKind::OutOfBounds,
                 Some(id),
                 Some(self.page_off(id)),
-                format!("freelist page {id} is at or beyond the high-water mark {}", self.hwm),
+                format!(
+                    "freelist page {id} is at or beyond the high-water mark {}",
+                    self.hwm
+                ),
                 None,
             );
         }
         let page = match self.db.page(PageId(id)) {
             Ok(p) => p,
             Err(e) => {
-                self.push(ProblemKind::FreelistInvalid, Some(id), Some(self.page_off(id)), error_text(&e), None);
+                self.push(
+                    ProblemKind::FreelistInvalid,
+                    Some(id),
+                    Some(self.page_off(id)),
+                    error_text(&e),
+                    None,
+                );
                 return;
             }
         };
@@ -416,7 +442,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         let ids = match freelist::read(&page) {
             Ok(ids) => ids,
             Err(e) => {
-                self.push(ProblemKind::FreelistInvalid, Some(id), Some(page.offset), error_text(&e), None);
+                self.push(
+                    ProblemKind::FreelistInvalid,
+                    Some(id),
+                    Some(page.offset),
+                    error_text(&e),
+                    None,
+                );
                 return;
             }
         };
@@ -529,7 +561,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 ProblemKind::OutOfBounds,
                 ref_page,
                 ref_off,
-                format!("reference to page {id}, at or beyond the high-water mark {}", self.hwm),
+                format!(
+                    "reference to page {id}, at or beyond the high-water mark {}",
+                    self.hwm
+                ),
                 bbolt,
             );
         }
@@ -539,7 +574,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                     ProblemKind::Cycle,
                     ref_page,
                     ref_off,
-                    format!("reference to page {id}, one of its own ancestors: the tree has a cycle"),
+                    format!(
+                        "reference to page {id}, one of its own ancestors: the tree has a cycle"
+                    ),
                     Some(format!("page {id}: multiple references")),
                 );
             } else {
@@ -645,7 +682,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                         "expected a branch or leaf page, found flags {f:#06x} ({})",
                         header.type_name()
                     ),
-                    (!both).then(|| format!("page {}: invalid type: {}", header.id, header.type_name())),
+                    (!both).then(|| {
+                        format!("page {}: invalid type: {}", header.id, header.type_name())
+                    }),
                 );
                 return None;
             }
@@ -656,7 +695,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         let page = match self.db.page(PageId(id)) {
             Ok(p) => p,
             Err(e) => {
-                self.push(ProblemKind::BeyondEndOfFile, Some(id), Some(off), error_text(&e), None);
+                self.push(
+                    ProblemKind::BeyondEndOfFile,
+                    Some(id),
+                    Some(off),
+                    error_text(&e),
+                    None,
+                );
                 return None;
             }
         };
@@ -668,7 +713,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         match Node::new_unchecked(PageId(id), off, page.bytes, is_leaf, header.count, false) {
             Ok(n) => Some(n),
             Err(e) => {
-                self.push(ProblemKind::CountTooLarge, Some(id), Some(off + 10), error_text(&e), None);
+                self.push(
+                    ProblemKind::CountTooLarge,
+                    Some(id),
+                    Some(off + 10),
+                    error_text(&e),
+                    None,
+                );
                 None
             }
         }
@@ -704,11 +755,29 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.ancestors.pop();
     }
 
-    fn check_keys(&mut self, node: &Node<'a>, i: usize, key: &'a [u8], prev: Option<&'a [u8]>, lo: Option<&'a [u8]>, hi: Option<&'a [u8]>) {
+    fn check_keys(
+        &mut self,
+        node: &Node<'a>,
+        i: usize,
+        key: &'a [u8],
+        prev: Option<&'a [u8]>,
+        lo: Option<&'a [u8]>,
+        hi: Option<&'a [u8]>,
+    ) {
         let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
-        let what = if node.inline { "inline bucket page" } else { "page" };
+        let what = if node.inline {
+            "inline bucket page"
+        } else {
+            "page"
+        };
         if key.is_empty() {
-            self.push(ProblemKind::EmptyKey, Some(node.page.0), Some(eoff), format!("element {i} of the {what} has an empty key"), None);
+            self.push(
+                ProblemKind::EmptyKey,
+                Some(node.page.0),
+                Some(eoff),
+                format!("element {i} of the {what} has an empty key"),
+                None,
+            );
         }
         if let Some(p) = prev {
             if key <= p {
@@ -758,7 +827,13 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    fn check_branch(&mut self, node: &Node<'a>, lo: Option<&'a [u8]>, hi: Option<&'a [u8]>, depth: usize) {
+    fn check_branch(
+        &mut self,
+        node: &Node<'a>,
+        lo: Option<&'a [u8]>,
+        hi: Option<&'a [u8]>,
+        depth: usize,
+    ) {
         if node.count == 0 {
             self.push(
                 ProblemKind::EmptyBranch,
@@ -776,27 +851,56 @@ impl<'a, 'd> Checker<'a, 'd> {
                 Ok(e) => {
                     self.check_keys(node, i, e.key, prev, lo, hi);
                     prev = Some(e.key);
-                    let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+                    let eoff =
+                        node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
                     elems.push((e.key, e.child.0, eoff));
                 }
-                Err(e) => self.push(ProblemKind::ElementOutOfBounds, Some(node.page.0), Some(err_offset(&e, node.offset)), error_text(&e), None),
+                Err(e) => self.push(
+                    ProblemKind::ElementOutOfBounds,
+                    Some(node.page.0),
+                    Some(err_offset(&e, node.offset)),
+                    error_text(&e),
+                    None,
+                ),
             }
         }
         for (j, (key, child, eoff)) in elems.iter().enumerate() {
             let next = elems.get(j + 1).map(|n| n.0).or(hi);
             // A child's keys start at its branch key and stay below the next one.
-            self.walk_page(*child, Some((node.page.0, *eoff + 8)), Some(*key), next, depth + 1);
+            self.walk_page(
+                *child,
+                Some((node.page.0, *eoff + 8)),
+                Some(*key),
+                next,
+                depth + 1,
+            );
         }
     }
 
-    fn check_leaf(&mut self, node: &Node<'a>, lo: Option<&'a [u8]>, hi: Option<&'a [u8]>, depth: usize) {
+    fn check_leaf(
+        &mut self,
+        node: &Node<'a>,
+        lo: Option<&'a [u8]>,
+        hi: Option<&'a [u8]>,
+        depth: usize,
+    ) {
         let mut prev = None;
         for i in 0..node.count {
             let e = match node.leaf(i) {
                 Ok(e) => e,
                 Err(e) => {
-                    let kind = if node.inline { ProblemKind::BadInlineBucket } else { ProblemKind::ElementOutOfBounds };
-                    self.push(kind, Some(node.page.0), Some(err_offset(&e, node.offset)), error_text(&e), None);
+                    let kind = if node.inline {
+                        ProblemKind::BadInlineBucket
+                    } else {
+                        ProblemKind::ElementOutOfBounds
+                    };
+                    self.push(
+                        kind,
+                        Some(node.page.0),
+                        Some(err_offset(&e, node.offset)),
+                        error_text(&e),
+                        None,
+                    );
                     continue;
                 }
             };
@@ -808,7 +912,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                     ProblemKind::BadElementFlags,
                     Some(node.page.0),
                     Some(eoff),
-                    format!("element {i} has flags {:#x}; bbolt only writes 0 or 1 (bucket)", e.flags),
+                    format!(
+                        "element {i} has flags {:#x}; bbolt only writes 0 or 1 (bucket)",
+                        e.flags
+                    ),
                     None,
                 );
             }
@@ -818,7 +925,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                         ProblemKind::NotABucket,
                         Some(node.page.0),
                         Some(eoff),
-                        format!("top-level entry {} is a plain key; the root bucket holds only buckets", show_key(e.key)),
+                        format!(
+                            "top-level entry {} is a plain key; the root bucket holds only buckets",
+                            show_key(e.key)
+                        ),
                         None,
                     );
                 } else {
@@ -831,11 +941,19 @@ impl<'a, 'd> Checker<'a, 'd> {
                 Ok(b) => b,
                 Err(err) => {
                     let kind = match &err {
-                        Error::Corrupt { what, .. } if what.starts_with("bucket value") => ProblemKind::BadBucketValue,
+                        Error::Corrupt { what, .. } if what.starts_with("bucket value") => {
+                            ProblemKind::BadBucketValue
+                        }
                         _ => ProblemKind::BadInlineBucket,
                     };
                     self.path.push(e.key);
-                    self.push(kind, Some(node.page.0), Some(err_offset(&err, eoff)), error_text(&err), None);
+                    self.push(
+                        kind,
+                        Some(node.page.0),
+                        Some(err_offset(&err, eoff)),
+                        error_text(&err),
+                        None,
+                    );
                     self.path.pop();
                     continue;
                 }
@@ -845,14 +963,26 @@ impl<'a, 'd> Checker<'a, 'd> {
                 Root::Inline(n) => {
                     self.counts.inline_buckets += 1;
                     if depth + 1 >= MAX_DEPTH {
-                        self.push(ProblemKind::TooDeep, Some(node.page.0), Some(n.offset), format!("more than {MAX_DEPTH} levels; not followed further"), None);
+                        self.push(
+                            ProblemKind::TooDeep,
+                            Some(node.page.0),
+                            Some(n.offset),
+                            format!("more than {MAX_DEPTH} levels; not followed further"),
+                            None,
+                        );
                     } else {
                         self.check_leaf(&n, None, None, depth + 1);
                     }
                 }
                 Root::Page(p) => {
                     let saved = std::mem::take(&mut self.ancestors);
-                    self.walk_page(p.0, Some((node.page.0, self.db.offset_of(e.value))), None, None, depth + 1);
+                    self.walk_page(
+                        p.0,
+                        Some((node.page.0, self.db.offset_of(e.value))),
+                        None,
+                        None,
+                        depth + 1,
+                    );
                     self.ancestors = saved;
                 }
             }
@@ -879,6 +1009,9 @@ fn err_offset(e: &Error, default: u64) -> u64 {
 pub fn show_key(k: &[u8]) -> String {
     match std::str::from_utf8(k) {
         Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
-        _ => format!("0x{}", k.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+        _ => format!(
+            "0x{}",
+            k.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
     }
 }

@@ -196,6 +196,8 @@ impl<'a> Db<'a> {
 
     /// True when the page at `id` looks like a leaf (cheap header test).
     pub fn is_leaf(&self, id: PageId) -> bool {
-        self.header(id).map(|h| h.flags == FLAG_LEAF).unwrap_or(false)
+        self.header(id)
+            .map(|h| h.flags == FLAG_LEAF)
+            .unwrap_or(false)
     }
 }

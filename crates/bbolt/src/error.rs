@@ -140,3 +140,5 @@ impl Error {
         )
     }
 }
+
+impl std::error::Error for MetaError {}

@@ -53,7 +53,11 @@ pub fn read<'a>(page: &Page<'a>) -> Result<FreelistIds<'a>, Error> {
     }
     let (count, start) = if page.header.count == FREELIST_COUNT_ESCAPE {
         let c = u64_at(page.bytes, PAGE_HEADER_SIZE).ok_or_else(|| {
-            Error::corrupt(page.id, page.offset + 16, "freelist count escape without a count")
+            Error::corrupt(
+                page.id,
+                page.offset + 16,
+                "freelist count escape without a count",
+            )
         })?;
         (c, PAGE_HEADER_SIZE + 8)
     } else {

@@ -53,10 +53,11 @@ impl MappedFile {
         }
         // SAFETY: see the module's safety contract: the file is opened
         // read-only, mapped read-only, and not modified by anything else.
-        let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let map =
+            unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
         #[cfg(unix)]
         {
             // Advice only; failure does not matter.

@@ -133,7 +133,14 @@ impl<'a> Node<'a> {
                 ))
             }
         };
-        Self::new_unchecked(page.id, page.offset, page.bytes, is_leaf, page.header.count, false)
+        Self::new_unchecked(
+            page.id,
+            page.offset,
+            page.bytes,
+            is_leaf,
+            page.header.count,
+            false,
+        )
     }
 
     /// Element view of an inline bucket's page image (`value[16..]`).
@@ -198,7 +205,14 @@ impl<'a> Node<'a> {
         PAGE_HEADER_SIZE + i * ELEMENT_SIZE
     }
 
-    fn span(&self, i: usize, what: &str, pos: u32, len: u32, from: usize) -> Result<&'a [u8], Error> {
+    fn span(
+        &self,
+        i: usize,
+        what: &str,
+        pos: u32,
+        len: u32,
+        from: usize,
+    ) -> Result<&'a [u8], Error> {
         let start = from as u64 + pos as u64;
         let end = start + len as u64;
         if end > self.bytes.len() as u64 {
@@ -219,7 +233,11 @@ impl<'a> Node<'a> {
     pub fn leaf(&self, i: usize) -> Result<LeafElem<'a>, Error> {
         let o = self.elem_off(i);
         let e = self.bytes.get(o..o + ELEMENT_SIZE).ok_or_else(|| {
-            Error::corrupt(self.page, self.offset + o as u64, format!("element {i} out of range"))
+            Error::corrupt(
+                self.page,
+                self.offset + o as u64,
+                format!("element {i} out of range"),
+            )
         })?;
         let flags = u32_at(e, 0).unwrap_or(0);
         let pos = u32_at(e, 4).unwrap_or(0);
@@ -234,7 +252,11 @@ impl<'a> Node<'a> {
     pub fn branch(&self, i: usize) -> Result<BranchElem<'a>, Error> {
         let o = self.elem_off(i);
         let e = self.bytes.get(o..o + ELEMENT_SIZE).ok_or_else(|| {
-            Error::corrupt(self.page, self.offset + o as u64, format!("element {i} out of range"))
+            Error::corrupt(
+                self.page,
+                self.offset + o as u64,
+                format!("element {i} out of range"),
+            )
         })?;
         let pos = u32_at(e, 0).unwrap_or(0);
         let ksize = u32_at(e, 4).unwrap_or(0);

@@ -1,1 +1,27 @@
-fn main() {}
+//! The `etcdsnap` command: a thin layer of argument parsing and output over
+//! the library crates.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod bolt;
+mod bolt_page;
+mod cli;
+mod output;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let result = cli::run(args, &mut out);
+    let flushed = out.flush();
+    match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
+        Ok(code) => code,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("etcdsnap: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

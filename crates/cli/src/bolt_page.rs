@@ -1,0 +1,196 @@
+//! Decoded and hex views of single pages.
+
+use std::io::Write;
+
+use anyhow::Result;
+use etcdsnap_bbolt::layout::{self, BUCKET_HEADER_SIZE};
+use etcdsnap_bbolt::meta::Meta;
+use etcdsnap_bbolt::page::{Node, Page};
+use etcdsnap_bbolt::{freelist, Db, PageId};
+use serde_json::{json, Value};
+
+use crate::output::{json_bytes, show, BytesFormat, Format};
+
+/// Prints each page decoded by type.
+pub fn print_pages(
+    db: &Db<'_>,
+    ids: &[u64],
+    format: BytesFormat,
+    write_out: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut json_pages = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        let page = db.page(PageId(*id))?;
+        match write_out {
+            Format::Json => json_pages.push(page_json(db, &page)?),
+            Format::Text => {
+                if n > 0 {
+                    writeln!(out, "===============================================\n")?;
+                }
+                print_page(db, &page, format, out)?;
+            }
+        }
+    }
+    if write_out == Format::Json {
+        serde_json::to_writer_pretty(&mut *out, &json_pages)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn print_page(
+    db: &Db<'_>,
+    page: &Page<'_>,
+    format: BytesFormat,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let h = page.header;
+    writeln!(out, "Page ID:    {}", page.id)?;
+    writeln!(out, "Page Type:  {}", h.type_name())?;
+    writeln!(out, "Total Size: {} bytes", page.bytes.len())?;
+    writeln!(out, "Overflow pages: {}", h.overflow)?;
+    match h.flags {
+        layout::FLAG_META => {
+            let m = Meta::decode(page.id.0.min(1) as u8, page.bytes)?;
+            writeln!(out, "Version:    {}", m.version)?;
+            writeln!(out, "Page Size:  {} bytes", m.page_size)?;
+            writeln!(out, "Flags:      {:08x}", m.flags)?;
+            writeln!(out, "Root:       <pgid={}>", m.root)?;
+            writeln!(out, "Freelist:   <pgid={}>", m.freelist)?;
+            writeln!(out, "HWM:        <pgid={}>", m.pgid)?;
+            writeln!(out, "Txn ID:     {}", m.txid)?;
+            writeln!(out, "Checksum:   {:016x}", m.checksum)?;
+            writeln!(out)?;
+        }
+        layout::FLAG_FREELIST => {
+            let ids = freelist::read(page)?;
+            writeln!(out, "Item Count: {}", ids.count)?;
+            writeln!(out, "Overflow: {}", h.overflow)?;
+            writeln!(out)?;
+            for id in ids.iter() {
+                writeln!(out, "{id}")?;
+            }
+            writeln!(out)?;
+        }
+        layout::FLAG_BRANCH | layout::FLAG_LEAF => {
+            let node = Node::from_page(page)?;
+            writeln!(out, "Item Count: {}", node.count)?;
+            writeln!(out)?;
+            for i in 0..node.count {
+                if node.is_leaf {
+                    let e = node.leaf(i)?;
+                    out.write_all(&show(e.key, format))?;
+                    write!(out, ": ")?;
+                    if e.is_bucket() {
+                        let root = layout::u64_at(e.value, 0).unwrap_or(0);
+                        let seq = layout::u64_at(e.value, 8).unwrap_or(0);
+                        write!(out, "<pgid={root},seq={seq}>")?;
+                        if root == 0 {
+                            write!(
+                                out,
+                                " (inline, {} bytes)",
+                                e.value.len().saturating_sub(BUCKET_HEADER_SIZE)
+                            )?;
+                        }
+                    } else {
+                        out.write_all(&show(e.value, format))?;
+                    }
+                    writeln!(out)?;
+                } else {
+                    let e = node.branch(i)?;
+                    out.write_all(&show(e.key, format))?;
+                    writeln!(out, ": <pgid={}>", e.child)?;
+                }
+            }
+            writeln!(out)?;
+        }
+        _ => {
+            writeln!(out, "(unknown page type; hex follows)")?;
+            hexdump(out, page.offset, page.bytes)?;
+        }
+    }
+    let _ = db;
+    Ok(())
+}
+
+fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
+    let h = page.header;
+    let mut v = json!({
+        "id": page.id,
+        "offset": page.offset,
+        "headerId": h.id,
+        "type": h.type_name(),
+        "flags": h.flags,
+        "count": h.count,
+        "overflow": h.overflow,
+        "size": page.bytes.len(),
+    });
+    match h.flags {
+        layout::FLAG_META => {
+            let m = Meta::decode(page.id.0.min(1) as u8, page.bytes)?;
+            v["meta"] = serde_json::to_value(m)?;
+        }
+        layout::FLAG_FREELIST => {
+            let ids = freelist::read(page)?;
+            v["freeIds"] = json!(ids.iter().collect::<Vec<_>>());
+        }
+        layout::FLAG_BRANCH | layout::FLAG_LEAF => {
+            let node = Node::from_page(page)?;
+            let mut items = Vec::new();
+            for i in 0..node.count {
+                if node.is_leaf {
+                    let e = node.leaf(i)?;
+                    let mut item = json!({"key": json_bytes(e.key), "flags": e.flags});
+                    if e.is_bucket() {
+                        item["bucket"] = json!({
+                            "root": layout::u64_at(e.value, 0),
+                            "sequence": layout::u64_at(e.value, 8),
+                            "inlineBytes": e.value.len().saturating_sub(BUCKET_HEADER_SIZE),
+                        });
+                    } else {
+                        item["value"] = json_bytes(e.value);
+                    }
+                    items.push(item);
+                } else {
+                    let e = node.branch(i)?;
+                    items.push(json!({"key": json_bytes(e.key), "child": e.child}));
+                }
+            }
+            v["elements"] = Value::Array(items);
+        }
+        _ => {}
+    }
+    let _ = db;
+    Ok(v)
+}
+
+/// Hex dump in 16-byte lines, two-byte groups, repeated lines folded to `*`.
+pub fn hexdump(out: &mut dyn Write, addr: u64, buf: &[u8]) -> Result<()> {
+    let mut prev: Option<&[u8]> = None;
+    let mut skipped = false;
+    let n = buf.len() / 16;
+    for (i, line) in buf.chunks(16).enumerate() {
+        let off = addr + (i * 16) as u64;
+        let last = i + 1 >= n;
+        if prev == Some(line) && !last {
+            if !skipped {
+                writeln!(out, "{off:07x} *")?;
+                skipped = true;
+            }
+        } else {
+            write!(out, "{off:07x}")?;
+            for pair in line.chunks(2) {
+                write!(out, " ")?;
+                for b in pair {
+                    write!(out, "{b:02x}")?;
+                }
+            }
+            writeln!(out)?;
+            skipped = false;
+        }
+        prev = Some(line);
+    }
+    writeln!(out)?;
+    Ok(())
+}

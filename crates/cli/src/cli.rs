@@ -1,0 +1,79 @@
+//! Command-line definition and dispatch.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use etcdsnap_bbolt::{check, MappedFile};
+
+use crate::bolt::{self, BoltCommand};
+use crate::output::Format;
+
+/// Offline tools for etcd's files: check, inspect and verify bbolt
+/// databases and snapshots with no etcd running. Input files are only ever
+/// read.
+#[derive(Debug, Parser)]
+#[command(name = "etcdsnap", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the structure of a bbolt file (a snapshot or member/snap/db).
+    ///
+    /// Reports every problem found, with page id and byte offset.
+    /// Exit status: 0 clean, 1 problems found, 2 could not run.
+    Check {
+        /// The database or snapshot file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: Format,
+    },
+    /// Inspect a bbolt file page by page (like the bbolt command).
+    #[command(subcommand)]
+    Bolt(BoltCommand),
+}
+
+/// Runs the command; the exit code says how it went.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
+    match cli.command {
+        Command::Check { file, write_out } => run_check(&file, write_out, out),
+        Command::Bolt(cmd) => bolt::run(cmd, out),
+    }
+}
+
+/// Maps the file read-only.
+pub fn open(path: &std::path::Path) -> Result<MappedFile> {
+    MappedFile::open(path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
+    let file = open(path)?;
+    let report = check::check(file.bytes());
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            for p in &report.problems {
+                writeln!(out, "{p}")?;
+            }
+            if report.is_clean() {
+                writeln!(out, "OK")?;
+            } else {
+                writeln!(out, "{} problems found", report.problems.len())?;
+            }
+        }
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
