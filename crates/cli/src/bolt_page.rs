@@ -116,7 +116,8 @@ fn print_page(
 
 fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
     let h = page.header;
-    let mut v = json!({
+    let mut v = serde_json::Map::new();
+    let head = json!({
         "id": page.id,
         "offset": page.offset,
         "headerId": h.id,
@@ -126,14 +127,17 @@ fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
         "overflow": h.overflow,
         "size": page.bytes.len(),
     });
+    if let Value::Object(m) = head {
+        v.extend(m);
+    }
     match h.flags {
         layout::FLAG_META => {
             let m = Meta::decode(page.id.0.min(1) as u8, page.bytes)?;
-            v["meta"] = serde_json::to_value(m)?;
+            v.insert("meta".into(), serde_json::to_value(m)?);
         }
         layout::FLAG_FREELIST => {
             let ids = freelist::read(page)?;
-            v["freeIds"] = json!(ids.iter().collect::<Vec<_>>());
+            v.insert("freeIds".into(), json!(ids.iter().collect::<Vec<_>>()));
         }
         layout::FLAG_BRANCH | layout::FLAG_LEAF => {
             let node = Node::from_page(page)?;
@@ -141,28 +145,30 @@ fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
             for i in 0..node.count {
                 if node.is_leaf {
                     let e = node.leaf(i)?;
-                    let mut item = json!({"key": json_bytes(e.key), "flags": e.flags});
+                    let mut item = serde_json::Map::new();
+                    item.insert("key".into(), json_bytes(e.key));
+                    item.insert("flags".into(), json!(e.flags));
                     if e.is_bucket() {
-                        item["bucket"] = json!({
+                        item.insert("bucket".into(), json!({
                             "root": layout::u64_at(e.value, 0),
                             "sequence": layout::u64_at(e.value, 8),
                             "inlineBytes": e.value.len().saturating_sub(BUCKET_HEADER_SIZE),
-                        });
+                        }));
                     } else {
-                        item["value"] = json_bytes(e.value);
+                        item.insert("value".into(), json_bytes(e.value));
                     }
-                    items.push(item);
+                    items.push(Value::Object(item));
                 } else {
                     let e = node.branch(i)?;
                     items.push(json!({"key": json_bytes(e.key), "child": e.child}));
                 }
             }
-            v["elements"] = Value::Array(items);
+            v.insert("elements".into(), Value::Array(items));
         }
         _ => {}
     }
     let _ = db;
-    Ok(v)
+    Ok(Value::Object(v))
 }
 
 /// Hex dump in 16-byte lines, two-byte groups, repeated lines folded to `*`.
