@@ -9,7 +9,9 @@ use etcdsnap_bbolt::stats::for_each_page;
 use etcdsnap_bbolt::{Db, PageId, Root};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -24,7 +26,9 @@ const PS: usize = 4096;
 fn large_tree(file: &[u8]) -> (u64, u64) {
     let db = Db::open(file).unwrap();
     let b = db.bucket(&[b"large"]).unwrap();
-    let Root::Page(root) = b.root else { panic!("large is inline") };
+    let Root::Page(root) = b.root else {
+        panic!("large is inline")
+    };
     let mut leaf = None;
     for_each_page(&db, root, &mut |n: &Node<'_>, _, _| {
         if n.is_leaf && leaf.is_none() {
@@ -33,7 +37,10 @@ fn large_tree(file: &[u8]) -> (u64, u64) {
         Ok(())
     })
     .unwrap();
-    assert!(!db.is_leaf(root), "fixture's large bucket must have a branch root");
+    assert!(
+        !db.is_leaf(root),
+        "fixture's large bucket must have a branch root"
+    );
     (root.0, leaf.unwrap())
 }
 
@@ -62,7 +69,9 @@ fn put_u64(f: &mut [u8], off: usize, v: u64) {
 fn clean_fixture_is_clean() {
     let r = check(&nested());
     assert!(r.is_clean(), "{:#?}", r.problems);
-    assert!(r.counts.branch_pages > 0 && r.counts.overflow_pages > 0 && r.counts.inline_buckets > 0);
+    assert!(
+        r.counts.branch_pages > 0 && r.counts.overflow_pages > 0 && r.counts.inline_buckets > 0
+    );
 }
 
 #[test]
@@ -78,7 +87,11 @@ fn bad_checksum_on_one_meta_is_reported_and_the_other_is_used() {
     assert_eq!(p.page, Some(newer as u64));
     assert_eq!(p.offset, Some((newer * PS) as u64));
     assert!(p.message.contains("checksum error"), "{}", p.message);
-    assert_eq!(r.meta, Some(1 - newer as u8), "falls back to the other meta page");
+    assert_eq!(
+        r.meta,
+        Some(1 - newer as u8),
+        "falls back to the other meta page"
+    );
     // The tree is still fully checked through the older meta.
     assert!(r.counts.leaf_pages > 0);
 }
@@ -89,8 +102,14 @@ fn bad_checksum_on_both_metas_cannot_open() {
     f[72] ^= 1;
     f[PS + 72] ^= 1;
     let r = check(&f);
-    assert_eq!(kinds(&r), vec![ProblemKind::MetaInvalid, ProblemKind::MetaInvalid]);
-    assert!(r.problems.iter().all(|p| p.message.contains("checksum error")));
+    assert_eq!(
+        kinds(&r),
+        vec![ProblemKind::MetaInvalid, ProblemKind::MetaInvalid]
+    );
+    assert!(r
+        .problems
+        .iter()
+        .all(|p| p.message.contains("checksum error")));
     assert_eq!(r.problems[0].page, Some(0));
     assert_eq!(r.problems[1].page, Some(1));
 }
@@ -104,7 +123,11 @@ fn truncation_is_reported_with_the_missing_pages() {
     let p = find(&r, ProblemKind::Truncated);
     assert_eq!(p.page, Some((hwm / 2) as u64));
     assert!(p.message.contains("truncated"), "{}", p.message);
-    assert!(p.message.contains(&format!("{}..{}", hwm / 2, hwm)), "{}", p.message);
+    assert!(
+        p.message.contains(&format!("{}..{}", hwm / 2, hwm)),
+        "{}",
+        p.message
+    );
 }
 
 #[test]
@@ -114,7 +137,11 @@ fn truncation_inside_the_meta_pages() {
     assert!(!r.is_clean());
     let r = check(&f[..PS + 40]);
     assert!(!r.is_clean());
-    assert!(r.problems.iter().any(|p| p.page == Some(1)), "{:#?}", r.problems);
+    assert!(
+        r.problems.iter().any(|p| p.page == Some(1)),
+        "{:#?}",
+        r.problems
+    );
 }
 
 #[test]
@@ -131,7 +158,10 @@ fn zeroed_page_is_located() {
     assert_eq!(p.page, Some(leaf));
     assert_eq!(p.bucket.as_deref(), Some("large"));
     // bbolt names the page by the id in its (zeroed) header.
-    assert_eq!(p.bbolt.as_deref(), Some("page 0: invalid type: unknown<00>"));
+    assert_eq!(
+        p.bbolt.as_deref(),
+        Some("page 0: invalid type: unknown<00>")
+    );
 }
 
 #[test]
@@ -139,7 +169,8 @@ fn branch_cycle_is_reported_not_followed() {
     let mut f = nested();
     let (root, _) = large_tree(&f);
     // Point the root branch's last child back at the root itself.
-    let count = u16::from_le_bytes([f[root as usize * PS + 10], f[root as usize * PS + 11]]) as usize;
+    let count =
+        u16::from_le_bytes([f[root as usize * PS + 10], f[root as usize * PS + 11]]) as usize;
     let elem = root as usize * PS + 16 + (count - 1) * 16;
     put_u64(&mut f, elem + 8, root);
     let r = check(&f);
@@ -169,8 +200,14 @@ fn tree_page_flagged_as_freelist() {
     put_u16(&mut f, leaf as usize * PS + 8, 0x10);
     let r = check(&f);
     let p = find(&r, ProblemKind::InvalidType);
-    assert_eq!((p.page, p.offset), (Some(leaf), Some((leaf as usize * PS + 8) as u64)));
-    assert_eq!(p.bbolt.as_deref(), Some(format!("page {leaf}: invalid type: freelist").as_str()));
+    assert_eq!(
+        (p.page, p.offset),
+        (Some(leaf), Some((leaf as usize * PS + 8) as u64))
+    );
+    assert_eq!(
+        p.bbolt.as_deref(),
+        Some(format!("page {leaf}: invalid type: freelist").as_str())
+    );
 }
 
 #[test]
@@ -221,7 +258,10 @@ fn freelist_id_beyond_high_water_mark_and_duplicate() {
     let r = check(&f);
     let p = find(&r, ProblemKind::AlreadyFreed);
     assert_eq!(p.offset, Some((ids + 8) as u64));
-    assert_eq!(p.bbolt.as_deref(), Some(format!("page {first}: already freed").as_str()));
+    assert_eq!(
+        p.bbolt.as_deref(),
+        Some(format!("page {first}: already freed").as_str())
+    );
     let p = find(&r, ProblemKind::FreedOutOfBounds);
     assert_eq!(p.offset, Some((ids + (count - 1) * 8) as u64));
 }
@@ -233,7 +273,10 @@ fn overflow_past_end_of_file() {
     put_u32(&mut f, leaf as usize * PS + 12, 1_000_000);
     let r = check(&f);
     let p = find(&r, ProblemKind::OverflowPastEndOfFile);
-    assert_eq!((p.page, p.offset), (Some(leaf), Some((leaf as usize * PS + 12) as u64)));
+    assert_eq!(
+        (p.page, p.offset),
+        (Some(leaf), Some((leaf as usize * PS + 12) as u64))
+    );
 }
 
 #[test]

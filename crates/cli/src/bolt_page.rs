@@ -149,11 +149,14 @@ fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
                     item.insert("key".into(), json_bytes(e.key));
                     item.insert("flags".into(), json!(e.flags));
                     if e.is_bucket() {
-                        item.insert("bucket".into(), json!({
-                            "root": layout::u64_at(e.value, 0),
-                            "sequence": layout::u64_at(e.value, 8),
-                            "inlineBytes": e.value.len().saturating_sub(BUCKET_HEADER_SIZE),
-                        }));
+                        item.insert(
+                            "bucket".into(),
+                            json!({
+                                "root": layout::u64_at(e.value, 0),
+                                "sequence": layout::u64_at(e.value, 8),
+                                "inlineBytes": e.value.len().saturating_sub(BUCKET_HEADER_SIZE),
+                            }),
+                        );
                     } else {
                         item.insert("value".into(), json_bytes(e.value));
                     }

@@ -1,0 +1,136 @@
+//! Shared helpers for the command-line tests: fixtures, running the
+//! binary, hashing inputs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+/// The repository's `testdata/`.
+pub fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+}
+
+/// A directory for files unpacked from compressed fixtures, made once per
+/// test binary.
+fn unpacked() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gz = testdata().join("bolt/big-freelist.db.gz");
+        let mut r = flate2::read::GzDecoder::new(std::fs::File::open(gz).expect("open gz"));
+        let mut w = std::fs::File::create(dir.path().join("big-freelist.db")).expect("create");
+        std::io::copy(&mut r, &mut w).expect("gunzip");
+        let tgz = testdata().join("etcd/etcd-3.5.1-member.tar.gz");
+        let member = dir.path().join("etcd-3.5.1-member");
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(
+            std::fs::File::open(tgz).expect("open tgz"),
+        ));
+        ar.unpack(&member).expect("untar");
+        std::fs::copy(
+            member.join("member/snap/db"),
+            dir.path().join("etcd-3.5.1-member.db"),
+        )
+        .expect("copy db");
+        dir
+    })
+    .path()
+}
+
+/// A fixture: its display name (as in `testdata/expected/`) and path.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Every bbolt fixture: the Go-bbolt files, the etcd snapshots, and the
+/// database of the stopped member.
+pub fn fixtures() -> Vec<Fixture> {
+    let mut v = Vec::new();
+    for dir in ["bolt", "etcd"] {
+        let mut entries: Vec<_> = std::fs::read_dir(testdata().join(dir))
+            .expect("read testdata")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "db"))
+            .collect();
+        entries.sort();
+        for p in entries {
+            v.push(Fixture {
+                name: p.file_name().unwrap().to_string_lossy().into_owned(),
+                path: p,
+            });
+        }
+    }
+    for name in ["big-freelist.db", "etcd-3.5.1-member.db"] {
+        v.push(Fixture {
+            name: name.to_string(),
+            path: unpacked().join(name),
+        });
+    }
+    assert!(v.len() >= 12, "fixtures missing: {v:?}");
+    v
+}
+
+/// The path of an unpacked member data dir.
+pub fn member_dir() -> PathBuf {
+    unpacked().join("etcd-3.5.1-member")
+}
+
+/// Runs `etcdsnap` with `args`.
+pub fn etcdsnap<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_etcdsnap"))
+        .args(args)
+        .output()
+        .expect("run etcdsnap")
+}
+
+/// Asserts the command did not crash: an exit code in 0..=2 and no panic text.
+pub fn assert_no_crash(o: &Output, what: &str) {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        matches!(o.status.code(), Some(0..=2)),
+        "{what}: exit status {:?}\nstderr: {stderr}",
+        o.status
+    );
+    assert!(!stderr.contains("panicked"), "{what}: panicked: {stderr}");
+}
+
+/// SHA-256 of a file.
+pub fn sha256(p: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(p).expect("read")))
+}
+
+/// The recorded output of a real tool, if recorded.
+pub fn expected(name: &str) -> Option<String> {
+    std::fs::read_to_string(testdata().join("expected").join(name)).ok()
+}
+
+/// True when CI requires the oracles to be present.
+pub fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Finds an oracle binary: `$ENV_VAR`, then `/opt/etcdsnap-oracles/...`.
+/// Panics under CI when it is missing; returns None otherwise.
+pub fn oracle(env_var: &str, default: &str) -> Option<PathBuf> {
+    let p = std::env::var_os(env_var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default));
+    if p.is_file() {
+        return Some(p);
+    }
+    assert!(
+        !ci(),
+        "oracle {} missing (set {env_var}); CI must install it (testdata/scripts/install-oracles.sh)",
+        p.display()
+    );
+    eprintln!("skipping: oracle {} not installed", p.display());
+    None
+}
