@@ -82,10 +82,11 @@ revision() {
     "$1" --endpoints "$2" get /no-such-key -w json | grep -o '"revision":[0-9]*' | head -n1 | cut -d: -f2
 }
 
-# load_data ETCDCTL ENDPOINT BIG_VALUE_SIZE (0 = no large value)
-# The same sequence of requests for every etcd version.
+# load_data ETCDCTL ENDPOINT BIG_VALUE_SIZE INFO_FILE (0 = no large value)
+# The same sequence of requests for every etcd version. Facts that differ
+# from run to run (IDs, revisions) are appended to INFO_FILE.
 load_data() {
-    local ctl="$1" ep="$2" big="$3"
+    local ctl="$1" ep="$2" big="$3" info="$4"
     local c=("$ctl" --endpoints "$ep")
     local i j lease1 lease2 rev
 
@@ -128,7 +129,9 @@ load_data() {
     # Compaction at the current revision, waiting for it to be applied.
     rev="$(revision "$ctl" "$ep")"
     "${c[@]}" compact --physical "$rev" >/dev/null
-    echo "  compacted at revision $rev" >&2
+    echo "compacted_revision=$rev" >>"$info"
+    echo "lease_kept=$lease1 (TTL 86400 s; keys /leased/a /leased/b)" >>"$info"
+    echo "lease_revoked=$lease2 (its key /leased/c was deleted by the revoke)" >>"$info"
 
     # Writes after the compaction.
     "${c[@]}" put /app/config/k00 "value-00-after-compaction" >/dev/null
@@ -136,13 +139,20 @@ load_data() {
     for i in $(seq -w 0 9); do
         "${c[@]}" put "/after/compact/k$i" "after $i" >/dev/null
     done
+    "${c[@]}" put /last "the last small key" >/dev/null
+    # The large value is the last write to the key bucket: a later write
+    # would rewrite its leaf (and the value's overflow pages) again, and how
+    # often that happens depends on etcd's batch timing.
     if [ "$big" -gt 0 ]; then
         python3 -c 'import sys
 n = int(sys.argv[1]); s = b"".join(b"%08d\n" % i for i in range(n // 9 + 1))
 sys.stdout.buffer.write(s[:n])' "$big" >"$work/big.bin"
         "${c[@]}" put /big/value <"$work/big.bin" >/dev/null
     fi
-    "${c[@]}" put /last "the last key" >/dev/null
+    echo "final_revision=$(revision "$ctl" "$ep")" >>"$info"
+    "${c[@]}" endpoint status -w json | python3 -c 'import json,sys
+h = json.load(sys.stdin)[0]["Status"]["header"]
+print("cluster_id=%x\nmember_id=%x\nraft_term=%d" % (h["cluster_id"], h["member_id"], h["raft_term"]))' >>"$info"
 
     # Auth: users and roles, then enable auth.
     "${c[@]}" role add root >/dev/null
@@ -159,7 +169,17 @@ sys.stdout.buffer.write(s[:n])' "$big" >"$work/big.bin"
     "${c[@]}" user grant-role bob reader >/dev/null
     "${c[@]}" user grant-role bob writer >/dev/null
     "${c[@]}" auth enable >/dev/null
-    echo "  final revision $(revision "$ctl" "$ep" 2>/dev/null || "${c[@]}" --user root:rootpw get /last -w json | grep -o '"revision":[0-9]*' | cut -d: -f2)" >&2
+    echo "auth=enabled; users root:rootpw (role root), alice:alicepw (reader), bob:bobpw (reader, writer)" >>"$info"
+}
+
+# snapshot ETCDCTL ENDPOINT OUT [etcdctl flags...]
+snapshot() {
+    local ctl="$1" ep="$2" out="$3"
+    shift 3
+    if ! "$ctl" --endpoints "$ep" "$@" snapshot save "$out" >"$work/snapshot.log" 2>&1; then
+        cat "$work/snapshot.log" >&2
+        return 1
+    fi
 }
 
 mkdir -p "$OUT"
@@ -167,42 +187,57 @@ E351="$ETCD351_DIR/etcd"
 C351="$ETCD351_DIR/etcdctl"
 E34="$ETCD34_BIN_DIR/etcd"
 C34="$ETCD34_BIN_DIR/etcdctl"
+INFO="$work/fixtures-info.txt"
+{
+    echo "# Facts about testdata/etcd/* recorded by scripts/make-etcd-fixtures.sh"
+    echo "# when the fixtures were made (IDs differ on every run)."
+} >"$INFO"
 
 echo "etcd 3.5.1: full data set" >&2
+echo "[etcd-3.5.1.snapshot.db] etcd $("$E351" --version | head -n1 | awk '{print $3}'), value /big/value 1100000 bytes" >>"$INFO"
 start_etcd "$E351" f351 "$work/f351" 23790 23800
 wait_ready "$C351" 127.0.0.1:23790
-load_data "$C351" 127.0.0.1:23790 1100000
-rm -f "$OUT/etcd-3.5.1.snapshot.db"
-"$C351" --endpoints 127.0.0.1:23790 --user root:rootpw snapshot save "$work/s351.db" >/dev/null
+load_data "$C351" 127.0.0.1:23790 1100000 "$INFO"
+snapshot "$C351" 127.0.0.1:23790 "$work/s351.db" --user root:rootpw
 stop_etcd
-cp "$work/s351.db" "$OUT/etcd-3.5.1.snapshot.db"
 
 echo "etcd 3.4.23: full data set" >&2
+echo "[etcd-3.4.23.snapshot.db] etcd $("$E34" --version | head -n1 | awk '{print $3}'), value /big/value 200000 bytes" >>"$INFO"
 start_etcd "$E34" f3423 "$work/f3423" 23791 23801
 wait_ready "$C34" 127.0.0.1:23791
-load_data "$C34" 127.0.0.1:23791 200000
-"$C34" --endpoints 127.0.0.1:23791 --user root:rootpw snapshot save "$work/s3423.db" >/dev/null
+load_data "$C34" 127.0.0.1:23791 200000 "$INFO"
+snapshot "$C34" 127.0.0.1:23791 "$work/s3423.db" --user root:rootpw
 stop_etcd
-cp "$work/s3423.db" "$OUT/etcd-3.4.23.snapshot.db"
 
 echo "etcd 3.5.1: member data dir" >&2
+echo "[etcd-3.5.1-member.tar.gz] etcd 3.5.1 --snapshot-count 50, no large value, stopped with SIGTERM" >>"$INFO"
 start_etcd "$E351" m351 "$work/m351" 23792 23802 --snapshot-count 50
 wait_ready "$C351" 127.0.0.1:23792
-load_data "$C351" 127.0.0.1:23792 0
+load_data "$C351" 127.0.0.1:23792 0 "$INFO"
 stop_etcd
-ls -lR "$work/m351" >&2
+(cd "$work/m351" && find member -type f | sort | while read -r f; do
+    echo "  file $f ($(stat -c %s "$f") bytes)"
+done) >>"$INFO"
 tar -C "$work/m351" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
     -cf "$work/member.tar" member
-gzip -9n -c "$work/member.tar" >"$OUT/etcd-3.5.1-member.tar.gz"
+gzip -9n -c "$work/member.tar" >"$work/member.tar.gz"
 
 echo "etcd 3.5.1: small snapshot" >&2
+echo "[etcd-3.5.1.small.snapshot.db] etcd 3.5.1, keys /small/k1..k5 = v1..v5" >>"$INFO"
 start_etcd "$E351" s351 "$work/s351" 23793 23803
 wait_ready "$C351" 127.0.0.1:23793
 for i in 1 2 3 4 5; do
     "$C351" --endpoints 127.0.0.1:23793 put "/small/k$i" "v$i" >/dev/null
 done
-"$C351" --endpoints 127.0.0.1:23793 snapshot save "$work/small.db" >/dev/null
+echo "final_revision=$(revision "$C351" 127.0.0.1:23793)" >>"$INFO"
+snapshot "$C351" 127.0.0.1:23793 "$work/small.db"
 stop_etcd
-cp "$work/small.db" "$OUT/etcd-3.5.1.small.snapshot.db"
 
+# Install the new fixtures only once every step has succeeded.
+install -m 0644 "$work/s351.db" "$OUT/etcd-3.5.1.snapshot.db"
+install -m 0644 "$work/s3423.db" "$OUT/etcd-3.4.23.snapshot.db"
+install -m 0644 "$work/member.tar.gz" "$OUT/etcd-3.5.1-member.tar.gz"
+install -m 0644 "$work/small.db" "$OUT/etcd-3.5.1.small.snapshot.db"
+install -m 0644 "$INFO" "$OUT/fixtures-info.txt"
+cat "$OUT/fixtures-info.txt"
 ls -l "$OUT"

@@ -24,6 +24,8 @@ pub mod check;
 pub mod db;
 mod error;
 pub mod freelist;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod layout;
 pub mod meta;
 mod mmap;

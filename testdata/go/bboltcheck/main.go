@@ -12,7 +12,11 @@
 //	1  the check reported at least one error
 //	2  the file could not be opened ("open: <err>" is printed)
 //	3  the check panicked or crashed ("panic: <value>" is printed)
-//	4  the check did not finish within BBOLTCHECK_TIMEOUT seconds (default 300)
+//	4  the check did not finish within BBOLTCHECK_TIMEOUT seconds (default 120)
+//
+// The child's address space is capped at the file size plus
+// BBOLTCHECK_MEM_MB MiB (default 4096): a check that runs away on a damaged
+// file crashes with an out-of-memory error (exit 3) instead.
 //
 // bbolt 1.3.6 runs the check in a goroutine of its own, so a panic there cannot
 // be recovered by this program. The check therefore runs in a child process
@@ -27,6 +31,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -54,13 +59,38 @@ func main() {
 	os.Exit(runParent(os.Args[1]))
 }
 
+// limitMemory caps the child's address space so that a check running away
+// on a damaged file (bbolt 1.3.6 does not detect page cycles) fails with an
+// out-of-memory crash instead of exhausting the machine. The cap is the file
+// size (it is memory-mapped) plus BBOLTCHECK_MEM_MB (default 4096) MiB.
+func limitMemory(path string) {
+	extra := uint64(4096)
+	if s := os.Getenv("BBOLTCHECK_MEM_MB"); s != "" {
+		if mb, err := strconv.ParseUint(s, 10, 64); err == nil && mb > 0 {
+			extra = mb
+		}
+	}
+	var size uint64
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		size = uint64(fi.Size())
+	}
+	limit := size + extra<<20
+	_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit})
+}
+
 func runChild(path string) (code int) {
+	limitMemory(path)
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Printf("panic: %v\n", r)
 			code = childPanic
 		}
 	}()
+	// bolt.Open would create a missing file (even read-only); refuse instead.
+	if _, err := os.Stat(path); err != nil {
+		fmt.Printf("open: %v\n", err)
+		return childOpen
+	}
 	db, err := bolt.Open(path, 0400, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
 	if err != nil {
 		fmt.Printf("open: %v\n", err)
@@ -90,7 +120,7 @@ func runParent(path string) int {
 	if err != nil {
 		self = os.Args[0]
 	}
-	timeout := 300 * time.Second
+	timeout := 120 * time.Second
 	if s := os.Getenv("BBOLTCHECK_TIMEOUT"); s != "" {
 		if secs, perr := strconv.Atoi(s); perr == nil && secs > 0 {
 			timeout = time.Duration(secs) * time.Second
@@ -117,8 +147,12 @@ func runParent(path string) int {
 		return 4
 	}
 	code := -1
+	signal := ""
 	if cmd.ProcessState != nil {
 		code = cmd.ProcessState.ExitCode()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			signal = ws.Signal().String()
+		}
 	}
 	switch code {
 	case childClean:
@@ -137,12 +171,12 @@ func runParent(path string) int {
 	// The child crashed (typically a panic in the check goroutine, which the
 	// Go runtime reports on stderr and turns into exit status 2).
 	os.Stdout.Write(stdout.Bytes())
-	fmt.Printf("panic: %s\n", panicValue(stderr.String(), code))
+	fmt.Printf("panic: %s\n", panicValue(stderr.String(), code, signal))
 	return 3
 }
 
 // panicValue extracts the panic value from a Go runtime crash report.
-func panicValue(report string, code int) string {
+func panicValue(report string, code int, signal string) string {
 	for _, line := range strings.Split(report, "\n") {
 		if strings.HasPrefix(line, "panic: ") {
 			return strings.TrimSpace(strings.TrimPrefix(line, "panic: "))
@@ -153,6 +187,9 @@ func panicValue(report string, code int) string {
 		if strings.HasPrefix(line, "unexpected fault address") {
 			return strings.TrimSpace(line)
 		}
+	}
+	if signal != "" {
+		return fmt.Sprintf("check process killed by signal: %s", signal)
 	}
 	return fmt.Sprintf("check process exited with status %d", code)
 }

@@ -1,0 +1,88 @@
+//! Entry points shared by the fuzz targets in `fuzz/` and the test that
+//! replays their corpora and crash artifacts. Each one drives a parser with
+//! arbitrary bytes; the only failure is a panic, hang or unbounded
+//! allocation.
+
+use crate::bucket::Bucket;
+use crate::db::Db;
+use crate::layout::PAGE_HEADER_SIZE;
+use crate::page::{Node, Page, PageHeader};
+use crate::{check, freelist, meta, stats, PageId};
+
+/// Meta page decoding, validation and selection.
+pub fn meta_pages(data: &[u8]) {
+    let m = meta::Meta::decode(0, data);
+    if let Ok(m) = m {
+        let _ = m.validate();
+    }
+    if let Ok(c) = meta::choose(data) {
+        let _ = c.warnings();
+    }
+}
+
+/// A single page image: header, elements, freelist ids, inline view.
+pub fn single_page(data: &[u8]) {
+    let Some(header) = PageHeader::decode(data) else {
+        return;
+    };
+    let page = Page {
+        id: header.id,
+        offset: 0,
+        header,
+        bytes: data,
+    };
+    if let Ok(node) = Node::from_page(&page) {
+        for i in 0..node.count {
+            let _ = node.key(i);
+            let _ = node.leaf(i);
+            let _ = node.branch(i);
+        }
+        let _ = node.used_bytes();
+    }
+    if let Ok(ids) = freelist::read(&page) {
+        let _ = ids.iter().count();
+    }
+    if let Ok(node) = Node::inline(PageId(0), 0, data) {
+        for i in 0..node.count {
+            let _ = node.leaf(i);
+        }
+    }
+    let _ = data.get(PAGE_HEADER_SIZE..);
+}
+
+/// Opens the bytes as a database, walks every bucket with cursors, and runs
+/// the checker and the statistics.
+pub fn whole_file(data: &[u8]) {
+    let report = check::check(data);
+    let _ = report.bbolt_messages();
+    let Ok(db) = Db::open(data) else {
+        return;
+    };
+    let _ = stats::aggregate(&db, b"");
+    let _ = stats::pages(&db);
+    walk(&db, db.root_bucket(), 0);
+    // Seeks at a few keys exercise the branch search.
+    for key in [&b""[..], b"a", b"key", b"\xff\xff"] {
+        let _ = db.root_bucket().cursor(&db).seek(key);
+    }
+}
+
+fn walk(db: &Db<'_>, b: Bucket<'_>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    let mut it = b.iter(db);
+    let mut n = 0usize;
+    while let Some(Ok(e)) = it.next() {
+        n += 1;
+        if n > 100_000 {
+            return;
+        }
+        if e.is_bucket() {
+            let page = it.current_page().unwrap_or(PageId(0));
+            if let Ok(child) = Bucket::from_value(db, page, e.value) {
+                walk(db, child, depth + 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the fuzz corpora from the real fixtures in testdata/ (not committed:
+# regenerated on every run). Usage: fuzz/seed-corpus.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+td=../testdata
+mkdir -p corpus/meta corpus/page corpus/walk_check
+for f in "$td"/bolt/*.db "$td"/etcd/*.db; do
+  n=$(basename "$f")
+  ps=$(od -An -tu4 -j24 -N4 "$f" | tr -d ' ')
+  # meta: the first two pages' worth of bytes.
+  head -c $((ps * 2)) "$f" > "corpus/meta/$n"
+  # page: a handful of single pages.
+  pages=$(( $(stat -c %s "$f") / ps ))
+  for i in 0 2 3 4 5 $((pages / 2)) $((pages - 1)); do
+    [ "$i" -ge 0 ] && [ "$i" -lt "$pages" ] || continue
+    dd if="$f" of="corpus/page/$n.$i" bs="$ps" skip="$i" count=1 status=none
+  done
+  # walk_check: whole small files only (libFuzzer's default max_len is small anyway).
+  if [ "$(stat -c %s "$f")" -le 1100000 ]; then cp "$f" "corpus/walk_check/$n"; fi
+done
+for t in meta page walk_check; do cp regressions/$t/* corpus/$t/ 2>/dev/null || true; done
+echo "corpora: $(ls corpus/meta | wc -l) meta, $(ls corpus/page | wc -l) page, $(ls corpus/walk_check | wc -l) walk_check"
