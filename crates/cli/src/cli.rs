@@ -47,13 +47,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     }
 }
 
-/// Maps the file read-only.
+/// Maps the file read-only, for point lookups.
 pub fn open(path: &std::path::Path) -> Result<MappedFile> {
     MappedFile::open(path).with_context(|| format!("cannot open {}", path.display()))
 }
 
+/// Maps the file read-only, for commands that read all of it.
+pub fn open_for_scan(path: &std::path::Path) -> Result<MappedFile> {
+    MappedFile::open_for_scan(path).with_context(|| format!("cannot open {}", path.display()))
+}
+
 fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
-    let file = open(path)?;
+    let file = open_for_scan(path)?;
     let report = check::check(file.bytes());
     match format {
         Format::Json => {
