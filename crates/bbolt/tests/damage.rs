@@ -1,6 +1,11 @@
 //! Damaged-file suite: each defect, made on a copy of a real fixture, gets
 //! a precise diagnosis (kind, page id, byte offset) and never a panic.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 

@@ -1,7 +1,12 @@
 //! Replays the fuzz targets' committed regression inputs, any crash
 //! artifacts left by a fuzzing run, and the corpora when they exist, through
 //! the same entry points the fuzz targets call.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,11 @@
 //! Every committed fixture through every command: no crash, the input is
 //! never written, and `check` agrees with Go bbolt's `tx.Check()`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
