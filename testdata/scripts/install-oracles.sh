@@ -90,7 +90,7 @@ gobuild() { # gobuild OUT SRC_DIR
         go build -o "$out" .)
     rm -rf "$gp"
 }
-for prog in bboltcheck bboltgen; do
+for prog in bboltcheck bboltgen bboltcli; do
     src="$TESTDATA/go/$prog"
     out="$BIN_DIR/$prog"
     # Rebuild when the binary is missing or older than its source.
@@ -123,6 +123,7 @@ export ETCD351_DIR="$ETCD351_DIR"
 export ETCD34_BIN_DIR="/usr/bin"
 export BBOLTCHECK="$BIN_DIR/bboltcheck"
 export BBOLTGEN="$BIN_DIR/bboltgen"
+export BBOLTCLI="$BIN_DIR/bboltcli"
 export BBOLT="$BBOLT_CLI"
 ENV
 
@@ -136,5 +137,6 @@ echo "  go:           $(go version)"
 echo "  bbolt:        golang-github-coreos-bbolt-dev $bbolt_ver ($GOCODE/src/$BBOLT_PKG)"
 echo "  bboltcheck:   $BIN_DIR/bboltcheck"
 echo "  bboltgen:     $BIN_DIR/bboltgen"
+echo "  bboltcli:     $BIN_DIR/bboltcli"
 echo "  bbolt CLI:    ${BBOLT_CLI:-not available}"
 echo "  env file:     $ORACLES_DIR/env.sh"

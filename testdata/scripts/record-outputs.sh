@@ -9,6 +9,8 @@
 #   NAME.bboltcheck.txt / .rc              bboltcheck (Go bbolt 1.3.6 Tx.Check)
 #   NAME.etcdutl351.status.FMT.txt         etcdutl 3.5.1 snapshot status -w FMT
 #   NAME.etcdctl3423.status.FMT.txt        ETCDCTL_API=3 etcdctl 3.4.23 snapshot status -w FMT
+#   NAME.bboltcli.stats.txt / .pages.txt   bboltcli (Go bbolt 1.3.6 Bucket.Stats and Tx.Page,
+#                                          in the bbolt command's stats/pages format)
 #   NAME.bbolt.CMD.txt                     bbolt CLI info/stats/buckets/pages (when built)
 # FMT is simple, json, table and fields. Only stdout goes into .txt; a
 # non-empty stderr is kept as <same name>.stderr.txt and a non-zero exit
@@ -86,6 +88,12 @@ for path in "$work"/src/*; do
         record "$OUT/$name.etcdctl3423.status.$fmt" env ETCDCTL_API=3 "$ETCDCTL34" snapshot status -w "$fmt" "$copy"
     done
 
+    # bboltcli: stats and pages from the real library (read-only open).
+    for cmd in stats pages; do
+        copy="$(fresh_copy "$name")"
+        record "$OUT/$name.bboltcli.$cmd" "$BBOLTCLI" "$cmd" "$copy"
+    done
+
     # bbolt CLI (only when it could be built); it may write to the file.
     if [ -n "${BBOLT:-}" ] && [ -x "$BBOLT" ]; then
         for cmd in info stats buckets pages; do
@@ -101,5 +109,7 @@ if grep -rl "$work" "$OUT" >/dev/null 2>&1; then
         sed -i "s|$work/run/||g" "$f"
     done
 fi
+# Large outputs (the page list of big-freelist.db) are kept gzipped.
+find "$OUT" -name '*.txt' -size +100k | while read -r f; do gzip -9nf "$f"; done
 ls -l "$OUT" | head -n 5
 echo "$(ls "$OUT" | wc -l) files in $OUT"

@@ -13,6 +13,8 @@
 //! the file, so it always ends and its memory is bounded by the file's page
 //! count.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::db::{has_trailer, Db};
@@ -244,7 +246,11 @@ pub fn check(file: &[u8]) -> Report {
     let mut c = Checker::new(&db);
     c.run();
     report.counts = c.counts;
-    report.problems.extend(c.problems);
+    // Stable: problems of one walk step keep the order they were found in.
+    c.problems.sort_by_key(|(seq, _)| *seq);
+    report
+        .problems
+        .extend(c.problems.into_iter().map(|(_, p)| p));
     report
 }
 
@@ -264,13 +270,32 @@ struct Checker<'a, 'd> {
     hwm: u64,
     file_pages: u64,
     state: Vec<u8>,
-    problems: Vec<Problem>,
+    /// Problems with the walk step that found them (their order key).
+    problems: Vec<(u64, Problem)>,
     counts: Counts,
     /// Pages on the path from the current bucket's root to here.
     ancestors: Vec<u64>,
     /// Bucket names from the root bucket to here.
     path: Vec<&'a [u8]>,
+    /// `path` joined for messages; rebuilt when `path` changes.
+    path_name: Option<Arc<str>>,
+    /// Walk step: the order in which pages were visited.
+    seq: u64,
+    /// Leaf pages whose elements are checked after the walk, in parallel.
+    jobs: Vec<LeafJob<'a>>,
 }
+
+/// A leaf page whose elements are checked after the walk.
+struct LeafJob<'a> {
+    node: Node<'a>,
+    lo: Option<&'a [u8]>,
+    hi: Option<&'a [u8]>,
+    seq: u64,
+    bucket: Option<Arc<str>>,
+}
+
+/// Below this many leaf pages the element checks run on one thread.
+const PARALLEL_MIN_JOBS: usize = 256;
 
 impl<'a, 'd> Checker<'a, 'd> {
     fn new(db: &'d Db<'a>) -> Self {
@@ -284,20 +309,32 @@ impl<'a, 'd> Checker<'a, 'd> {
             counts: Counts::default(),
             ancestors: Vec::new(),
             path: Vec::new(),
+            path_name: None,
+            seq: 0,
+            jobs: Vec::new(),
         }
     }
 
-    fn bucket_name(&self) -> Option<String> {
-        if self.path.is_empty() {
-            return None;
-        }
-        Some(
-            self.path
-                .iter()
-                .map(|n| String::from_utf8_lossy(n).into_owned())
-                .collect::<Vec<_>>()
-                .join("/"),
-        )
+    fn enter_bucket(&mut self, name: &'a [u8]) {
+        self.path.push(name);
+        self.rename();
+    }
+
+    fn leave_bucket(&mut self) {
+        self.path.pop();
+        self.rename();
+    }
+
+    fn rename(&mut self) {
+        self.path_name = (!self.path.is_empty()).then(|| {
+            Arc::from(
+                self.path
+                    .iter()
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            )
+        });
     }
 
     fn push(
@@ -308,15 +345,18 @@ impl<'a, 'd> Checker<'a, 'd> {
         message: String,
         bbolt: Option<String>,
     ) {
-        let bucket = self.bucket_name();
-        self.problems.push(Problem {
-            kind,
-            page,
-            offset,
-            bucket,
-            message,
-            bbolt,
-        });
+        let bucket = self.path_name.as_deref().map(str::to_string);
+        self.problems.push((
+            self.seq,
+            Problem {
+                kind,
+                page,
+                offset,
+                bucket,
+                message,
+                bbolt,
+            },
+        ));
     }
 
     fn page_off(&self, id: u64) -> u64 {
@@ -373,6 +413,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.check_freelist();
         let root = self.db.meta().root.0;
         self.walk_page(root, None, None, None, 0);
+        self.run_jobs();
+        self.seq = u64::MAX;
         self.finish_free_pages();
     }
 
@@ -521,7 +563,10 @@ impl<'a, 'd> Checker<'a, 'd> {
                 continue;
             }
             if s & FREED == 0 {
-                self.path.clear();
+                if !self.path.is_empty() {
+                    self.path.clear();
+                    self.rename();
+                }
                 self.push(
                     ProblemKind::UnreachableUnfreed,
                     Some(id),
@@ -743,6 +788,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             );
             return;
         }
+        self.seq += 1;
         let Some(node) = self.visit(id, from) else {
             return;
         };
@@ -753,78 +799,6 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.check_branch(&node, lo, hi, depth);
         }
         self.ancestors.pop();
-    }
-
-    fn check_keys(
-        &mut self,
-        node: &Node<'a>,
-        i: usize,
-        key: &'a [u8],
-        prev: Option<&'a [u8]>,
-        lo: Option<&'a [u8]>,
-        hi: Option<&'a [u8]>,
-    ) {
-        let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
-        let what = if node.inline {
-            "inline bucket page"
-        } else {
-            "page"
-        };
-        if key.is_empty() {
-            self.push(
-                ProblemKind::EmptyKey,
-                Some(node.page.0),
-                Some(eoff),
-                format!("element {i} of the {what} has an empty key"),
-                None,
-            );
-        }
-        if let Some(p) = prev {
-            if key <= p {
-                self.push(
-                    ProblemKind::KeyOrder,
-                    Some(node.page.0),
-                    Some(eoff),
-                    format!(
-                        "element {i} of the {what}: key {} is not greater than the previous key {}",
-                        show_key(key),
-                        show_key(p)
-                    ),
-                    None,
-                );
-                return;
-            }
-        }
-        if let Some(lo) = lo {
-            if prev.is_none() && key < lo {
-                self.push(
-                    ProblemKind::KeyOrder,
-                    Some(node.page.0),
-                    Some(eoff),
-                    format!(
-                        "element {i} of the {what}: key {} is below the parent branch key {}",
-                        show_key(key),
-                        show_key(lo)
-                    ),
-                    None,
-                );
-            }
-        }
-        if let Some(hi) = hi {
-            if key >= hi {
-                self.push(
-                    ProblemKind::KeyOrder,
-                    Some(node.page.0),
-                    Some(eoff),
-                    format!(
-                        "element {i} of the {what}: key {} is not below the next parent branch key {}",
-                        show_key(key),
-                        show_key(hi)
-                    ),
-                    None,
-                );
-            }
-        }
     }
 
     fn check_branch(
@@ -849,7 +823,11 @@ impl<'a, 'd> Checker<'a, 'd> {
         for i in 0..node.count {
             match node.branch(i) {
                 Ok(e) => {
-                    self.check_keys(node, i, e.key, prev, lo, hi);
+                    let seq = self.seq;
+                    let bucket = self.path_name.clone();
+                    key_checks(node, i, e.key, prev, lo, hi, &mut |kind, page, off, msg| {
+                        self_problems_push(&mut self.problems, seq, &bucket, kind, page, off, msg)
+                    });
                     prev = Some(e.key);
                     let eoff =
                         node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
@@ -877,6 +855,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
+    /// Checks a leaf: bucket elements now (they lead to more pages), the
+    /// other element checks later in parallel (inline pages right away).
     fn check_leaf(
         &mut self,
         node: &Node<'a>,
@@ -884,61 +864,40 @@ impl<'a, 'd> Checker<'a, 'd> {
         hi: Option<&'a [u8]>,
         depth: usize,
     ) {
-        let mut prev = None;
+        let root = self.path.is_empty();
+        if node.inline {
+            let seq = self.seq;
+            let bucket = self.path_name.clone();
+            let problems = &mut self.problems;
+            self.counts.keys += leaf_contents(node, lo, hi, root, &mut |kind, page, off, msg| {
+                self_problems_push(problems, seq, &bucket, kind, page, off, msg)
+            });
+        } else {
+            self.jobs.push(LeafJob {
+                node: *node,
+                lo,
+                hi,
+                seq: self.seq,
+                bucket: self.path_name.clone(),
+            });
+        }
         for i in 0..node.count {
-            let e = match node.leaf(i) {
-                Ok(e) => e,
-                Err(e) => {
-                    let kind = if node.inline {
-                        ProblemKind::BadInlineBucket
-                    } else {
-                        ProblemKind::ElementOutOfBounds
-                    };
-                    self.push(
-                        kind,
-                        Some(node.page.0),
-                        Some(err_offset(&e, node.offset)),
-                        error_text(&e),
-                        None,
-                    );
-                    continue;
-                }
-            };
-            self.check_keys(node, i, e.key, prev, lo, hi);
-            prev = Some(e.key);
-            let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
-            if e.flags & !LEAF_FLAG_BUCKET != 0 {
-                self.push(
-                    ProblemKind::BadElementFlags,
-                    Some(node.page.0),
-                    Some(eoff),
-                    format!(
-                        "element {i} has flags {:#x}; bbolt only writes 0 or 1 (bucket)",
-                        e.flags
-                    ),
-                    None,
-                );
-            }
-            if !e.is_bucket() {
-                if self.path.is_empty() {
-                    self.push(
-                        ProblemKind::NotABucket,
-                        Some(node.page.0),
-                        Some(eoff),
-                        format!(
-                            "top-level entry {} is a plain key; the root bucket holds only buckets",
-                            show_key(e.key)
-                        ),
-                        None,
-                    );
-                } else {
-                    self.counts.keys += 1;
-                }
+            let flags = layout::u32_at(
+                node.bytes,
+                layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE,
+            )
+            .unwrap_or(0);
+            if flags & LEAF_FLAG_BUCKET == 0 {
                 continue;
             }
+            // Bounds problems of this element are reported by `leaf_contents`.
+            let Ok(e) = node.leaf(i) else {
+                continue;
+            };
             self.counts.buckets += 1;
-            let bucket = match Bucket::from_value(self.db, node.page, e.value) {
-                Ok(b) => b,
+            let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+            self.enter_bucket(e.key);
+            match Bucket::from_value(self.db, node.page, e.value) {
                 Err(err) => {
                     let kind = match &err {
                         Error::Corrupt { what, .. } if what.starts_with("bucket value") => {
@@ -946,7 +905,6 @@ impl<'a, 'd> Checker<'a, 'd> {
                         }
                         _ => ProblemKind::BadInlineBucket,
                     };
-                    self.path.push(e.key);
                     self.push(
                         kind,
                         Some(node.page.0),
@@ -954,41 +912,224 @@ impl<'a, 'd> Checker<'a, 'd> {
                         error_text(&err),
                         None,
                     );
-                    self.path.pop();
-                    continue;
                 }
-            };
-            self.path.push(e.key);
-            match bucket.root {
-                Root::Inline(n) => {
-                    self.counts.inline_buckets += 1;
-                    if depth + 1 >= MAX_DEPTH {
-                        self.push(
-                            ProblemKind::TooDeep,
-                            Some(node.page.0),
-                            Some(n.offset),
-                            format!("more than {MAX_DEPTH} levels; not followed further"),
-                            None,
-                        );
-                    } else {
-                        self.check_leaf(&n, None, None, depth + 1);
+                Ok(bucket) => match bucket.root {
+                    Root::Inline(n) => {
+                        self.counts.inline_buckets += 1;
+                        if depth + 1 >= MAX_DEPTH {
+                            self.push(
+                                ProblemKind::TooDeep,
+                                Some(node.page.0),
+                                Some(n.offset),
+                                format!("more than {MAX_DEPTH} levels; not followed further"),
+                                None,
+                            );
+                        } else {
+                            self.check_leaf(&n, None, None, depth + 1);
+                        }
                     }
-                }
-                Root::Page(p) => {
-                    let saved = std::mem::take(&mut self.ancestors);
-                    self.walk_page(
-                        p.0,
-                        Some((node.page.0, self.db.offset_of(e.value))),
-                        None,
-                        None,
-                        depth + 1,
-                    );
-                    self.ancestors = saved;
-                }
+                    Root::Page(p) => {
+                        let saved = std::mem::take(&mut self.ancestors);
+                        self.walk_page(
+                            p.0,
+                            Some((node.page.0, self.db.offset_of(e.value))),
+                            None,
+                            None,
+                            depth + 1,
+                        );
+                        self.ancestors = saved;
+                    }
+                },
             }
-            self.path.pop();
+            self.leave_bucket();
         }
     }
+
+    /// Runs the deferred leaf checks, in parallel when there are many.
+    fn run_jobs(&mut self) {
+        let jobs = std::mem::take(&mut self.jobs);
+        let run = |job: &LeafJob<'a>| {
+            let mut found = Vec::new();
+            let root = job.bucket.is_none();
+            let keys = leaf_contents(
+                &job.node,
+                job.lo,
+                job.hi,
+                root,
+                &mut |kind, page, off, msg| {
+                    self_problems_push(&mut found, job.seq, &job.bucket, kind, page, off, msg)
+                },
+            );
+            (keys, found)
+        };
+        let results: Vec<(u64, Vec<(u64, Problem)>)> = if jobs.len() >= PARALLEL_MIN_JOBS {
+            use rayon::prelude::*;
+            jobs.par_iter().with_min_len(64).map(run).collect()
+        } else {
+            jobs.iter().map(run).collect()
+        };
+        for (keys, found) in results {
+            self.counts.keys += keys;
+            self.problems.extend(found);
+        }
+    }
+}
+
+fn self_problems_push(
+    out: &mut Vec<(u64, Problem)>,
+    seq: u64,
+    bucket: &Option<Arc<str>>,
+    kind: ProblemKind,
+    page: u64,
+    offset: u64,
+    message: String,
+) {
+    out.push((
+        seq,
+        Problem {
+            kind,
+            page: Some(page),
+            offset: Some(offset),
+            bucket: bucket.as_deref().map(str::to_string),
+            message,
+            bbolt: None,
+        },
+    ));
+}
+
+type Emit<'e> = dyn FnMut(ProblemKind, u64, u64, String) + 'e;
+
+/// Checks one key: not empty, above the previous key, inside `[lo, hi)`.
+fn key_checks(
+    node: &Node<'_>,
+    i: usize,
+    key: &[u8],
+    prev: Option<&[u8]>,
+    lo: Option<&[u8]>,
+    hi: Option<&[u8]>,
+    emit: &mut Emit<'_>,
+) {
+    let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+    let page = node.page.0;
+    let what = if node.inline {
+        "inline bucket page"
+    } else {
+        "page"
+    };
+    if key.is_empty() {
+        emit(
+            ProblemKind::EmptyKey,
+            page,
+            eoff,
+            format!("element {i} of the {what} has an empty key"),
+        );
+    }
+    if let Some(p) = prev {
+        if key <= p {
+            emit(
+                ProblemKind::KeyOrder,
+                page,
+                eoff,
+                format!(
+                    "element {i} of the {what}: key {} is not greater than the previous key {}",
+                    show_key(key),
+                    show_key(p)
+                ),
+            );
+            return;
+        }
+    }
+    if let (Some(lo), None) = (lo, prev) {
+        if key < lo {
+            emit(
+                ProblemKind::KeyOrder,
+                page,
+                eoff,
+                format!(
+                    "element {i} of the {what}: key {} is below the parent branch key {}",
+                    show_key(key),
+                    show_key(lo)
+                ),
+            );
+        }
+    }
+    if let Some(hi) = hi {
+        if key >= hi {
+            emit(
+                ProblemKind::KeyOrder,
+                page,
+                eoff,
+                format!(
+                    "element {i} of the {what}: key {} is not below the next parent branch key {}",
+                    show_key(key),
+                    show_key(hi)
+                ),
+            );
+        }
+    }
+}
+
+/// Element checks of one leaf: bounds, key order, flags, plain keys in the
+/// root bucket. Returns the number of plain (non-bucket) keys.
+fn leaf_contents(
+    node: &Node<'_>,
+    lo: Option<&[u8]>,
+    hi: Option<&[u8]>,
+    root: bool,
+    emit: &mut Emit<'_>,
+) -> u64 {
+    let mut keys = 0;
+    let mut prev = None;
+    for i in 0..node.count {
+        let e = match node.leaf(i) {
+            Ok(e) => e,
+            Err(err) => {
+                let kind = if node.inline {
+                    ProblemKind::BadInlineBucket
+                } else {
+                    ProblemKind::ElementOutOfBounds
+                };
+                emit(
+                    kind,
+                    node.page.0,
+                    err_offset(&err, node.offset),
+                    error_text(&err),
+                );
+                continue;
+            }
+        };
+        key_checks(node, i, e.key, prev, lo, hi, emit);
+        prev = Some(e.key);
+        let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+        if e.flags & !LEAF_FLAG_BUCKET != 0 {
+            emit(
+                ProblemKind::BadElementFlags,
+                node.page.0,
+                eoff,
+                format!(
+                    "element {i} has flags {:#x}; bbolt only writes 0 or 1 (bucket)",
+                    e.flags
+                ),
+            );
+        }
+        if e.is_bucket() {
+            continue;
+        }
+        if root {
+            emit(
+                ProblemKind::NotABucket,
+                node.page.0,
+                eoff,
+                format!(
+                    "top-level entry {} is a plain key; the root bucket holds only buckets",
+                    show_key(e.key)
+                ),
+            );
+        } else {
+            keys += 1;
+        }
+    }
+    keys
 }
 
 fn error_text(e: &Error) -> String {

@@ -196,12 +196,15 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
             let mut names: Vec<Vec<u8>> = path.iter().map(|b| arg_bytes(b)).collect();
             let key = names.pop().unwrap_or_default();
             let b = bucket_at(db, &names)?;
-            let Some(e) = b.get(db, &key)? else {
-                return Err(BoltError::KeyNotFound.into());
+            let e = match b.get(db, &key)? {
+                Some(e) if !e.is_bucket() => e,
+                // bbolt's own words for a missing key (a sub-bucket is not a value).
+                _ => bail!(
+                    "Error key not found for key: {} hex: \"{}\"",
+                    crate::output::go_quote_or_hex(&key),
+                    crate::output::hex(&key)
+                ),
             };
-            if e.is_bucket() {
-                bail!("{} is a bucket, not a key", String::from_utf8_lossy(&key));
-            }
             match write_out {
                 Format::Text => {
                     out.write_all(&show(e.value, format))?;
@@ -229,7 +232,12 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
                     writeln!(out, "======== ========== ====== ======")?;
                     for r in rows {
                         let c = r.count.map(|c| c.to_string()).unwrap_or_default();
-                        let o = r.overflow.map(|c| c.to_string()).unwrap_or_default();
+                        // bbolt leaves OVRFLW blank when it is 0.
+                        let o = r
+                            .overflow
+                            .filter(|o| *o > 0)
+                            .map(|c| c.to_string())
+                            .unwrap_or_default();
                         writeln!(out, "{:<8} {:<10} {:<6} {:<6}", r.id, r.kind, c, o)?;
                     }
                 }
@@ -261,9 +269,26 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         BoltCommand::Dump { file, ids } => with_db(&file, |db| {
-            for id in ids {
-                let page = db.page(etcdsnap_bbolt::PageId(id))?;
-                crate::bolt_page::hexdump(out, page.offset, page.bytes)?;
+            let ps = db.page_size();
+            for (n, id) in ids.iter().enumerate() {
+                if n > 0 {
+                    writeln!(out, "{}", crate::bolt_page::SEPARATOR)?;
+                }
+                // One page exactly, overflow not followed (as bbolt does).
+                let off = usize::try_from(*id).ok().and_then(|i| i.checked_mul(ps));
+                let bytes = off.and_then(|o| db.data().get(o..o.checked_add(ps)?));
+                let Some(bytes) = bytes else {
+                    return Err(BoltError::corrupt(
+                        etcdsnap_bbolt::PageId(*id),
+                        id.saturating_mul(ps as u64),
+                        format!(
+                            "page lies beyond the end of the file ({} bytes)",
+                            db.data().len()
+                        ),
+                    )
+                    .into());
+                };
+                crate::bolt_page::hexdump(out, id * ps as u64, bytes)?;
             }
             Ok(ExitCode::SUCCESS)
         }),

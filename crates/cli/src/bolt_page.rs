@@ -9,9 +9,12 @@ use etcdsnap_bbolt::page::{Node, Page};
 use etcdsnap_bbolt::{freelist, Db, PageId};
 use serde_json::{json, Value};
 
-use crate::output::{json_bytes, show, BytesFormat, Format};
+use crate::output::{go_quote_or_hex, json_bytes, show, BytesFormat, Format};
 
-/// Prints each page decoded by type.
+/// Line between pages, as the bbolt command prints it.
+pub const SEPARATOR: &str = "===============================================";
+
+/// Prints each page decoded by type, in the bbolt command's `page` format.
 pub fn print_pages(
     db: &Db<'_>,
     ids: &[u64],
@@ -26,7 +29,7 @@ pub fn print_pages(
             Format::Json => json_pages.push(page_json(db, &page)?),
             Format::Text => {
                 if n > 0 {
-                    writeln!(out, "===============================================\n")?;
+                    writeln!(out, "{SEPARATOR}")?;
                 }
                 print_page(db, &page, format, out)?;
             }
@@ -50,6 +53,13 @@ fn print_page(
     writeln!(out, "Page Type:  {}", h.type_name())?;
     writeln!(out, "Total Size: {} bytes", page.bytes.len())?;
     writeln!(out, "Overflow pages: {}", h.overflow)?;
+    // Keys as bbolt shows them (Go %q or hex); values as `format` says.
+    let key = |k: &[u8]| -> String {
+        match format {
+            BytesFormat::Auto => go_quote_or_hex(k),
+            f => String::from_utf8_lossy(&show(k, f)).into_owned(),
+        }
+    };
     match h.flags {
         layout::FLAG_META => {
             let m = Meta::decode(page.id.0.min(1) as u8, page.bytes)?;
@@ -80,35 +90,24 @@ fn print_page(
             for i in 0..node.count {
                 if node.is_leaf {
                     let e = node.leaf(i)?;
-                    out.write_all(&show(e.key, format))?;
-                    write!(out, ": ")?;
+                    write!(out, "{}: ", key(e.key))?;
                     if e.is_bucket() {
                         let root = layout::u64_at(e.value, 0).unwrap_or(0);
                         let seq = layout::u64_at(e.value, 8).unwrap_or(0);
                         write!(out, "<pgid={root},seq={seq}>")?;
-                        if root == 0 {
-                            write!(
-                                out,
-                                " (inline, {} bytes)",
-                                e.value.len().saturating_sub(BUCKET_HEADER_SIZE)
-                            )?;
-                        }
                     } else {
                         out.write_all(&show(e.value, format))?;
                     }
                     writeln!(out)?;
                 } else {
                     let e = node.branch(i)?;
-                    out.write_all(&show(e.key, format))?;
-                    writeln!(out, ": <pgid={}>", e.child)?;
+                    writeln!(out, "{}: <pgid={}>", key(e.key), e.child)?;
                 }
             }
             writeln!(out)?;
         }
-        _ => {
-            writeln!(out, "(unknown page type; hex follows)")?;
-            hexdump(out, page.offset, page.bytes)?;
-        }
+        // bbolt prints only the header lines for other page types.
+        _ => {}
     }
     let _ = db;
     Ok(())
@@ -174,7 +173,9 @@ fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
     Ok(Value::Object(v))
 }
 
-/// Hex dump in 16-byte lines, two-byte groups, repeated lines folded to `*`.
+/// Hex dump in the bbolt command's `dump` format: 16-byte lines of 2-byte
+/// groups at absolute offsets, a run of repeated lines folded to one `*`
+/// line (the last line always printed), a blank line at the end.
 pub fn hexdump(out: &mut dyn Write, addr: u64, buf: &[u8]) -> Result<()> {
     let mut prev: Option<&[u8]> = None;
     let mut skipped = false;

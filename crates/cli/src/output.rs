@@ -28,11 +28,49 @@ pub enum Format {
     Json,
 }
 
-/// True when the bytes read well as text.
+/// True when the bytes are valid UTF-8 and every character is printable
+/// the way Go's `unicode.IsPrint` sees it (letters, marks, numbers,
+/// punctuation, symbols and the ASCII space; no controls, other spaces,
+/// format characters or private-use characters). This is the test the
+/// bbolt command uses to choose between text and hex.
 pub fn printable(b: &[u8]) -> bool {
     match std::str::from_utf8(b) {
-        Ok(s) => !s.chars().any(|c| c.is_control() && c != '\t'),
+        Ok(s) => s.chars().all(go_is_print),
         Err(_) => false,
+    }
+}
+
+fn go_is_print(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    !matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x180E
+        | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF
+        | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// A key as the bbolt command's `page` view shows it: Go `%q` of the text
+/// when printable, lower-case hex otherwise.
+pub fn go_quote_or_hex(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) if printable(b) => {
+            let mut q = String::with_capacity(s.len() + 2);
+            q.push('"');
+            for c in s.chars() {
+                if c == '"' || c == '\\' {
+                    q.push('\\');
+                }
+                q.push(c);
+            }
+            q.push('"');
+            q
+        }
+        _ => hex(b),
     }
 }
 
@@ -83,7 +121,20 @@ mod tests {
         assert_eq!(show(b"abc", BytesFormat::Auto), b"abc");
         assert_eq!(show(&[0xff, 0x01], BytesFormat::Auto), b"ff01");
         assert_eq!(show(b"a\nb", BytesFormat::Auto), b"610a62");
+        assert_eq!(show(b"a\tb", BytesFormat::Auto), b"610962");
+        assert_eq!(
+            show("ключ 日本".as_bytes(), BytesFormat::Auto),
+            "ключ 日本".as_bytes()
+        );
+        assert_eq!(show("a\u{200b}".as_bytes(), BytesFormat::Auto), b"61e2808b");
         assert_eq!(show(b"hi", BytesFormat::Base64), b"aGk=");
+    }
+
+    #[test]
+    fn quotes_like_go() {
+        assert_eq!(go_quote_or_hex(b"a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(go_quote_or_hex(b""), r#""""#);
+        assert_eq!(go_quote_or_hex(&[0, 1]), "0001");
     }
 
     #[test]

@@ -169,3 +169,63 @@ fn check_agrees_with_live_go_bbolt() {
         );
     }
 }
+
+/// A recorded output, plain or gzipped.
+fn expected_any(name: &str) -> Option<String> {
+    if let Some(s) = expected(name) {
+        return Some(s);
+    }
+    let gz = testdata().join("expected").join(format!("{name}.gz"));
+    let f = std::fs::File::open(gz).ok()?;
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(f), &mut s).ok()?;
+    Some(s)
+}
+
+#[test]
+fn stats_and_pages_agree_with_recorded_go_bbolt() {
+    for fx in fixtures() {
+        for cmd in ["stats", "pages"] {
+            let want = expected_any(&format!("{}.bboltcli.{cmd}.txt", fx.name))
+                .unwrap_or_else(|| panic!("no recorded bboltcli {cmd} for {}", fx.name));
+            let o = etcdsnap(["bolt".as_ref(), cmd.as_ref(), fx.path.as_os_str()]);
+            assert_no_crash(&o, cmd);
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout),
+                want,
+                "{}: bolt {cmd}",
+                fx.name
+            );
+        }
+    }
+}
+
+#[test]
+fn stats_and_pages_agree_with_live_go_bbolt() {
+    let Some(go) = oracle("ETCDSNAP_BBOLTCLI", "/opt/etcdsnap-oracles/bin/bboltcli") else {
+        return;
+    };
+    for fx in fixtures() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("db");
+        std::fs::copy(&fx.path, &copy).unwrap();
+        for args in [&["stats"][..], &["stats", "key"], &["pages"]] {
+            let o = std::process::Command::new(&go)
+                .arg(args[0])
+                .arg(&copy)
+                .args(&args[1..])
+                .output()
+                .unwrap();
+            let mut ours: Vec<std::ffi::OsString> =
+                vec!["bolt".into(), args[0].into(), fx.path.clone().into()];
+            ours.extend(args[1..].iter().map(|a| a.into()));
+            let e = etcdsnap(&ours);
+            assert_eq!(
+                String::from_utf8_lossy(&e.stdout),
+                String::from_utf8_lossy(&o.stdout),
+                "{}: bolt {args:?} differs from live Go bbolt",
+                fx.name
+            );
+        }
+    }
+}
