@@ -65,21 +65,14 @@ impl MappedFile {
         }
         // SAFETY: see the module's safety contract: the file is opened
         // read-only, mapped read-only, and not modified by anything else.
-        let map = unsafe {
-            let mut opts = memmap2::MmapOptions::new();
-            if populate {
-                opts.populate();
-            }
-            opts.map(&file)
-        }
-        .map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        #[cfg(unix)]
-        {
-            // Advice only; failure does not matter.
-            let _ = map.advise(memmap2::Advice::WillNeed);
+        let map =
+            unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        #[cfg(target_os = "linux")]
+        if populate {
+            populate_parallel(&map);
         }
         Ok(Self {
             path,
@@ -112,4 +105,21 @@ impl MappedFile {
             Inner::Heap(v) => v,
         }
     }
+}
+
+/// Faults the whole mapping in from several threads at once
+/// (`MADV_POPULATE_READ` over slices of it): one kernel call per slice
+/// instead of one fault per page, spread over the cores. Advice only: on a
+/// kernel without it the pages are simply faulted in on first touch.
+#[cfg(target_os = "linux")]
+fn populate_parallel(map: &memmap2::Mmap) {
+    use rayon::prelude::*;
+    const SLICE: usize = 64 << 20;
+    let len = map.len();
+    let slices = len.div_ceil(SLICE);
+    (0..slices).into_par_iter().for_each(|i| {
+        let off = i * SLICE;
+        let n = SLICE.min(len - off);
+        let _ = map.advise_range(memmap2::Advice::PopulateRead, off, n);
+    });
 }
