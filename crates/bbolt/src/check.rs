@@ -279,23 +279,39 @@ struct Checker<'a, 'd> {
     path: Vec<&'a [u8]>,
     /// `path` joined for messages; rebuilt when `path` changes.
     path_name: Option<Arc<str>>,
-    /// Walk step: the order in which pages were visited.
+    /// Order key of the problems being found now.
     seq: u64,
+    /// Last order key handed out (walk steps and leaf jobs).
+    counter: u64,
     /// Leaf pages whose elements are checked after the walk, in parallel.
     jobs: Vec<LeafJob<'a>>,
 }
 
-/// A leaf page whose elements are checked after the walk.
+/// A page expected to be a leaf (a child of a branch whose first child is
+/// a leaf), checked in parallel with its siblings after the branch walk.
 struct LeafJob<'a> {
-    node: Node<'a>,
+    id: u64,
+    from: (u64, u64),
     lo: Option<&'a [u8]>,
     hi: Option<&'a [u8]>,
     seq: u64,
+    depth: usize,
     bucket: Option<Arc<str>>,
+    path: Arc<[&'a [u8]]>,
+    ancestors: Arc<[u64]>,
+}
+
+/// What a leaf job found, applied in walk order afterwards.
+struct LeafResult {
+    header: Option<PageHeader>,
+    leaf: bool,
+    has_buckets: bool,
+    keys: u64,
+    problems: Vec<(u64, Problem)>,
 }
 
 /// Below this many leaf pages the element checks run on one thread.
-const PARALLEL_MIN_JOBS: usize = 256;
+const PARALLEL_MIN_JOBS: usize = 32;
 
 impl<'a, 'd> Checker<'a, 'd> {
     fn new(db: &'d Db<'a>) -> Self {
@@ -311,6 +327,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             path: Vec::new(),
             path_name: None,
             seq: 0,
+            counter: 0,
             jobs: Vec::new(),
         }
     }
@@ -413,7 +430,9 @@ impl<'a, 'd> Checker<'a, 'd> {
         self.check_freelist();
         let root = self.db.meta().root.0;
         self.walk_page(root, None, None, None, 0);
-        self.run_jobs();
+        while !self.jobs.is_empty() {
+            self.run_jobs();
+        }
         self.seq = u64::MAX;
         self.finish_free_pages();
     }
@@ -581,6 +600,16 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// Visits page `id` as a tree page: bounds, references, freed state,
     /// type. Returns its node when its elements should be checked.
     fn visit(&mut self, id: u64, from: Option<(u64, u64)>) -> Option<Node<'a>> {
+        self.visit_with(id, from, None)
+    }
+
+    /// [`Self::visit`] with the page's header already read (by a leaf job).
+    fn visit_with(
+        &mut self,
+        id: u64,
+        from: Option<(u64, u64)>,
+        known: Option<PageHeader>,
+    ) -> Option<Node<'a>> {
         let ps = self.db.page_size() as u64;
         let (ref_page, ref_off) = match from {
             Some((p, o)) => (Some(p), Some(o)),
@@ -639,11 +668,14 @@ impl<'a, 'd> Checker<'a, 'd> {
             return None;
         }
         let off = self.page_off(id);
-        let header = self
-            .db
-            .data()
-            .get(off as usize..off as usize + layout::PAGE_HEADER_SIZE)
-            .and_then(PageHeader::decode)?;
+        let header = match known {
+            Some(h) => h,
+            None => self
+                .db
+                .data()
+                .get(off as usize..off as usize + layout::PAGE_HEADER_SIZE)
+                .and_then(PageHeader::decode)?,
+        };
         if header.id.0 != id {
             self.push(
                 ProblemKind::PageIdMismatch,
@@ -737,18 +769,24 @@ impl<'a, 'd> Checker<'a, 'd> {
         if last >= self.file_pages {
             return None;
         }
-        let page = match self.db.page(PageId(id)) {
-            Ok(p) => p,
-            Err(e) => {
-                self.push(
-                    ProblemKind::BeyondEndOfFile,
-                    Some(id),
-                    Some(off),
-                    error_text(&e),
-                    None,
-                );
-                return None;
-            }
+        // `last < file_pages` here, so the whole span is in the file; slicing
+        // does not touch the bytes.
+        let span = (overflow + 1).saturating_mul(ps);
+        let Some(bytes) = self.db.data().get(off as usize..(off + span) as usize) else {
+            self.push(
+                ProblemKind::BeyondEndOfFile,
+                Some(id),
+                Some(off),
+                format!("page span {span} bytes runs past the end of the file"),
+                None,
+            );
+            return None;
+        };
+        let page = crate::page::Page {
+            id: PageId(id),
+            offset: off,
+            header,
+            bytes,
         };
         if is_leaf {
             self.counts.leaf_pages += 1;
@@ -788,7 +826,8 @@ impl<'a, 'd> Checker<'a, 'd> {
             );
             return;
         }
-        self.seq += 1;
+        self.counter += 1;
+        self.seq = self.counter;
         let Some(node) = self.visit(id, from) else {
             return;
         };
@@ -842,20 +881,35 @@ impl<'a, 'd> Checker<'a, 'd> {
                 ),
             }
         }
-        // Touch every child's header first: independent loads the CPU can
-        // overlap, instead of one memory round trip per child in the walk.
-        let data = self.db.data();
-        let ps = self.db.page_size() as u64;
-        let mut touch = 0u8;
-        for (_, child, _) in &elems {
-            let off = child.saturating_mul(ps);
-            touch ^= usize::try_from(off)
-                .ok()
-                .and_then(|o| data.get(o))
-                .copied()
-                .unwrap_or(0);
+        // In a B+tree all children of a branch have the same type: when the
+        // first child is a leaf, the children become leaf jobs, checked in
+        // parallel later (a job that finds a non-leaf hands it back).
+        let first_is_leaf = elems.first().is_some_and(|(_, c, _)| {
+            *c < self.file_pages
+                && self
+                    .db
+                    .header(PageId(*c))
+                    .is_ok_and(|h| h.flags == layout::FLAG_LEAF)
+        });
+        if first_is_leaf {
+            let path: Arc<[&'a [u8]]> = Arc::from(self.path.as_slice());
+            let ancestors: Arc<[u64]> = Arc::from(self.ancestors.as_slice());
+            for (j, (key, child, eoff)) in elems.iter().enumerate() {
+                self.counter += 1;
+                self.jobs.push(LeafJob {
+                    id: *child,
+                    from: (node.page.0, *eoff + 8),
+                    lo: Some(*key),
+                    hi: elems.get(j + 1).map(|n| n.0).or(hi),
+                    seq: self.counter,
+                    depth: depth + 1,
+                    bucket: self.path_name.clone(),
+                    path: path.clone(),
+                    ancestors: ancestors.clone(),
+                });
+            }
+            return;
         }
-        std::hint::black_box(touch);
         for (j, (key, child, eoff)) in elems.iter().enumerate() {
             let next = elems.get(j + 1).map(|n| n.0).or(hi);
             // A child's keys start at its branch key and stay below the next one.
@@ -879,22 +933,17 @@ impl<'a, 'd> Checker<'a, 'd> {
         depth: usize,
     ) {
         let root = self.path.is_empty();
-        if node.inline {
-            let seq = self.seq;
-            let bucket = self.path_name.clone();
-            let problems = &mut self.problems;
-            self.counts.keys += leaf_contents(node, lo, hi, root, &mut |kind, page, off, msg| {
-                self_problems_push(problems, seq, &bucket, kind, page, off, msg)
-            });
-        } else {
-            self.jobs.push(LeafJob {
-                node: *node,
-                lo,
-                hi,
-                seq: self.seq,
-                bucket: self.path_name.clone(),
-            });
-        }
+        let seq = self.seq;
+        let bucket = self.path_name.clone();
+        let problems = &mut self.problems;
+        self.counts.keys += leaf_contents(node, lo, hi, root, &mut |kind, page, off, msg| {
+            self_problems_push(problems, seq, &bucket, kind, page, off, msg)
+        });
+        self.sub_buckets(node, depth);
+    }
+
+    /// Follows the bucket elements of a leaf.
+    fn sub_buckets(&mut self, node: &Node<'a>, depth: usize) {
         for i in 0..node.count {
             let flags = layout::u32_at(
                 node.bytes,
@@ -959,34 +1008,92 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    /// Runs the deferred leaf checks, in parallel when there are many.
+    /// Runs the pending leaf jobs (in parallel when there are many), then
+    /// applies their results in walk order: reference marking, then the
+    /// element problems, then their sub-buckets (which may queue more jobs).
     fn run_jobs(&mut self) {
         let jobs = std::mem::take(&mut self.jobs);
-        let run = |job: &LeafJob<'a>| {
-            let mut found = Vec::new();
-            let root = job.bucket.is_none();
-            let keys = leaf_contents(
-                &job.node,
-                job.lo,
-                job.hi,
-                root,
-                &mut |kind, page, off, msg| {
-                    self_problems_push(&mut found, job.seq, &job.bucket, kind, page, off, msg)
-                },
-            );
-            (keys, found)
-        };
-        let results: Vec<(u64, Vec<(u64, Problem)>)> = if jobs.len() >= PARALLEL_MIN_JOBS {
+        let db = self.db;
+        let file_pages = self.file_pages;
+        let run = |job: &LeafJob<'a>| leaf_job(db, file_pages, job);
+        let results: Vec<LeafResult> = if jobs.len() >= PARALLEL_MIN_JOBS {
             use rayon::prelude::*;
-            jobs.par_iter().with_min_len(64).map(run).collect()
+            jobs.par_iter().with_min_len(8).map(run).collect()
         } else {
             jobs.iter().map(run).collect()
         };
-        for (keys, found) in results {
-            self.counts.keys += keys;
-            self.problems.extend(found);
+        for (job, res) in jobs.iter().zip(results) {
+            self.seq = job.seq;
+            self.path.clear();
+            self.path.extend_from_slice(&job.path);
+            self.path_name = job.bucket.clone();
+            self.ancestors.clear();
+            self.ancestors.extend_from_slice(&job.ancestors);
+            let Some(node) = self.visit_with(job.id, Some(job.from), res.header) else {
+                continue;
+            };
+            self.ancestors.push(job.id);
+            if res.leaf {
+                self.counts.keys += res.keys;
+                self.problems.extend(res.problems);
+                if res.has_buckets {
+                    self.sub_buckets(&node, job.depth);
+                }
+            } else {
+                self.check_branch(&node, job.lo, job.hi, job.depth);
+            }
         }
+        self.path.clear();
+        self.rename();
+        self.ancestors.clear();
     }
+}
+
+/// The parallel part of a leaf job: reads the header and, when the page is
+/// a well-formed leaf, checks its elements.
+fn leaf_job<'a>(db: &Db<'a>, file_pages: u64, job: &LeafJob<'a>) -> LeafResult {
+    let mut res = LeafResult {
+        header: None,
+        leaf: false,
+        has_buckets: false,
+        keys: 0,
+        problems: Vec::new(),
+    };
+    if job.id >= file_pages {
+        return res;
+    }
+    let Ok(header) = db.header(PageId(job.id)) else {
+        return res;
+    };
+    res.header = Some(header);
+    let last = job.id.saturating_add(u64::from(header.overflow));
+    if header.flags != layout::FLAG_LEAF || last >= file_pages {
+        return res;
+    }
+    let ps = db.page_size() as u64;
+    let off = job.id * ps;
+    let span = (u64::from(header.overflow) + 1) * ps;
+    let Some(bytes) = db.data().get(off as usize..(off + span) as usize) else {
+        return res;
+    };
+    let Ok(node) = Node::new_unchecked(PageId(job.id), off, bytes, true, header.count, false)
+    else {
+        return res;
+    };
+    res.leaf = true;
+    res.has_buckets = (0..node.count).any(|i| {
+        layout::u32_at(
+            node.bytes,
+            layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE,
+        )
+        .is_some_and(|f| f & LEAF_FLAG_BUCKET != 0)
+    });
+    let root = job.path.is_empty();
+    let problems = &mut res.problems;
+    res.keys = leaf_contents(&node, job.lo, job.hi, root, &mut |kind, page, o, msg| {
+        self_problems_push(problems, job.seq, &job.bucket, kind, page, o, msg)
+    });
+    res
 }
 
 fn self_problems_push(

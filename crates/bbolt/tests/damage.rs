@@ -323,3 +323,52 @@ fn every_single_byte_flip_in_metas_and_a_leaf_is_handled() {
         }
     }
 }
+
+#[test]
+fn problems_come_in_the_same_order_every_run() {
+    // Damage every leaf of the `large` bucket (checked in parallel) in two
+    // ways, so that many problems are found on several threads.
+    let mut f = nested();
+    let db = Db::open(&f).unwrap();
+    let b = db.bucket(&[b"large"]).unwrap();
+    let Root::Page(root) = b.root else {
+        panic!("large is inline")
+    };
+    let mut leaves = Vec::new();
+    for_each_page(&db, root, &mut |n: &Node<'_>, _, _| {
+        if n.is_leaf {
+            leaves.push(n.page.0 as usize);
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert!(
+        leaves.len() >= 32,
+        "need enough leaves to run in parallel: {}",
+        leaves.len()
+    );
+    for (i, leaf) in leaves.iter().enumerate() {
+        let elem = leaf * PS + 16 + 16;
+        if i % 2 == 0 {
+            put_u32(&mut f, elem + 4, 0x0100_0000);
+        } else {
+            put_u32(&mut f, elem + 8, 0);
+        }
+    }
+    let first = check(&f);
+    assert!(
+        first.problems.len() >= leaves.len(),
+        "{}",
+        first.problems.len()
+    );
+    for _ in 0..5 {
+        assert_eq!(check(&f).problems, first.problems);
+    }
+    // Problems are in walk order: page ids of the element problems ascend
+    // with the leaves' order in the tree.
+    let pages: Vec<u64> = first.problems.iter().filter_map(|p| p.page).collect();
+    let order: Vec<u64> = leaves.iter().map(|l| *l as u64).collect();
+    let mut seen = pages.clone();
+    seen.dedup();
+    assert_eq!(seen, order);
+}
