@@ -77,7 +77,7 @@ impl fmt::Display for MetaError {
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// File path.
         path: PathBuf,

@@ -21,6 +21,8 @@
 
 pub mod bucket;
 pub mod check;
+#[doc(hidden)]
+pub mod damage;
 pub mod db;
 mod error;
 pub mod freelist;

@@ -50,13 +50,17 @@ impl MappedFile {
             path: path.clone(),
             source,
         })?;
-        let len = file
-            .metadata()
-            .map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?
-            .len();
+        let meta = file.metadata().map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            return Err(Error::Io {
+                path,
+                source: std::io::Error::other("is a directory, not a database file"),
+            });
+        }
+        let len = meta.len();
         if len == 0 {
             return Ok(Self {
                 path,

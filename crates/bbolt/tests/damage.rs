@@ -372,3 +372,23 @@ fn problems_come_in_the_same_order_every_run() {
     seen.dedup();
     assert_eq!(seen, order);
 }
+
+#[test]
+fn every_generated_variant_gets_its_diagnosis() {
+    let variants = etcdsnap_bbolt::damage::variants(&nested());
+    let names: Vec<&str> = variants.iter().map(|v| v.name).collect();
+    assert!(variants.len() >= 14, "{names:?}");
+    for v in &variants {
+        let r = check(&v.bytes);
+        let hit = r.problems.iter().any(|p| {
+            p.kind == v.expect
+                && (v.page.is_none() || p.page == v.page)
+                && (v.offset.is_none() || p.offset == v.offset)
+        });
+        assert!(
+            hit,
+            "{}: expected {:?} at page {:?} offset {:?}, got {:#?}",
+            v.name, v.expect, v.page, v.offset, r.problems
+        );
+    }
+}

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use etcdsnap_bbolt::{check, MappedFile};
 
@@ -49,12 +49,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
 
 /// Maps the file read-only, for point lookups.
 pub fn open(path: &std::path::Path) -> Result<MappedFile> {
-    MappedFile::open(path).with_context(|| format!("cannot open {}", path.display()))
+    Ok(MappedFile::open(path)?)
 }
 
 /// Maps the file read-only, for commands that read all of it.
 pub fn open_for_scan(path: &std::path::Path) -> Result<MappedFile> {
-    MappedFile::open_for_scan(path).with_context(|| format!("cannot open {}", path.display()))
+    Ok(MappedFile::open_for_scan(path)?)
 }
 
 fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
@@ -72,7 +72,12 @@ fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Res
             if report.is_clean() {
                 writeln!(out, "OK")?;
             } else {
-                writeln!(out, "{} problems found", report.problems.len())?;
+                let n = report.problems.len();
+                writeln!(
+                    out,
+                    "{n} {} found",
+                    if n == 1 { "problem" } else { "problems" }
+                )?;
             }
         }
     }

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("etcdsnap: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(output::exit_code(&e))
         }
     }
 }

@@ -104,6 +104,24 @@ pub fn json_bytes(b: &[u8]) -> Value {
     }
 }
 
+/// Exit status for an error: 2 when the command could not run (the file
+/// could not be read), 1 when it ran and found the input damaged or the
+/// requested bucket or key missing.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    let io = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some()
+            || matches!(
+                c.downcast_ref::<etcdsnap_bbolt::Error>(),
+                Some(etcdsnap_bbolt::Error::Io { .. })
+            )
+    });
+    if io {
+        2
+    } else {
+        1
+    }
+}
+
 /// True when the error chain ends in a closed pipe.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
