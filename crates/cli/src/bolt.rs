@@ -142,14 +142,19 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
             match write_out {
                 Format::Text => writeln!(out, "Page Size: {}", db.page_size())?,
                 Format::Json => {
+                    let meta = |m: &Result<_, etcdsnap_bbolt::MetaError>| match m {
+                        Ok(m) => json!(m),
+                        Err(e) => json!({ "error": e.to_string() }),
+                    };
                     let v = json!({
-                        "pageSize": db.page_size(),
+                        "page_size": db.page_size(),
                         "meta": choice.meta,
-                        "meta0": choice.meta0.as_ref().map_err(|e| e.to_string()),
-                        "meta1": choice.meta1.as_ref().map_err(|e| e.to_string()),
-                        "fileSize": db.file().len(),
-                        "filePages": db.file_pages(),
-                        "sha256Trailer": db.trailer().is_some(),
+                        "meta0": meta(&choice.meta0),
+                        "meta1": meta(&choice.meta1),
+                        "page_size_probed": choice.page_size_probed,
+                        "file_size": db.file().len(),
+                        "file_pages": db.file_pages(),
+                        "sha256_trailer": db.trailer().is_some(),
                     });
                     serde_json::to_writer_pretty(&mut *out, &v)?;
                     writeln!(out)?;

@@ -119,7 +119,7 @@ fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
     let head = json!({
         "id": page.id,
         "offset": page.offset,
-        "headerId": h.id,
+        "header_id": h.id,
         "type": h.type_name(),
         "flags": h.flags,
         "count": h.count,
@@ -136,7 +136,7 @@ fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
         }
         layout::FLAG_FREELIST => {
             let ids = freelist::read(page)?;
-            v.insert("freeIds".into(), json!(ids.iter().collect::<Vec<_>>()));
+            v.insert("free_ids".into(), json!(ids.iter().collect::<Vec<_>>()));
         }
         layout::FLAG_BRANCH | layout::FLAG_LEAF => {
             let node = Node::from_page(page)?;
@@ -153,7 +153,7 @@ fn page_json(db: &Db<'_>, page: &Page<'_>) -> Result<Value> {
                             json!({
                                 "root": layout::u64_at(e.value, 0),
                                 "sequence": layout::u64_at(e.value, 8),
-                                "inlineBytes": e.value.len().saturating_sub(BUCKET_HEADER_SIZE),
+                                "inline_bytes": e.value.len().saturating_sub(BUCKET_HEADER_SIZE),
                             }),
                         );
                     } else {

@@ -1,0 +1,73 @@
+//! Golden outputs (insta snapshots) of the inspection commands and of a
+//! damaged file's diagnosis, on committed fixtures.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+
+fn out(args: &[&str]) -> String {
+    let o = etcdsnap(args);
+    assert_no_crash(&o, &format!("{args:?}"));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn fx(name: &str) -> String {
+    testdata().join(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn golden_inspection_outputs() {
+    let small = fx("etcd/etcd-3.5.1.small.snapshot.db");
+    let nested = fx("bolt/nested-4096.db");
+    insta::assert_snapshot!(
+        "info_json_small",
+        out(&["bolt", "info", &small, "-w", "json"])
+    );
+    insta::assert_snapshot!("buckets_small", out(&["bolt", "buckets", &small]));
+    insta::assert_snapshot!("keys_key_small", out(&["bolt", "keys", &small, "key"]));
+    insta::assert_snapshot!(
+        "keys_meta_small_json",
+        out(&["bolt", "keys", &small, "meta", "-w", "json"])
+    );
+    insta::assert_snapshot!("pages_small", out(&["bolt", "pages", &small]));
+    insta::assert_snapshot!(
+        "page_meta_and_leaf_nested",
+        out(&["bolt", "page", &nested, "0", "3"])
+    );
+    insta::assert_snapshot!(
+        "page_freelist_nested",
+        out(&["bolt", "page", &nested, "44", "-w", "json"])
+    );
+    insta::assert_snapshot!("dump_meta_nested", out(&["bolt", "dump", &nested, "1"]));
+    insta::assert_snapshot!("stats_nested_prefix", out(&["bolt", "stats", &nested, "a"]));
+    insta::assert_snapshot!(
+        "get_binary_nested",
+        out(&["bolt", "get", &nested, "binary", "0x00", "--format", "hex"])
+    );
+}
+
+#[test]
+fn golden_damaged_diagnosis() {
+    let bytes = std::fs::read(testdata().join("bolt/nested-4096.db")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["zeroed-leaf-page", "branch-cycle", "truncated-at-half"] {
+        let v = etcdsnap_bbolt::damage::variants(&bytes)
+            .into_iter()
+            .find(|v| v.name == name)
+            .unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, &v.bytes).unwrap();
+        let o = etcdsnap(["check".as_ref(), p.as_os_str()]);
+        assert_eq!(o.status.code(), Some(1));
+        insta::assert_snapshot!(
+            format!("check_{name}"),
+            String::from_utf8(o.stdout).unwrap()
+        );
+    }
+}
