@@ -102,6 +102,9 @@ pub enum BoltCommand {
         /// Page ids.
         #[arg(required = true)]
         ids: Vec<u64>,
+        /// Output format (JSON: each page's offset and bytes in hex).
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: Format,
     },
 }
 
@@ -266,17 +269,46 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
             let (n, s) = stats::aggregate(db, prefix.as_bytes())?;
             match write_out {
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &json!({"buckets": n, "stats": s}))?;
+                    // The aggregate bbolt prints, plus each top-level bucket
+                    // and the file's free pages.
+                    let mut per = Vec::new();
+                    for e in db.root_bucket().iter(db) {
+                        let e = e?;
+                        if e.is_bucket() && e.key.starts_with(prefix.as_bytes()) {
+                            let b = Bucket::from_value(db, etcdsnap_bbolt::PageId(0), e.value)?;
+                            per.push(json!({
+                                "name": json_bytes(e.key),
+                                "inline": b.is_inline(),
+                                "stats": stats::bucket_stats(db, &b)?,
+                            }));
+                        }
+                    }
+                    let free = stats::free_pages(db)?.len();
+                    let v = json!({
+                        "buckets": n,
+                        "stats": s,
+                        "per_bucket": per,
+                        "page_size": db.page_size(),
+                        "high_water_mark": db.hwm(),
+                        "free_pages": free,
+                        "freelist_synced": db.meta().freelist_synced(),
+                    });
+                    serde_json::to_writer_pretty(&mut *out, &v)?;
                     writeln!(out)?;
                 }
                 Format::Text => print_stats(out, n, &s)?,
             }
             Ok(ExitCode::SUCCESS)
         }),
-        BoltCommand::Dump { file, ids } => with_db(&file, |db| {
+        BoltCommand::Dump {
+            file,
+            ids,
+            write_out,
+        } => with_db(&file, |db| {
             let ps = db.page_size();
+            let mut pages = Vec::new();
             for (n, id) in ids.iter().enumerate() {
-                if n > 0 {
+                if n > 0 && write_out == Format::Text {
                     writeln!(out, "{}", crate::bolt_page::SEPARATOR)?;
                 }
                 // One page exactly, overflow not followed (as bbolt does).
@@ -293,7 +325,18 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
                     )
                     .into());
                 };
-                crate::bolt_page::hexdump(out, id * ps as u64, bytes)?;
+                match write_out {
+                    Format::Text => crate::bolt_page::hexdump(out, id * ps as u64, bytes)?,
+                    Format::Json => pages.push(json!({
+                        "id": id,
+                        "offset": id * ps as u64,
+                        "hex": crate::output::hex(bytes),
+                    })),
+                }
+            }
+            if write_out == Format::Json {
+                serde_json::to_writer_pretty(&mut *out, &pages)?;
+                writeln!(out)?;
             }
             Ok(ExitCode::SUCCESS)
         }),
