@@ -10,6 +10,7 @@ use etcdsnap_bbolt::{check, MappedFile};
 
 use crate::bolt::{self, BoltCommand};
 use crate::output::Format;
+use crate::snapshot::{self, SnapshotCommand};
 
 /// Offline tools for etcd's files: check, inspect and verify bbolt
 /// databases and snapshots with no etcd running. Input files are only ever
@@ -37,6 +38,9 @@ enum Command {
     /// Inspect a bbolt file page by page (like the bbolt command).
     #[command(subcommand)]
     Bolt(BoltCommand),
+    /// Snapshot commands compatible with etcdutl.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
 }
 
 /// Runs the command; the exit code says how it went.
@@ -44,6 +48,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     match cli.command {
         Command::Check { file, write_out } => run_check(&file, write_out, out),
         Command::Bolt(cmd) => bolt::run(cmd, out),
+        Command::Snapshot(cmd) => snapshot::run(cmd, out),
     }
 }
 
