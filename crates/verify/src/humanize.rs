@@ -34,7 +34,8 @@ mod tests {
         assert_eq!(bytes(86016), "86 kB");
         assert_eq!(bytes(1134592), "1.1 MB");
         assert_eq!(bytes(280576000), "281 MB");
-        assert_eq!(bytes(9950), "9.9 kB");
+        assert_eq!(bytes(9940), "9.9 kB");
+        assert_eq!(bytes(9950), "10 kB");
         assert_eq!(bytes(9960), "10 kB");
     }
 }
