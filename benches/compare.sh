@@ -19,21 +19,26 @@ sum0=$(sha256sum "$file" | cut -d' ' -f1)
 # name | etcdsnap command | reference command
 cases=(
   "check|$es check $file|$BBOLTCHECK $file"
+  "status|$es snapshot status $file|$ETCD351_DIR/etcdutl snapshot status $file"
+  "status --skip-hash-check|$es snapshot status --skip-hash-check $file|$ETCD351_DIR/etcdutl snapshot status $file"
+  "status --skip-hash-check vs cat|$es snapshot status --skip-hash-check $file|cat $file"
 )
 
 printf '%s: %s bytes\n' "$file" "$(stat -c %s "$file")"
-printf '| %-10s | %-14s | %-24s | %-8s |\n' "command" "etcdsnap (s)" "reference (s)" "speed-up"
-printf '|%s|%s|%s|%s|\n' "------------" "----------------" "--------------------------" "----------"
+printf '| %-32s | %-12s | %-26s | %-8s |\n' "command" "etcdsnap (s)" "reference (s)" "ratio"
+printf '|%s|%s|%s|%s|\n' "----------------------------------" "--------------" "----------------------------" "----------"
 for c in "${cases[@]}"; do
   IFS='|' read -r name ours theirs <<<"$c"
-  hyperfine --style none --warmup 1 --runs "$runs" -i --export-json "$tmp/$name.json" \
-    -n etcdsnap "$ours" -n reference "$theirs" >/dev/null
-  python3 - "$tmp/$name.json" "$name" "$theirs" <<'PY'
+  j="$tmp/case.json"
+  hyperfine --style none --warmup 1 --runs "$runs" -i --export-json "$j" \
+    -n etcdsnap "$ours" -n reference "$theirs" >/dev/null 2>&1
+  python3 - "$j" "$name" "$theirs" <<'PY'
 import json, sys, os
 r = json.load(open(sys.argv[1]))["results"]
 a, b = r[0]["mean"], r[1]["mean"]
-ref = os.path.basename(sys.argv[3].split()[0])
-print(f"| {sys.argv[2]:<10} | {a:>14.3f} | {b:>10.3f} {ref:<13} | {b/a:>7.1f}x |")
+ref = " ".join([os.path.basename(sys.argv[3].split()[0])] + sys.argv[3].split()[1:3])
+ref = ref.replace(sys.argv[3].split()[-1], "").strip() if "/" in sys.argv[3].split()[-1] else ref
+print(f"| {sys.argv[2]:<32} | {a:>12.3f} | {b:>7.3f} {ref:<18} | {b/a:>7.2f}x |")
 PY
 done
 sum1=$(sha256sum "$file" | cut -d' ' -f1)
