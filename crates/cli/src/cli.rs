@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use etcdsnap_bbolt::{check, MappedFile};
+use etcdsnap_verify::hashkv;
 
 use crate::bolt::{self, BoltCommand};
 use crate::output::Format;
@@ -41,6 +42,24 @@ enum Command {
     /// Snapshot commands compatible with etcdutl.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// The HashKV hash etcd's maintenance API returns for this data
+    /// (`etcdctl endpoint hashkv`), computed offline.
+    Hashkv {
+        /// The snapshot or db file.
+        file: PathBuf,
+        /// Revision to hash at; 0 means the head.
+        #[arg(long, default_value_t = 0)]
+        rev: i64,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t = HashkvFormat::Simple)]
+        write_out: HashkvFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum HashkvFormat {
+    Simple,
+    Json,
 }
 
 /// Runs the command; the exit code says how it went.
@@ -49,6 +68,27 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Check { file, write_out } => run_check(&file, write_out, out),
         Command::Bolt(cmd) => bolt::run(cmd, out),
         Command::Snapshot(cmd) => snapshot::run(cmd, out),
+        Command::Hashkv {
+            file,
+            rev,
+            write_out,
+        } => {
+            let mapped = open_for_scan(&file)?;
+            let db = etcdsnap_bbolt::Db::open(mapped.bytes())?;
+            let h = hashkv::hashkv(&db, rev)?;
+            match write_out {
+                HashkvFormat::Json => {
+                    serde_json::to_writer(&mut *out, &h)?;
+                    writeln!(out)?;
+                }
+                HashkvFormat::Simple => writeln!(
+                    out,
+                    "{}, {}, {}",
+                    h.hash, h.hash_revision, h.compact_revision
+                )?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

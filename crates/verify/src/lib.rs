@@ -14,7 +14,9 @@
 //! ```
 
 mod error;
+pub mod hashkv;
 pub mod humanize;
+pub mod mvcc;
 pub mod revision;
 pub mod scan;
 pub mod status;

@@ -164,35 +164,11 @@ fn live_keys(db: &Db<'_>, key_bucket: &Bucket<'_>) -> Result<u64, Error> {
     for e in key_bucket.iter(db) {
         let e = e?;
         let tomb = Revision::decode(e.key).is_some_and(|(_, t)| t);
-        if let Some(k) = mvcc_key(e.value) {
+        if let Some(k) = crate::mvcc::kv_key(e.value) {
             newest.insert(k.to_vec(), tomb);
         }
     }
     Ok(newest.values().filter(|t| !**t).count() as u64)
-}
-
-/// The `key` field (1) of an `mvccpb.KeyValue`.
-fn mvcc_key(v: &[u8]) -> Option<&[u8]> {
-    // Field 1, wire type 2: tag 0x0a, then a varint length.
-    if v.first() != Some(&0x0a) {
-        return None;
-    }
-    let mut len = 0usize;
-    let mut shift = 0;
-    let mut i = 1;
-    loop {
-        let b = *v.get(i)?;
-        len |= ((b & 0x7f) as usize) << shift;
-        i += 1;
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-        if shift > 28 {
-            return None;
-        }
-    }
-    v.get(i..i.checked_add(len)?)
 }
 
 /// `meta/storageVersion`, empty when absent (etcd 3.6).
