@@ -92,8 +92,7 @@ fn nested_paths_and_inline_buckets_resolve() {
     let mut stack: Vec<(Vec<Vec<u8>>, Bucket<'_>)> = vec![(vec![], db.root_bucket())];
     let (mut inline, mut paged) = (0, 0);
     while let Some((path, b)) = stack.pop() {
-        let mut it = b.iter(&db);
-        while let Some(e) = it.next() {
+        for e in b.iter(&db) {
             let e = e.unwrap();
             if !e.is_bucket() {
                 continue;
