@@ -42,6 +42,16 @@ enum Command {
     /// Snapshot commands compatible with etcdutl.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Is this backup restorable? Checks the SHA-256 trailer, the bbolt
+    /// structure and etcd's invariants over every bucket, and summarises
+    /// what it holds. Exit status: 0 restorable, 1 problems, 2 could not run.
+    Verify {
+        /// A snapshot file, a db file, or a member's data dir.
+        path: PathBuf,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: Format,
+    },
     /// The HashKV hash etcd's maintenance API returns for this data
     /// (`etcdctl endpoint hashkv`), computed offline.
     Hashkv {
@@ -68,6 +78,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Check { file, write_out } => run_check(&file, write_out, out),
         Command::Bolt(cmd) => bolt::run(cmd, out),
         Command::Snapshot(cmd) => snapshot::run(cmd, out),
+        Command::Verify { path, write_out } => run_verify(&path, write_out, out),
         Command::Hashkv {
             file,
             rev,
@@ -127,6 +138,100 @@ fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Res
         }
     }
     Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A data dir means its `member/snap/db`.
+fn db_path(path: &std::path::Path) -> PathBuf {
+    if path.is_dir() {
+        let db = path.join("member/snap/db");
+        if db.is_file() {
+            return db;
+        }
+    }
+    path.to_path_buf()
+}
+
+fn run_verify(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
+    let file = open_for_scan(&db_path(path))?;
+    let db = etcdsnap_bbolt::Db::open(file.bytes())?;
+    let report = etcdsnap_verify::semantic::verify(&db)?;
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            let s = &report.summary;
+            writeln!(out, "trailer:          {}", s.trailer)?;
+            let revs = match s.first_revision {
+                Some(f) => format!("{f}..{}", s.revision),
+                None => "none".into(),
+            };
+            let compact = if s.compact_revision >= 0 {
+                format!(" (compacted at {})", s.compact_revision)
+            } else {
+                String::new()
+            };
+            writeln!(out, "revisions:        {revs}{compact}")?;
+            writeln!(
+                out,
+                "keys:             {} live, {} history entries ({} tombstones)",
+                s.live_keys, s.history_entries, s.tombstones
+            )?;
+            writeln!(
+                out,
+                "leases:           {} ({} leased keys)",
+                s.leases, s.leased_keys
+            )?;
+            writeln!(
+                out,
+                "auth:             {}; users [{}]; roles [{}]",
+                if s.auth_enabled {
+                    "enabled"
+                } else {
+                    "disabled"
+                },
+                s.users.join(", "),
+                s.roles.join(", ")
+            )?;
+            writeln!(out, "members:          [{}]", s.members.join(", "))?;
+            writeln!(
+                out,
+                "cluster version:  {}",
+                s.cluster_version.as_deref().unwrap_or("-")
+            )?;
+            let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+            writeln!(
+                out,
+                "consistent index: {}, term {}",
+                opt(s.consistent_index),
+                opt(s.term)
+            )?;
+            writeln!(
+                out,
+                "size:             file {} bytes, db {} bytes",
+                s.file_size, s.db_size
+            )?;
+            for p in &report.problems {
+                writeln!(out, "problem [{}]: {}", p.area, p.message)?;
+            }
+            if report.is_ok() {
+                writeln!(out, "OK: restorable")?;
+            } else {
+                let n = report.problems.len();
+                writeln!(
+                    out,
+                    "NOT OK: {n} {}",
+                    if n == 1 { "problem" } else { "problems" }
+                )?;
+            }
+        }
+    }
+    Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -17,8 +17,10 @@ mod error;
 pub mod hashkv;
 pub mod humanize;
 pub mod mvcc;
+pub mod proto;
 pub mod revision;
 pub mod scan;
+pub mod semantic;
 pub mod status;
 pub mod trailer;
 

@@ -1,0 +1,126 @@
+//! `verify`: real backups are restorable; damaged ones are not, with the
+//! reason.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use etcdsnap_bbolt::Db;
+
+fn verify_json(path: &std::path::Path) -> (i32, serde_json::Value) {
+    let o = etcdsnap([
+        "verify".as_ref(),
+        path.as_os_str(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_no_crash(&o, "verify");
+    (
+        o.status.code().unwrap(),
+        serde_json::from_slice(&o.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn real_backups_verify() {
+    for name in [
+        "etcd/etcd-3.5.1.snapshot.db",
+        "etcd/etcd-3.4.23.snapshot.db",
+        "etcd/etcd-3.5.1.small.snapshot.db",
+    ] {
+        let p = testdata().join(name);
+        let before = sha256(&p);
+        let (code, r) = verify_json(&p);
+        assert_eq!(code, 0, "{name}: {r:#}");
+        assert_eq!(r["summary"]["trailer"], "valid");
+        assert_eq!(sha256(&p), before);
+    }
+    let (code, r) = verify_json(&testdata().join("etcd/etcd-3.5.1.snapshot.db"));
+    assert_eq!(code, 0);
+    let s = &r["summary"];
+    // Facts recorded when the fixture was made (testdata/etcd/fixtures-info.txt).
+    assert_eq!(s["revision"], 75);
+    assert_eq!(s["compact_revision"], 61);
+    assert_eq!(s["leases"], 1);
+    assert_eq!(s["leased_keys"], 2);
+    assert_eq!(s["auth_enabled"], true);
+    assert_eq!(s["users"], serde_json::json!(["alice", "bob", "root"]));
+    assert_eq!(s["members"], serde_json::json!(["f351 (792275f42d859459)"]));
+}
+
+#[test]
+fn a_member_data_dir_verifies() {
+    let (code, r) = verify_json(&member_dir());
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["summary"]["trailer"], "absent");
+    assert_eq!(r["summary"]["revision"], 74);
+}
+
+#[test]
+fn a_wrong_mod_revision_is_found() {
+    let src = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let mut bytes = std::fs::read(&src).unwrap();
+    // Find the value of revision 70 in the key bucket and bump its
+    // mod_revision varint (field 3, one byte: 70 -> 71).
+    let (off, len) = {
+        let db = Db::open(&bytes).unwrap();
+        let kb = db.bucket(&[b"key"]).unwrap();
+        let e = kb
+            .iter(&db)
+            .map(Result::unwrap)
+            .find(|e| e.key[..8] == 70i64.to_be_bytes())
+            .unwrap();
+        (db.offset_of(e.value) as usize, e.value.len())
+    };
+    let v = &mut bytes[off..off + len];
+    let pos = v
+        .windows(2)
+        .position(|w| w == [0x18, 70])
+        .expect("mod_revision field");
+    v[pos + 1] = 71;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.db");
+    std::fs::write(&p, &bytes).unwrap();
+    let (code, r) = verify_json(&p);
+    assert_eq!(code, 1);
+    let msgs: Vec<String> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("revision 70.0") && m.contains("mod_revision 71")),
+        "{msgs:#?}"
+    );
+    // The edit also breaks the SHA-256 trailer.
+    assert!(
+        msgs.iter().any(|m| m.contains("trailer mismatch")),
+        "{msgs:#?}"
+    );
+    assert_eq!(r["summary"]["trailer"], "mismatch");
+}
+
+#[test]
+fn structurally_damaged_files_do_not_verify() {
+    let bytes = std::fs::read(testdata().join("bolt/nested-4096.db")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for v in etcdsnap_bbolt::damage::variants(&bytes) {
+        let p = dir.path().join(v.name);
+        std::fs::write(&p, &v.bytes).unwrap();
+        let o = etcdsnap(["verify".as_ref(), p.as_os_str()]);
+        assert_no_crash(&o, v.name);
+        assert_eq!(o.status.code(), Some(1), "{}", v.name);
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("NOT OK") || !o.stderr.is_empty(),
+            "{}",
+            v.name
+        );
+    }
+}
