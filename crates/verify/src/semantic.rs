@@ -244,7 +244,8 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                 continue;
             }
             let fp = fingerprint(&hasher, &kv.key);
-            let at = format!("revision {}.{} key {}", rev.main, rev.sub, show(&kv.key));
+            // Only built when a problem is reported.
+            let at = || format!("revision {}.{} key {}", rev.main, rev.sub, show(&kv.key));
             if tomb {
                 r.summary.tombstones += 1;
                 if kv.create_revision != 0
@@ -252,11 +253,17 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                     || kv.version != 0
                     || kv.lease != 0
                 {
-                    note(&mut r, format!("{at}: tombstone carries more than the key"));
+                    note(
+                        &mut r,
+                        format!("{}: tombstone carries more than the key", at()),
+                    );
                 }
                 match keys.get_mut(&fp) {
                     Some(s) if s.live => s.live = false,
-                    Some(_) => note(&mut r, format!("{at}: tombstone for a key already deleted")),
+                    Some(_) => note(
+                        &mut r,
+                        format!("{}: tombstone for a key already deleted", at()),
+                    ),
                     // Earlier revisions may have been compacted away.
                     None => {
                         keys.insert(
@@ -276,7 +283,8 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                 note(
                     &mut r,
                     format!(
-                        "{at}: mod_revision {} differs from the key's revision",
+                        "{}: mod_revision {} differs from the key's revision",
+                        at(),
                         kv.mod_revision
                     ),
                 );
@@ -285,13 +293,15 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                 note(
                     &mut r,
                     format!(
-                        "{at}: create_revision {} outside 1..={}",
-                        kv.create_revision, kv.mod_revision
+                        "{}: create_revision {} outside 1..={}",
+                        at(),
+                        kv.create_revision,
+                        kv.mod_revision
                     ),
                 );
             }
             if kv.version < 1 {
-                note(&mut r, format!("{at}: version {} below 1", kv.version));
+                note(&mut r, format!("{}: version {} below 1", at(), kv.version));
             }
             let prev = keys.get(&fp).copied();
             match prev {
@@ -299,21 +309,28 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                     if kv.version != s.version + 1 {
                         note(
                             &mut r,
-                            format!("{at}: version {} after version {}", kv.version, s.version),
+                            format!(
+                                "{}: version {} after version {}",
+                                at(),
+                                kv.version,
+                                s.version
+                            ),
                         );
                     }
                     if kv.create_revision != s.create {
                         note(
                             &mut r,
                             format!(
-                                "{at}: create_revision {} changed within a generation (was {})",
-                                kv.create_revision, s.create
+                                "{}: create_revision {} changed within a generation (was {})",
+                                at(),
+                                kv.create_revision,
+                                s.create
                             ),
                         );
                     }
                 }
                 Some(_) if kv.version != 1 || kv.create_revision != kv.mod_revision => {
-                    note(&mut r, format!("{at}: a new generation must start at version 1 with create_revision = mod_revision (found version {}, create {})", kv.version, kv.create_revision));
+                    note(&mut r, format!("{}: a new generation must start at version 1 with create_revision = mod_revision (found version {}, create {})", at(), kv.version, kv.create_revision));
                 }
                 // A well-formed new generation, or first sight (earlier
                 // revisions may have been compacted away).
