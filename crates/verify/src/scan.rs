@@ -5,29 +5,66 @@
 //! results combined in order. For CRC-32C this uses CRC combination, so the
 //! result equals one sequential stream over the same bytes.
 
+use etcdsnap_bbolt::bucket::MAX_TREE_DEPTH;
 use etcdsnap_bbolt::page::Node;
-use etcdsnap_bbolt::stats::for_each_page;
-use etcdsnap_bbolt::{Bucket, Db, Entry, Error as BoltError, Root};
+use etcdsnap_bbolt::{Bucket, Db, Entry, Error as BoltError, PageId, Root};
 use rayon::prelude::*;
 
 /// Leaves per parallel task.
 const GROUP: usize = 256;
 
-/// The leaf nodes of `bucket`, in key order.
-pub fn leaves<'a>(db: &Db<'a>, bucket: &Bucket<'a>) -> Result<Vec<Node<'a>>, BoltError> {
-    match bucket.root {
-        Root::Inline(n) => Ok(vec![n]),
-        Root::Page(p) => {
-            let mut v = Vec::new();
-            for_each_page(db, p, &mut |n: &Node<'a>, _, _| {
-                if n.is_leaf {
-                    v.push(*n);
-                }
-                Ok(())
-            })?;
-            Ok(v)
+/// Where a bucket's leaves are: an inline page, or leaf page ids in key order.
+#[derive(Debug)]
+pub enum Leaves<'a> {
+    /// An inline bucket's page.
+    Inline(Node<'a>),
+    /// Leaf page ids, in key order.
+    Pages(Vec<PageId>),
+}
+
+/// The leaves of `bucket`, in key order. Only branch pages are read: in a
+/// B+tree all children of a branch have one type, so when a branch's first
+/// child is a leaf its children are listed unread (each is validated when
+/// it is processed).
+pub fn leaves<'a>(db: &Db<'a>, bucket: &Bucket<'a>) -> Result<Leaves<'a>, BoltError> {
+    let root = match bucket.root {
+        Root::Inline(n) => return Ok(Leaves::Inline(n)),
+        Root::Page(p) => p,
+    };
+    let mut out = Vec::new();
+    if db.is_leaf(root) {
+        out.push(root);
+        return Ok(Leaves::Pages(out));
+    }
+    let mut budget = db.file_pages().saturating_add(1);
+    // Depth-first, children pushed in reverse so they pop in key order.
+    let mut stack = vec![(root, 0usize)];
+    while let Some((id, depth)) = stack.pop() {
+        if depth >= MAX_TREE_DEPTH || budget == 0 {
+            return Err(BoltError::corrupt(
+                id,
+                id.0.saturating_mul(db.page_size() as u64),
+                "branch pages nest too deep or repeat: shared pages or a cycle",
+            ));
+        }
+        budget -= 1;
+        let node = db.node(id)?;
+        if node.is_leaf {
+            out.push(id);
+            continue;
+        }
+        let first = node.branch(0)?.child;
+        if db.is_leaf(first) {
+            for i in 0..node.count {
+                out.push(node.branch(i)?.child);
+            }
+        } else {
+            for i in (0..node.count).rev() {
+                stack.push((node.branch(i)?.child, depth + 1));
+            }
         }
     }
+    Ok(Leaves::Pages(out))
 }
 
 /// A CRC-32C over a byte stream in pieces: the CRC of the piece and its length.
@@ -71,12 +108,29 @@ where
     F: Fn(&mut S, &Entry<'a>) + Sync,
     M: Fn(S, S) -> S + Sync,
 {
-    let leaves = leaves(db, bucket)?;
-    let parts: Result<Vec<S>, BoltError> = leaves
+    let ids = match leaves(db, bucket)? {
+        Leaves::Inline(n) => {
+            let mut s = init();
+            for i in 0..n.count {
+                f(&mut s, &n.leaf(i)?);
+            }
+            return Ok(s);
+        }
+        Leaves::Pages(ids) => ids,
+    };
+    let parts: Result<Vec<S>, BoltError> = ids
         .par_chunks(GROUP)
         .map(|group| {
             let mut s = init();
-            for n in group {
+            for id in group {
+                let n = db.node(*id)?;
+                if !n.is_leaf {
+                    return Err(BoltError::corrupt(
+                        *id,
+                        n.offset + 8,
+                        "expected a leaf page where its siblings are leaves",
+                    ));
+                }
                 for i in 0..n.count {
                     f(&mut s, &n.leaf(i)?);
                 }
