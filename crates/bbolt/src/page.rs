@@ -229,8 +229,8 @@ impl<'a> Node<'a> {
         Ok(self.bytes.get(start as usize..end as usize).unwrap_or(&[]))
     }
 
-    /// Leaf element `i`.
-    pub fn leaf(&self, i: usize) -> Result<LeafElem<'a>, Error> {
+    /// The 16 bytes of element `i` and their offset in the node.
+    fn elem(&self, i: usize) -> Result<(usize, &'a [u8]), Error> {
         let o = self.elem_off(i);
         let e = self.bytes.get(o..o + ELEMENT_SIZE).ok_or_else(|| {
             Error::corrupt(
@@ -239,6 +239,12 @@ impl<'a> Node<'a> {
                 format!("element {i} out of range"),
             )
         })?;
+        Ok((o, e))
+    }
+
+    /// Leaf element `i`.
+    pub fn leaf(&self, i: usize) -> Result<LeafElem<'a>, Error> {
+        let (o, e) = self.elem(i)?;
         let flags = u32_at(e, 0).unwrap_or(0);
         let pos = u32_at(e, 4).unwrap_or(0);
         let ksize = u32_at(e, 8).unwrap_or(0);
@@ -250,14 +256,7 @@ impl<'a> Node<'a> {
 
     /// Branch element `i`.
     pub fn branch(&self, i: usize) -> Result<BranchElem<'a>, Error> {
-        let o = self.elem_off(i);
-        let e = self.bytes.get(o..o + ELEMENT_SIZE).ok_or_else(|| {
-            Error::corrupt(
-                self.page,
-                self.offset + o as u64,
-                format!("element {i} out of range"),
-            )
-        })?;
+        let (o, e) = self.elem(i)?;
         let pos = u32_at(e, 0).unwrap_or(0);
         let ksize = u32_at(e, 4).unwrap_or(0);
         let child = PageId(u64_at(e, 8).unwrap_or(0));

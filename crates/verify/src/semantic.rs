@@ -22,6 +22,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
+use etcdsnap_bbolt::check::show_key as show;
 use etcdsnap_bbolt::{check, Bucket, Db};
 use prost::Message;
 use serde::Serialize;
@@ -120,16 +121,6 @@ fn fingerprint<S: BuildHasher>(s: &S, k: &[u8]) -> u64 {
 
 fn u64_be(v: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(v.try_into().ok()?))
-}
-
-fn show(k: &[u8]) -> String {
-    match std::str::from_utf8(k) {
-        Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
-        _ => format!(
-            "0x{}",
-            k.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        ),
-    }
 }
 
 /// Verifies the database in `db` (the whole file, trailer included).
