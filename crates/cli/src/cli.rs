@@ -11,7 +11,7 @@ use etcdsnap_verify::hashkv;
 
 use crate::bolt::{self, BoltCommand};
 use crate::output::Format;
-use crate::snapshot::{self, SnapshotCommand};
+use crate::snapshot::{self, SnapshotCommand, StatusFormat};
 
 /// Offline tools for etcd's files: check, inspect and verify bbolt
 /// databases and snapshots with no etcd running. Input files are only ever
@@ -60,16 +60,10 @@ enum Command {
         /// Revision to hash at; 0 means the head.
         #[arg(long, default_value_t = 0)]
         rev: i64,
-        /// Output format.
-        #[arg(short = 'w', long = "write-out", value_enum, default_value_t = HashkvFormat::Simple)]
-        write_out: HashkvFormat,
+        /// Output format, as etcdutl 3.6's hashkv prints it.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t = StatusFormat::Simple)]
+        write_out: StatusFormat,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum HashkvFormat {
-    Simple,
-    Json,
 }
 
 /// Runs the command; the exit code says how it went.
@@ -87,17 +81,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             let mapped = open_for_scan(&file)?;
             let db = etcdsnap_bbolt::Db::open(mapped.bytes())?;
             let h = hashkv::hashkv(&db, rev)?;
-            match write_out {
-                HashkvFormat::Json => {
-                    serde_json::to_writer(&mut *out, &h)?;
-                    writeln!(out)?;
-                }
-                HashkvFormat::Simple => writeln!(
-                    out,
-                    "{}, {}, {}",
-                    h.hash, h.hash_revision, h.compact_revision
-                )?,
-            }
+            out.write_all(hashkv::render(&h, write_out.into()).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

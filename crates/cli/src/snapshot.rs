@@ -44,6 +44,17 @@ pub enum StatusFormat {
     Fields,
 }
 
+impl From<StatusFormat> for status::Format {
+    fn from(f: StatusFormat) -> Self {
+        match f {
+            StatusFormat::Simple => Self::Simple,
+            StatusFormat::Json => Self::Json,
+            StatusFormat::Table => Self::Table,
+            StatusFormat::Fields => Self::Fields,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Release {
     /// etcdutl 3.5 (and etcdctl 3.4): the default.
@@ -95,13 +106,7 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
                 }
                 None => {}
             }
-            let f = match write_out {
-                StatusFormat::Simple => status::Format::Simple,
-                StatusFormat::Json => status::Format::Json,
-                StatusFormat::Table => status::Format::Table,
-                StatusFormat::Fields => status::Format::Fields,
-            };
-            out.write_all(status::render(&st, f).as_bytes())?;
+            out.write_all(status::render(&st, write_out.into()).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

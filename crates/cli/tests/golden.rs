@@ -71,3 +71,61 @@ fn golden_damaged_diagnosis() {
         );
     }
 }
+
+#[test]
+fn golden_status_36_and_hashkv_formats() {
+    let snap = fx("etcd/etcd-3.5.1.snapshot.db");
+    for w in ["simple", "json", "table", "fields"] {
+        insta::assert_snapshot!(
+            format!("status_36_{w}"),
+            out(&[
+                "snapshot",
+                "status",
+                &snap,
+                "--etcd-version",
+                "3.6",
+                "-w",
+                w
+            ])
+        );
+        insta::assert_snapshot!(format!("hashkv_{w}"), out(&["hashkv", &snap, "-w", w]));
+    }
+}
+
+#[test]
+fn status_36_counts_the_keys_live_at_the_head() {
+    for name in [
+        "etcd/etcd-3.5.1.snapshot.db",
+        "etcd/etcd-3.4.23.snapshot.db",
+        "etcd/etcd-3.5.1.small.snapshot.db",
+    ] {
+        let p = fx(name);
+        let s35: serde_json::Value =
+            serde_json::from_str(&out(&["snapshot", "status", &p, "-w", "json"])).unwrap();
+        let s36: serde_json::Value = serde_json::from_str(&out(&[
+            "snapshot",
+            "status",
+            &p,
+            "-w",
+            "json",
+            "--etcd-version",
+            "3.6",
+        ]))
+        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&out(&["verify", &p, "-w", "json"])).unwrap();
+        // Same hash, revision and size; keys: live user keys instead of all entries.
+        assert_eq!(s36["hash"], s35["hash"], "{name}");
+        assert_eq!(s36["revision"], s35["revision"], "{name}");
+        assert_eq!(s36["totalSize"], s35["totalSize"], "{name}");
+        assert_eq!(s36["totalKey"], v["summary"]["live_keys"], "{name}");
+        assert!(
+            s36["totalKey"].as_u64() < s35["totalKey"].as_u64(),
+            "{name}"
+        );
+        assert_eq!(
+            s36["version"], "",
+            "{name}: written by etcd < 3.6, no storage version"
+        );
+    }
+}

@@ -36,21 +36,22 @@ fn key_bucket<'a>(db: &Db<'a>) -> Result<Option<Bucket<'a>>, Error> {
     Ok(db.root_bucket().sub_bucket(db, b"key")?)
 }
 
-/// The compact revision etcd starts with: `scheduledCompactRev` when a
-/// compaction was scheduled (etcd finishes it at start-up), else
-/// `finishedCompactRev`, else -1.
+/// The compact revision etcd starts with: `finishedCompactRev`, or a later
+/// `scheduledCompactRev` (etcd resumes that compaction at start-up), else -1.
 pub fn compact_revision(db: &Db<'_>) -> Result<i64, Error> {
     let Some(meta) = db.root_bucket().sub_bucket(db, b"meta")? else {
         return Ok(-1);
     };
-    for name in [&b"scheduledCompactRev"[..], b"finishedCompactRev"] {
-        if let Some(e) = meta.get(db, name)? {
-            if let Some(m) = Revision::main_of(e.value) {
-                return Ok(m);
-            }
-        }
-    }
-    Ok(-1)
+    let read = |name: &[u8]| -> Result<Option<i64>, Error> {
+        Ok(meta.get(db, name)?.and_then(|e| Revision::main_of(e.value)))
+    };
+    let finished = read(b"finishedCompactRev")?.unwrap_or(-1);
+    let scheduled = read(b"scheduledCompactRev")?.unwrap_or(0);
+    Ok(if scheduled > finished {
+        scheduled
+    } else {
+        finished
+    })
 }
 
 /// One key's index: generations of revisions (a tombstone ends one).
@@ -146,6 +147,9 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
             }
         }
     }
+    // etcd's current revision starts at 1 and is never below the compact
+    // revision.
+    let head = head.max(1).max(compact);
     if rev > 0 && rev > head {
         return Err(Error::FutureRevision {
             requested: rev,
@@ -200,4 +204,27 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
         hash_revision: at,
         compact_revision: compact,
     })
+}
+
+/// Renders a result as `etcdutl hashkv` (3.6) prints it; the hash is
+/// decimal in every format.
+pub fn render(h: &HashKv, format: crate::status::Format) -> String {
+    use crate::status::Format;
+    let row = [
+        h.hash.to_string(),
+        h.hash_revision.to_string(),
+        h.compact_revision.to_string(),
+    ];
+    match format {
+        Format::Simple => format!("{}\n", row.join(", ")),
+        Format::Json => format!(
+            "{{\"hash\":{},\"hashRevision\":{},\"compactRevision\":{}}}\n",
+            h.hash, h.hash_revision, h.compact_revision
+        ),
+        Format::Table => crate::status::table(&["HASH", "HASH REVISION", "COMPACT REVISION"], &row),
+        Format::Fields => format!(
+            "\"Hash\" : {}\n\"Hash revision\" : {}\n\"Compact revision\" : {}\n",
+            h.hash, h.hash_revision, h.compact_revision
+        ),
+    }
 }

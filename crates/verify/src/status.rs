@@ -164,22 +164,33 @@ fn live_keys(db: &Db<'_>, key_bucket: &Bucket<'_>) -> Result<u64, Error> {
     for e in key_bucket.iter(db) {
         let e = e?;
         let tomb = Revision::decode(e.key).is_some_and(|(_, t)| t);
-        if let Some(k) = crate::mvcc::kv_key(e.value) {
-            newest.insert(k.to_vec(), tomb);
-        }
+        // An empty value (a revision bump marker) decodes to the empty key,
+        // as etcd counts it.
+        let k = crate::mvcc::kv_key(e.value).unwrap_or(&[]);
+        newest.insert(k.to_vec(), tomb);
     }
     Ok(newest.values().filter(|t| !**t).count() as u64)
 }
 
-/// `meta/storageVersion`, empty when absent (etcd 3.6).
+/// `meta/storageVersion`, empty when absent or not a version (etcd 3.6).
 fn storage_version(db: &Db<'_>) -> Result<String, Error> {
     let Some(meta) = db.root_bucket().sub_bucket(db, b"meta")? else {
         return Ok(String::new());
     };
-    Ok(meta
+    // etcd prints the value parsed as a semantic version, or nothing.
+    let v = meta
         .get(db, b"storageVersion")?
         .map(|e| String::from_utf8_lossy(e.value).into_owned())
-        .unwrap_or_default())
+        .unwrap_or_default();
+    let semver = {
+        let core = v.split(['-', '+']).next().unwrap_or("");
+        let parts: Vec<&str> = core.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    Ok(if semver { v } else { String::new() })
 }
 
 /// Output formats of `snapshot status`.
@@ -267,7 +278,7 @@ fn json_string(s: &str) -> String {
 
 /// The table layout etcd's printer produces: a ruled box, centred headers,
 /// right-aligned cells, one space of padding.
-fn table(header: &[&str], row: &[String]) -> String {
+pub fn table(header: &[&str], row: &[String]) -> String {
     let widths: Vec<usize> = header
         .iter()
         .zip(row)
