@@ -46,11 +46,11 @@ pub fn compact_revision(db: &Db<'_>) -> Result<i64, Error> {
         Ok(meta.get(db, name)?.and_then(|e| Revision::main_of(e.value)))
     };
     let finished = read(b"finishedCompactRev")?.unwrap_or(-1);
-    let scheduled = read(b"scheduledCompactRev")?.unwrap_or(0);
-    Ok(if scheduled > finished {
-        scheduled
-    } else {
-        finished
+    // etcd resumes a scheduled compaction only when it is non-zero and
+    // after the finished one.
+    Ok(match read(b"scheduledCompactRev")? {
+        Some(s) if s != 0 && s > finished => s,
+        _ => finished,
     })
 }
 
