@@ -313,6 +313,10 @@ struct LeafResult {
 /// Below this many leaf pages the element checks run on one thread.
 const PARALLEL_MIN_JOBS: usize = 32;
 
+/// Pending leaf jobs are run once this many have queued up, so memory stays
+/// small whatever the file size.
+const JOB_BATCH: usize = 8192;
+
 impl<'a, 'd> Checker<'a, 'd> {
     fn new(db: &'d Db<'a>) -> Self {
         let file_pages = db.file_pages();
@@ -908,6 +912,9 @@ impl<'a, 'd> Checker<'a, 'd> {
                     ancestors: ancestors.clone(),
                 });
             }
+            if self.jobs.len() >= JOB_BATCH {
+                self.run_jobs();
+            }
             return;
         }
         for (j, (key, child, eoff)) in elems.iter().enumerate() {
@@ -1012,6 +1019,13 @@ impl<'a, 'd> Checker<'a, 'd> {
     /// applies their results in walk order: reference marking, then the
     /// element problems, then their sub-buckets (which may queue more jobs).
     fn run_jobs(&mut self) {
+        // Runs may start in the middle of the walk: keep its place.
+        let saved = (
+            self.seq,
+            self.path.clone(),
+            self.path_name.clone(),
+            self.ancestors.clone(),
+        );
         let jobs = std::mem::take(&mut self.jobs);
         let db = self.db;
         let file_pages = self.file_pages;
@@ -1043,9 +1057,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.check_branch(&node, job.lo, job.hi, job.depth);
             }
         }
-        self.path.clear();
-        self.rename();
-        self.ancestors.clear();
+        (self.seq, self.path, self.path_name, self.ancestors) = saved;
     }
 }
 

@@ -5,12 +5,13 @@
 //! value of every `key`-bucket entry whose main revision is at most the
 //! requested revision, leaving out, among revisions at or below the compact
 //! revision, those a compaction at the requested revision would not keep
-//! (when it keeps any at all). The revisions a compaction keeps come from etcd's
-//! in-memory key index, rebuilt here from the bucket the way etcd rebuilds
-//! it at start-up: per key, generations of revisions, each ended by a
-//! tombstone.
+//! (when it keeps any at all). etcd asks its in-memory key index (per key,
+//! generations of revisions each ended by a tombstone) which revisions a
+//! compaction would keep; that is, per key, the newest revision at or
+//! before the hashed revision unless it is a tombstone, which is what is
+//! computed here, with 64-bit key fingerprints to bound memory.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use etcdsnap_bbolt::{Bucket, Db};
 use serde::Serialize;
@@ -54,97 +55,16 @@ pub fn compact_revision(db: &Db<'_>) -> Result<i64, Error> {
     })
 }
 
-/// One key's index: generations of revisions (a tombstone ends one).
-#[derive(Debug, Default)]
-struct KeyIndex {
-    generations: Vec<Vec<Revision>>,
-}
-
-impl KeyIndex {
-    fn put(&mut self, rev: Revision) {
-        if self.generations.is_empty() {
-            self.generations.push(Vec::new());
-        }
-        if let Some(g) = self.generations.last_mut() {
-            g.push(rev);
-        }
-    }
-
-    fn tombstone(&mut self, rev: Revision) {
-        let empty = self.generations.last().is_none_or(Vec::is_empty);
-        if empty {
-            // etcd refuses a tombstone on an empty generation; keep going.
-            return;
-        }
-        self.put(rev);
-        self.generations.push(Vec::new());
-    }
-
-    fn is_empty(&self) -> bool {
-        self.generations.len() == 1 && self.generations.first().is_some_and(Vec::is_empty)
-    }
-
-    /// The revisions a compaction at `at` keeps (etcd's `keyIndex.keep`).
-    fn keep(&self, at: i64, out: &mut HashSet<Revision>) {
-        if self.is_empty() || self.generations.is_empty() {
-            return;
-        }
-        // The first generation whose tombstone is after `at` (or the last).
-        let last_gen = self.generations.len() - 1;
-        let mut gi = 0;
-        while gi < last_gen {
-            let tomb = self
-                .generations
-                .get(gi)
-                .and_then(|g| g.last())
-                .map(|r| r.main);
-            if tomb.is_some_and(|t| t > at) {
-                break;
-            }
-            gi += 1;
-        }
-        let Some(g) = self.generations.get(gi) else {
-            return;
-        };
-        // The newest revision at or below `at` in that generation.
-        let Some(idx) = g.iter().rposition(|r| r.main <= at) else {
-            return;
-        };
-        let Some(rev) = g.get(idx) else {
-            return;
-        };
-        let is_tomb = idx + 1 == g.len() && gi != last_gen;
-        if !is_tomb {
-            out.insert(*rev);
-        }
-    }
-}
-
 /// Computes HashKV at `rev` (0 = head) with etcd's errors for revisions
 /// at or below the compact revision or above the head.
 pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
     let compact = compact_revision(db)?;
     let kb = key_bucket(db)?;
-    // Head revision and the key index, in one pass.
     let mut head = 0i64;
-    let mut index: HashMap<&[u8], KeyIndex> = HashMap::new();
     if let Some(kb) = &kb {
-        for (i, e) in kb.iter(db).enumerate() {
-            let e = e?;
-            let (r, tomb) = Revision::decode(e.key).ok_or(Error::BadRevisionKey {
-                index: i as u64,
-                len: e.key.len(),
-            })?;
-            head = head.max(r.main);
-            let Some(user_key) = crate::mvcc::kv_key(e.value) else {
-                continue;
-            };
-            let ki = index.entry(user_key).or_default();
-            if tomb {
-                ki.tombstone(r);
-            } else {
-                ki.put(r);
-            }
+        if let Some(k) = crate::scan::last_key(db, kb)? {
+            let (r, _) = Revision::decode(k).ok_or(Error::BadRevisionKey { index: 0, len: k.len() })?;
+            head = r.main;
         }
     }
     // etcd's current revision starts at 1 and is never below the compact
@@ -164,12 +84,6 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
         });
     }
     let at = if rev <= 0 { head } else { rev };
-    // etcd asks its key index what a compaction at the *hashed* revision
-    // would keep, and applies that below the compact revision.
-    let mut keep = HashSet::new();
-    for ki in index.values() {
-        ki.keep(at, &mut keep);
-    }
     let mut seed = CrcPart::default();
     seed.update(b"key");
     let Some(kb) = kb else {
@@ -179,7 +93,12 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
             compact_revision: compact,
         });
     };
-    let keep_any = !keep.is_empty();
+    // etcd keeps, below the compact revision, only what its key index says
+    // a compaction at the *hashed* revision keeps: for each key, its newest
+    // revision at or before `at`, unless that is a tombstone (and nothing
+    // is left out when no key keeps anything). Only needed when compacted.
+    let keep = if compact >= 0 { Some(newest_at(db, &kb, at)?) } else { None };
+    let keep_any = keep.as_ref().is_some_and(|k| k.any_live);
     let part = fold_entries(
         db,
         &kb,
@@ -191,8 +110,11 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
             if r.main > at {
                 return;
             }
-            if r.main <= compact && keep_any && !keep.contains(&r) {
-                return;
+            if r.main <= compact && keep_any {
+                let kept = keep.as_ref().is_some_and(|k| k.keeps(e, r));
+                if !kept {
+                    return;
+                }
             }
             s.update(e.key);
             s.update(e.value);
@@ -204,6 +126,45 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
         hash_revision: at,
         compact_revision: compact,
     })
+}
+
+/// Per user key (a 64-bit fingerprint, to keep memory small), its newest
+/// revision at or before the hashed revision and whether that is a
+/// tombstone.
+struct Newest {
+    hasher: std::collections::hash_map::RandomState,
+    map: HashMap<u64, (Revision, bool)>,
+    any_live: bool,
+}
+
+impl Newest {
+    fn keeps(&self, e: &etcdsnap_bbolt::Entry<'_>, r: Revision) -> bool {
+        let key = crate::mvcc::kv_key(e.value).unwrap_or(&[]);
+        let fp = std::hash::BuildHasher::hash_one(&self.hasher, key);
+        matches!(self.map.get(&fp), Some((n, false)) if *n == r)
+    }
+}
+
+fn newest_at(db: &Db<'_>, kb: &Bucket<'_>, at: i64) -> Result<Newest, Error> {
+    let mut n = Newest {
+        hasher: Default::default(),
+        map: HashMap::new(),
+        any_live: false,
+    };
+    for e in kb.iter(db) {
+        let e = e?;
+        let Some((r, tomb)) = Revision::decode(e.key) else {
+            continue;
+        };
+        if r.main > at {
+            break;
+        }
+        let key = crate::mvcc::kv_key(e.value).unwrap_or(&[]);
+        let fp = std::hash::BuildHasher::hash_one(&n.hasher, key);
+        n.map.insert(fp, (r, tomb));
+    }
+    n.any_live = n.map.values().any(|(_, tomb)| !tomb);
+    Ok(n)
 }
 
 /// Renders a result as `etcdutl hashkv` (3.6) prints it; the hash is

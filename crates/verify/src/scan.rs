@@ -140,3 +140,18 @@ where
         .collect();
     Ok(parts?.into_iter().fold(init(), merge))
 }
+
+/// The last key of `bucket` (its greatest), if any.
+pub fn last_key<'a>(db: &Db<'a>, bucket: &Bucket<'a>) -> Result<Option<&'a [u8]>, BoltError> {
+    let node = match leaves(db, bucket)? {
+        Leaves::Inline(n) => n,
+        Leaves::Pages(ids) => match ids.last() {
+            Some(id) => db.node(*id)?,
+            None => return Ok(None),
+        },
+    };
+    match node.count.checked_sub(1) {
+        Some(i) => Ok(Some(node.leaf(i)?.key)),
+        None => Ok(None),
+    }
+}
