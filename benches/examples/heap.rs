@@ -28,7 +28,11 @@ fn measure(name: &str, f: impl FnOnce()) {
     let base = NOW.load(Ordering::Relaxed);
     let t = std::time::Instant::now();
     f();
-    println!("{name:<10} peak heap {:>8.1} MB  {:?}", (PEAK.load(Ordering::Relaxed) - base) as f64 / 1e6, t.elapsed());
+    println!(
+        "{name:<10} peak heap {:>8.1} MB  {:?}",
+        (PEAK.load(Ordering::Relaxed) - base) as f64 / 1e6,
+        t.elapsed()
+    );
 }
 
 fn main() {
@@ -36,7 +40,9 @@ fn main() {
     let file = etcdsnap_bbolt::MappedFile::open_for_scan(&path).expect("open");
     let db = etcdsnap_bbolt::Db::open(file.bytes()).expect("db");
     measure("check", || drop(etcdsnap_bbolt::check::check(file.bytes())));
-    measure("status", || drop(etcdsnap_verify::status::status(&db, &Default::default())));
+    measure("status", || {
+        drop(etcdsnap_verify::status::status(&db, &Default::default()))
+    });
     measure("hashkv", || drop(etcdsnap_verify::hashkv::hashkv(&db, 0)));
     measure("verify", || drop(etcdsnap_verify::semantic::verify(&db)));
 }

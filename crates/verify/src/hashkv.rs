@@ -63,7 +63,10 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
     let mut head = 0i64;
     if let Some(kb) = &kb {
         if let Some(k) = crate::scan::last_key(db, kb)? {
-            let (r, _) = Revision::decode(k).ok_or(Error::BadRevisionKey { index: 0, len: k.len() })?;
+            let (r, _) = Revision::decode(k).ok_or(Error::BadRevisionKey {
+                index: 0,
+                len: k.len(),
+            })?;
             head = r.main;
         }
     }
@@ -97,7 +100,11 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
     // a compaction at the *hashed* revision keeps: for each key, its newest
     // revision at or before `at`, unless that is a tombstone (and nothing
     // is left out when no key keeps anything). Only needed when compacted.
-    let keep = if compact >= 0 { Some(newest_at(db, &kb, at)?) } else { None };
+    let keep = if compact >= 0 {
+        Some(newest_at(db, &kb, at)?)
+    } else {
+        None
+    };
     let keep_any = keep.as_ref().is_some_and(|k| k.any_live);
     let part = fold_entries(
         db,
