@@ -80,7 +80,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         } => {
             let mapped = open_for_scan(&file)?;
             let db = etcdsnap_bbolt::Db::open(mapped.bytes())?;
+            let progress = crate::progress::Progress::start("hashing", mapped.bytes().len() as u64);
             let h = hashkv::hashkv(&db, rev)?;
+            drop(progress);
             out.write_all(hashkv::render(&h, write_out.into()).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -99,7 +101,9 @@ pub fn open_for_scan(path: &std::path::Path) -> Result<MappedFile> {
 
 fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
     let file = open_for_scan(path)?;
+    let progress = crate::progress::Progress::start("checking", file.bytes().len() as u64);
     let report = check::check(file.bytes());
+    drop(progress);
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -142,7 +146,9 @@ fn db_path(path: &std::path::Path) -> PathBuf {
 fn run_verify(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
     let file = open_for_scan(&db_path(path))?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
+    let progress = crate::progress::Progress::start("verifying", file.bytes().len() as u64);
     let report = etcdsnap_verify::semantic::verify(&db)?;
+    drop(progress);
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;

@@ -84,12 +84,14 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
                     Release::V3_6 => EtcdVersion::V3_6,
                 },
             };
+            let progress = crate::progress::Progress::start("reading", mapped.bytes().len() as u64);
             // The trailer, the structure check and the status pass are
             // independent reads of the same mapping: run them side by side.
             let (trailer, checked) = rayon::join(
                 || (!skip_hash_check).then(|| trailer::verify(&db)).transpose(),
                 || status::integrity(&db).and_then(|w| Ok((w, status::status(&db, &opts)?))),
             );
+            drop(progress);
             let (warnings, st) = checked?;
             for w in &warnings.0 {
                 eprintln!("etcdsnap: warning: {w}");
