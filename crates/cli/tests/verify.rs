@@ -124,3 +124,40 @@ fn structurally_damaged_files_do_not_verify() {
         );
     }
 }
+
+#[test]
+fn a_live_key_on_a_missing_lease_is_found() {
+    let src = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let mut bytes = std::fs::read(&src).unwrap();
+    // The newest revision of /leased/a carries the kept lease (field 6,
+    // a varint); change one of its bytes so it names no lease.
+    let (off, len) = {
+        let db = Db::open(&bytes).unwrap();
+        let kb = db.bucket(&[b"key"]).unwrap();
+        let e = kb
+            .iter(&db)
+            .map(Result::unwrap)
+            .filter(|e| e.value.windows(9).any(|w| w == b"/leased/a"))
+            .last()
+            .unwrap();
+        (db.offset_of(e.value) as usize, e.value.len())
+    };
+    let v = &mut bytes[off..off + len];
+    let pos = v.iter().rposition(|b| *b == 0x30).expect("lease field");
+    v[pos + 1] ^= 0x01;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.db");
+    std::fs::write(&p, &bytes).unwrap();
+    let (code, r) = verify_json(&p);
+    assert_eq!(code, 1);
+    let msgs: Vec<&str> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("which does not exist")),
+        "{msgs:#?}"
+    );
+}

@@ -110,9 +110,9 @@ impl Report {
 #[derive(Debug, Clone, Copy)]
 struct KeyState {
     live: bool,
+    leased: bool,
     version: i64,
     create: i64,
-    lease: i64,
 }
 
 fn fingerprint<S: BuildHasher>(s: &S, k: &[u8]) -> u64 {
@@ -192,6 +192,7 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
     r.summary.compact_revision = compact;
     let hasher = std::collections::hash_map::RandomState::new();
     let mut keys: HashMap<u64, KeyState> = HashMap::new();
+    let mut missing_lease: HashMap<u64, i64> = HashMap::new();
     if let Some(b) = bucket(b"key")? {
         let mut errors = 0u64;
         let mut note = |r: &mut Report, msg: String| {
@@ -263,7 +264,7 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                                 live: false,
                                 version: 0,
                                 create: 0,
-                                lease: 0,
+                                leased: false,
                             },
                         );
                     }
@@ -327,23 +328,30 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                 // revisions may have been compacted away).
                 _ => {}
             }
+            // Leases are known already: remember only keys whose current
+            // revision names a missing one.
+            if kv.lease != 0 && !leases.contains(&kv.lease) {
+                missing_lease.insert(fp, kv.lease);
+            } else {
+                missing_lease.remove(&fp);
+            }
             keys.insert(
                 fp,
                 KeyState {
                     live: true,
                     version: kv.version,
                     create: kv.create_revision,
-                    lease: kv.lease,
+                    leased: kv.lease != 0,
                 },
             );
         }
-        for s in keys.values().filter(|s| s.live) {
+        for (fp, s) in keys.iter().filter(|(_, s)| s.live) {
             r.summary.live_keys += 1;
-            if s.lease != 0 {
+            if s.leased {
                 r.summary.leased_keys += 1;
-                if !leases.contains(&s.lease) {
-                    note(&mut r, format!("a key live at the head is attached to lease {:x}, which does not exist", s.lease));
-                }
+            }
+            if let Some(lease) = missing_lease.get(fp) {
+                note(&mut r, format!("a key live at the head is attached to lease {lease:x}, which does not exist"));
             }
         }
     }
