@@ -193,8 +193,47 @@ impl Report {
     }
 }
 
+/// Sees, during a check, every leaf of each top-level bucket's own tree
+/// (not of buckets nested deeper), so a caller can compute something over
+/// the buckets' entries in the same pass. `leaf` runs on several threads;
+/// results are merged per bucket in key order.
+pub trait TopLeafVisitor<'a>: Sync {
+    /// What one leaf (and a merged run of leaves) yields.
+    type Acc: Send + Default;
+    /// Adds a leaf of a top-level bucket to `acc` (which holds the leaves
+    /// just before it in the same bucket, or is fresh).
+    fn leaf(&self, acc: &mut Self::Acc, node: &Node<'a>);
+    /// Joins the results of two runs of leaves, `a` before `b`.
+    fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
+}
+
+/// Each top-level bucket's name and its visitor result, in bucket order.
+pub type TopResults<'a, A> = Vec<(&'a [u8], A)>;
+
+/// The visitor that looks at nothing.
+#[derive(Debug)]
+struct NoVisit;
+
+impl<'a> TopLeafVisitor<'a> for NoVisit {
+    type Acc = ();
+    fn leaf(&self, _: &mut (), _: &Node<'a>) {}
+    fn merge(&self, _: (), _: ()) {}
+}
+
 /// Checks the file held in `file` (whole file bytes, trailer included).
 pub fn check(file: &[u8]) -> Report {
+    check_with(file, &NoVisit).0
+}
+
+/// [`check`], also running `visitor` over the leaves of every top-level
+/// bucket. Returns, with the report, each top-level bucket's name and
+/// merged result, in bucket order. When the report has problems the
+/// results may be incomplete or include damaged pages: use them only for a
+/// clean file (or one whose problems the caller accepts).
+pub fn check_with<'a, V: TopLeafVisitor<'a>>(
+    file: &'a [u8],
+    visitor: &V,
+) -> (Report, TopResults<'a, V::Acc>) {
     let mut report = Report {
         file_size: file.len() as u64,
         page_size: None,
@@ -212,7 +251,7 @@ pub fn check(file: &[u8]) -> Report {
         Err(Error::NoValidMeta { meta0, meta1 }) => {
             report.problems.push(meta_problem(0, Some(0), &meta0));
             report.problems.push(meta_problem(1, None, &meta1));
-            return report;
+            return (report, Vec::new());
         }
         Err(e) => {
             report.problems.push(Problem {
@@ -223,7 +262,7 @@ pub fn check(file: &[u8]) -> Report {
                 message: e.to_string(),
                 bbolt: None,
             });
-            return report;
+            return (report, Vec::new());
         }
     };
     let choice = db.meta_choice();
@@ -243,7 +282,7 @@ pub fn check(file: &[u8]) -> Report {
     report.file_pages = Some(db.file_pages());
     report.freelist_synced = Some(meta.freelist_synced());
 
-    let mut c = Checker::new(&db);
+    let mut c = Checker::new(&db, visitor);
     c.run();
     report.counts = c.counts;
     // Stable: problems of one walk step keep the order they were found in.
@@ -251,7 +290,7 @@ pub fn check(file: &[u8]) -> Report {
     report
         .problems
         .extend(c.problems.into_iter().map(|(_, p)| p));
-    report
+    (report, c.tops)
 }
 
 fn meta_problem(index: u8, offset: Option<u64>, e: &MetaError) -> Problem {
@@ -265,8 +304,14 @@ fn meta_problem(index: u8, offset: Option<u64>, e: &MetaError) -> Problem {
     }
 }
 
-struct Checker<'a, 'd> {
+struct Checker<'a, 'd, V: TopLeafVisitor<'a>> {
     db: &'d Db<'a>,
+    visitor: &'d V,
+    /// Top-level buckets entered, with their visitor results so far.
+    tops: Vec<(&'a [u8], V::Acc)>,
+    /// Index in `tops` of the top-level bucket whose own tree is being
+    /// walked (None in the root bucket and in nested buckets).
+    top: Option<usize>,
     hwm: u64,
     file_pages: u64,
     state: Vec<u8>,
@@ -287,6 +332,19 @@ struct Checker<'a, 'd> {
     jobs: Vec<LeafJob<'a>>,
 }
 
+/// Merges `acc` into top-level bucket `top`'s result.
+fn merge_top<'a, V: TopLeafVisitor<'a>>(
+    v: &V,
+    tops: &mut [(&'a [u8], V::Acc)],
+    top: usize,
+    acc: V::Acc,
+) {
+    if let Some((_, a)) = tops.get_mut(top) {
+        let prev = std::mem::take(a);
+        *a = v.merge(prev, acc);
+    }
+}
+
 /// A page expected to be a leaf (a child of a branch whose first child is
 /// a leaf), checked in parallel with its siblings after the branch walk.
 struct LeafJob<'a> {
@@ -299,15 +357,17 @@ struct LeafJob<'a> {
     bucket: Option<Arc<str>>,
     path: Arc<[&'a [u8]]>,
     ancestors: Arc<[u64]>,
+    top: Option<usize>,
 }
 
 /// What a leaf job found, applied in walk order afterwards.
-struct LeafResult {
+struct LeafResult<'a> {
     header: Option<PageHeader>,
     leaf: bool,
     has_buckets: bool,
     keys: u64,
     problems: Vec<(u64, Problem)>,
+    node: Option<Node<'a>>,
 }
 
 /// Below this many leaf pages the element checks run on one thread.
@@ -317,11 +377,20 @@ const PARALLEL_MIN_JOBS: usize = 32;
 /// small whatever the file size.
 const JOB_BATCH: usize = 8192;
 
-impl<'a, 'd> Checker<'a, 'd> {
-    fn new(db: &'d Db<'a>) -> Self {
+/// A chunk's leaf results and its runs of visitor results per top bucket.
+type ChunkResult<'a, A> = (Vec<LeafResult<'a>>, Vec<(usize, A)>);
+
+/// Leaf jobs per parallel task.
+const JOB_CHUNK: usize = 64;
+
+impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
+    fn new(db: &'d Db<'a>, visitor: &'d V) -> Self {
         let file_pages = db.file_pages();
         Self {
             db,
+            visitor,
+            tops: Vec::new(),
+            top: None,
             hwm: db.hwm().0,
             file_pages,
             state: vec![0; file_pages as usize],
@@ -910,6 +979,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     bucket: self.path_name.clone(),
                     path: path.clone(),
                     ancestors: ancestors.clone(),
+                    top: self.top,
                 });
             }
             if self.jobs.len() >= JOB_BATCH {
@@ -940,6 +1010,11 @@ impl<'a, 'd> Checker<'a, 'd> {
         depth: usize,
     ) {
         let root = self.path.is_empty();
+        if let Some(top) = self.top {
+            let mut acc = V::Acc::default();
+            self.visitor.leaf(&mut acc, node);
+            merge_top(self.visitor, &mut self.tops, top, acc);
+        }
         let seq = self.seq;
         let bucket = self.path_name.clone();
         let problems = &mut self.problems;
@@ -966,6 +1041,13 @@ impl<'a, 'd> Checker<'a, 'd> {
             };
             self.counts.buckets += 1;
             let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+            let saved_top = self.top;
+            self.top = if self.path.is_empty() {
+                self.tops.push((e.key, V::Acc::default()));
+                Some(self.tops.len() - 1)
+            } else {
+                None
+            };
             self.enter_bucket(e.key);
             match Bucket::from_value(self.db, node.page, e.value) {
                 Err(err) => {
@@ -1012,6 +1094,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                 },
             }
             self.leave_bucket();
+            self.top = saved_top;
         }
     }
 
@@ -1025,17 +1108,49 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.path.clone(),
             self.path_name.clone(),
             self.ancestors.clone(),
+            self.top,
         );
         let jobs = std::mem::take(&mut self.jobs);
         let db = self.db;
         let file_pages = self.file_pages;
-        let run = |job: &LeafJob<'a>| leaf_job(db, file_pages, job);
-        let results: Vec<LeafResult> = if jobs.len() >= PARALLEL_MIN_JOBS {
-            use rayon::prelude::*;
-            jobs.par_iter().with_min_len(8).map(run).collect()
-        } else {
-            jobs.iter().map(run).collect()
+        let visitor = self.visitor;
+        // A chunk of jobs: each job's result, and the visitor's results for
+        // runs of consecutive leaves of one top-level bucket (one
+        // accumulator per run, so merging costs one step per run).
+        let run = |chunk: &[LeafJob<'a>]| {
+            let mut results = Vec::with_capacity(chunk.len());
+            let mut runs: Vec<(usize, V::Acc)> = Vec::new();
+            for job in chunk {
+                let res = leaf_job(db, file_pages, job);
+                if let (Some(top), Some(node)) = (job.top, res.node.as_ref()) {
+                    match runs.last_mut() {
+                        Some((t, acc)) if *t == top => visitor.leaf(acc, node),
+                        _ => {
+                            let mut acc = V::Acc::default();
+                            visitor.leaf(&mut acc, node);
+                            runs.push((top, acc));
+                        }
+                    }
+                }
+                results.push(res);
+            }
+            (results, runs)
         };
+        let chunks: Vec<ChunkResult<'a, V::Acc>> = if jobs.len() >= PARALLEL_MIN_JOBS {
+            use rayon::prelude::*;
+            jobs.par_chunks(JOB_CHUNK).map(run).collect()
+        } else {
+            vec![run(&jobs)]
+        };
+        let mut runs = Vec::new();
+        let mut results = Vec::with_capacity(jobs.len());
+        for (r, u) in chunks {
+            results.extend(r);
+            runs.extend(u);
+        }
+        for (top, acc) in runs {
+            merge_top(self.visitor, &mut self.tops, top, acc);
+        }
         for (job, res) in jobs.iter().zip(results) {
             self.seq = job.seq;
             self.path.clear();
@@ -1043,6 +1158,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             self.path_name = job.bucket.clone();
             self.ancestors.clear();
             self.ancestors.extend_from_slice(&job.ancestors);
+            self.top = job.top;
             let Some(node) = self.visit_with(job.id, Some(job.from), res.header) else {
                 continue;
             };
@@ -1057,19 +1173,26 @@ impl<'a, 'd> Checker<'a, 'd> {
                 self.check_branch(&node, job.lo, job.hi, job.depth);
             }
         }
-        (self.seq, self.path, self.path_name, self.ancestors) = saved;
+        (
+            self.seq,
+            self.path,
+            self.path_name,
+            self.ancestors,
+            self.top,
+        ) = saved;
     }
 }
 
 /// The parallel part of a leaf job: reads the header and, when the page is
 /// a well-formed leaf, checks its elements.
-fn leaf_job<'a>(db: &Db<'a>, file_pages: u64, job: &LeafJob<'a>) -> LeafResult {
+fn leaf_job<'a>(db: &Db<'a>, file_pages: u64, job: &LeafJob<'a>) -> LeafResult<'a> {
     let mut res = LeafResult {
         header: None,
         leaf: false,
         has_buckets: false,
         keys: 0,
         problems: Vec::new(),
+        node: None,
     };
     if job.id >= file_pages {
         return res;
@@ -1093,6 +1216,7 @@ fn leaf_job<'a>(db: &Db<'a>, file_pages: u64, job: &LeafJob<'a>) -> LeafResult {
         return res;
     };
     res.leaf = true;
+    res.node = Some(node);
     res.has_buckets = (0..node.count).any(|i| {
         layout::u32_at(
             node.bytes,

@@ -89,16 +89,7 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
             // independent reads of the same mapping: run them side by side.
             let (trailer, checked) = rayon::join(
                 || (!skip_hash_check).then(|| trailer::verify(&db)).transpose(),
-                || {
-                    // The status pass reads only what the check proves
-                    // sound enough to read (it fails, never panics, on
-                    // damage), so the two can run side by side; the check
-                    // decides.
-                    let (w, st) =
-                        rayon::join(|| status::integrity(&db), || status::status(&db, &opts));
-                    let w = w?;
-                    Ok::<_, etcdsnap_verify::Error>((w, st?))
-                },
+                || status::checked_status(&db, &opts),
             );
             drop(progress);
             let (warnings, st) = checked?;

@@ -57,17 +57,17 @@ pub struct Status {
 #[derive(Debug, Clone, Default)]
 pub struct Warnings(pub Vec<String>);
 
-/// Runs the structural check as etcdutl does first. Problems that Go
-/// bbolt also reports make it fail as etcdutl fails; others come back as
-/// warnings.
-pub fn integrity(db: &Db<'_>) -> Result<Warnings, Error> {
-    let report = check::check(db.file());
+/// Judges a structural check as etcdutl would: problems Go bbolt's
+/// `tx.Check()` also reports, and damage that would crash it, fail;
+/// others come back as warnings.
+pub fn judge(report: &check::Report) -> Result<Warnings, Error> {
     let go: Vec<String> = report
         .bbolt_messages()
         .into_iter()
         .map(str::to_string)
         .collect();
-    // Damage that would crash Go's check (and so etcdutl) is refused too.
+    // Damage that would crash Go's check (and so etcdutl) is refused too,
+    // and a top-level plain key, which etcdutl cannot hash.
     let fatal = report.problems.iter().any(|p| {
         use check::ProblemKind as K;
         matches!(
@@ -83,22 +83,132 @@ pub fn integrity(db: &Db<'_>) -> Result<Warnings, Error> {
                 | K::BadBucketValue
                 | K::TooDeep
                 | K::BadHighWaterMark
+                | K::NotABucket
         )
     });
-    if !go.is_empty() || fatal {
-        let problems = if go.is_empty() || fatal {
-            report.problems.iter().map(|p| p.to_string()).collect()
-        } else {
-            go
-        };
-        return Err(Error::Integrity { problems });
+    if fatal {
+        return Err(Error::Integrity {
+            problems: report.problems.iter().map(|p| p.to_string()).collect(),
+        });
+    }
+    if !go.is_empty() {
+        return Err(Error::Integrity { problems: go });
     }
     Ok(Warnings(
         report.problems.iter().map(|p| p.to_string()).collect(),
     ))
 }
 
-/// Computes the status of `db` (after [`integrity`] accepted it).
+/// Runs the structural check as etcdutl does first (see [`judge`]).
+pub fn integrity(db: &Db<'_>) -> Result<Warnings, Error> {
+    judge(&check::check(db.file()))
+}
+
+/// Per leaf and per run of leaves: the CRC of the entries, their number,
+/// and the last key.
+#[derive(Debug, Default)]
+struct Leaves<'a> {
+    crc: CrcPart,
+    count: u64,
+    last: Option<&'a [u8]>,
+}
+
+/// Hashes the entries of top-level buckets' leaves as the check walks them.
+struct StatusVisitor;
+
+impl<'a> check::TopLeafVisitor<'a> for StatusVisitor {
+    type Acc = Leaves<'a>;
+
+    fn leaf(&self, acc: &mut Leaves<'a>, node: &etcdsnap_bbolt::page::Node<'a>) {
+        // Keys and values are hashed in order; bbolt lays them out back to
+        // back, so runs of adjacent bytes are hashed in one call.
+        let base = node.bytes.as_ptr() as usize;
+        let mut span: Option<(usize, usize)> = None;
+        let flush = |acc: &mut Leaves<'a>, span: &mut Option<(usize, usize)>| {
+            if let Some((a, b)) = span.take() {
+                acc.crc.update(node.bytes.get(a..b).unwrap_or(&[]));
+            }
+        };
+        for i in 0..node.count {
+            // The check reports any element that does not read.
+            let Ok(e) = node.leaf(i) else {
+                continue;
+            };
+            let k0 = e.key.as_ptr() as usize - base;
+            let k1 = k0 + e.key.len();
+            let end = if e.is_bucket() {
+                k1
+            } else {
+                k1 + e.value.len()
+            };
+            // A value always follows its key directly.
+            span = match span {
+                Some((a, b)) if b == k0 => Some((a, end)),
+                _ => {
+                    flush(acc, &mut span);
+                    Some((k0, end))
+                }
+            };
+            if e.is_bucket() {
+                flush(acc, &mut span);
+            }
+            acc.count += 1;
+            acc.last = Some(e.key);
+        }
+        flush(acc, &mut span);
+    }
+
+    fn merge(&self, a: Leaves<'a>, b: Leaves<'a>) -> Leaves<'a> {
+        Leaves {
+            crc: a.crc.then(b.crc),
+            count: a.count + b.count,
+            last: b.last.or(a.last),
+        }
+    }
+}
+
+/// The structural check and the status in one pass over the file: fails
+/// as etcdutl fails on damage (see [`judge`]), else returns the status
+/// with the warnings.
+pub fn checked_status(db: &Db<'_>, opts: &StatusOptions) -> Result<(Warnings, Status), Error> {
+    let (report, tops) = check::check_with(db.file(), &StatusVisitor);
+    let warnings = judge(&report)?;
+    let mut hash = CrcPart::default();
+    let mut total_key = 0u64;
+    let mut revision = 0i64;
+    for (name, leaves) in &tops {
+        let mut n = CrcPart::default();
+        n.update(name);
+        hash = hash.then(n).then(leaves.crc);
+        total_key += leaves.count;
+        if *name == b"key" {
+            revision = leaves.last.and_then(Revision::main_of).unwrap_or(0);
+        }
+    }
+    if opts.version == EtcdVersion::V3_6 {
+        total_key = match db.root_bucket().sub_bucket(db, b"key")? {
+            Some(b) => live_keys(db, &b)?,
+            None => 0,
+        };
+    }
+    let version = match opts.version {
+        EtcdVersion::V3_5 => None,
+        EtcdVersion::V3_6 => Some(storage_version(db)?),
+    };
+    Ok((
+        warnings,
+        Status {
+            hash: hash.crc,
+            revision,
+            total_key,
+            total_size: db.hwm().0.saturating_mul(db.page_size() as u64),
+            version,
+        },
+    ))
+}
+
+/// Computes the status of `db` on its own (a second pass when the check
+/// has already run; [`checked_status`] does both in one).
 pub fn status(db: &Db<'_>, opts: &StatusOptions) -> Result<Status, Error> {
     let root = db.root_bucket();
     let mut hash = CrcPart::default();
