@@ -70,6 +70,8 @@ pub struct LeafElem<'a> {
     pub key: &'a [u8],
     /// Value bytes.
     pub value: &'a [u8],
+    /// The key and the value, which are stored back to back.
+    pub key_value: &'a [u8],
 }
 
 impl LeafElem<'_> {
@@ -251,7 +253,13 @@ impl<'a> Node<'a> {
         let vsize = u32_at(e, 12).unwrap_or(0);
         let key = self.span(i, "key", pos, ksize, o)?;
         let value = self.span(i, "value", pos.saturating_add(ksize), vsize, o)?;
-        Ok(LeafElem { flags, key, value })
+        let key_value = self.span(i, "key and value", pos, ksize.saturating_add(vsize), o)?;
+        Ok(LeafElem {
+            flags,
+            key,
+            value,
+            key_value,
+        })
     }
 
     /// Branch element `i`.

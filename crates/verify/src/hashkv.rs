@@ -123,8 +123,8 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
                     return;
                 }
             }
-            s.update(e.key);
-            s.update(e.value);
+            // Key and value are adjacent: one call.
+            s.update(e.key_value);
         },
         CrcPart::then,
     )?;
