@@ -22,22 +22,23 @@ cases=(
   "status|$es snapshot status $file|$ETCD351_DIR/etcdutl snapshot status $file"
   "status --skip-hash-check|$es snapshot status --skip-hash-check $file|$ETCD351_DIR/etcdutl snapshot status $file"
   "status --skip-hash-check vs cat|$es snapshot status --skip-hash-check $file|cat $file"
+  "hashkv vs status|$es hashkv $file|$es snapshot status --skip-hash-check $file"
 )
 
 printf '%s: %s bytes\n' "$file" "$(stat -c %s "$file")"
-printf '| %-32s | %-12s | %-26s | %-8s |\n' "command" "etcdsnap (s)" "reference (s)" "ratio"
+printf '| %-32s | %-12s | %-26s | %-8s |\n' "command" "etcdsnap (s)" "reference (s)" "ref ÷ ours"
 printf '|%s|%s|%s|%s|\n' "----------------------------------" "--------------" "----------------------------" "----------"
 for c in "${cases[@]}"; do
   IFS='|' read -r name ours theirs <<<"$c"
   j="$tmp/case.json"
-  hyperfine --style none --warmup 1 --runs "$runs" -i --export-json "$j" \
+  hyperfine -N --style none --warmup 2 --runs "$runs" -i --export-json "$j" \
     -n etcdsnap "$ours" -n reference "$theirs" >/dev/null 2>&1
   python3 - "$j" "$name" "$theirs" <<'PY'
 import json, sys, os
 r = json.load(open(sys.argv[1]))["results"]
 a, b = r[0]["mean"], r[1]["mean"]
-ref = " ".join([os.path.basename(sys.argv[3].split()[0])] + sys.argv[3].split()[1:3])
-ref = ref.replace(sys.argv[3].split()[-1], "").strip() if "/" in sys.argv[3].split()[-1] else ref
+words = [w for w in sys.argv[3].split() if "/" not in w and not w.startswith("--")]
+ref = " ".join([os.path.basename(sys.argv[3].split()[0])] + words[:2])
 print(f"| {sys.argv[2]:<32} | {a:>12.3f} | {b:>7.3f} {ref:<18} | {b/a:>7.2f}x |")
 PY
 done
