@@ -116,20 +116,25 @@ fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Res
             if report.is_clean() {
                 writeln!(out, "OK")?;
             } else {
-                let n = report.problems.len();
-                writeln!(
-                    out,
-                    "{n} {} found",
-                    if n == 1 { "problem" } else { "problems" }
-                )?;
+                writeln!(out, "{} found", problems(report.problems.len()))?;
             }
         }
     }
-    Ok(if report.is_clean() {
+    Ok(verdict(report.is_clean()))
+}
+
+/// "1 problem", "2 problems".
+fn problems(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "problem" } else { "problems" })
+}
+
+/// Exit status 0 when all is well, 1 when problems were found.
+fn verdict(ok: bool) -> ExitCode {
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// A data dir means its `member/snap/db`.
@@ -212,18 +217,9 @@ fn run_verify(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Re
             if report.is_ok() {
                 writeln!(out, "OK: restorable")?;
             } else {
-                let n = report.problems.len();
-                writeln!(
-                    out,
-                    "NOT OK: {n} {}",
-                    if n == 1 { "problem" } else { "problems" }
-                )?;
+                writeln!(out, "NOT OK: {}", problems(report.problems.len()))?;
             }
         }
     }
-    Ok(if report.is_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(verdict(report.is_ok()))
 }

@@ -26,6 +26,40 @@ fn verify_json(path: &std::path::Path) -> (i32, serde_json::Value) {
     )
 }
 
+/// A copy of the 3.5.1 fixture with `edit` applied to the value of the
+/// newest `key`-bucket entry that `pick` selects.
+fn edited_fixture(
+    dir: &tempfile::TempDir,
+    pick: impl Fn(&etcdsnap_bbolt::Entry<'_>) -> bool,
+    edit: impl FnOnce(&mut [u8]),
+) -> std::path::PathBuf {
+    let mut bytes = std::fs::read(testdata().join("etcd/etcd-3.5.1.snapshot.db")).unwrap();
+    let (off, len) = {
+        let db = Db::open(&bytes).unwrap();
+        let kb = db.bucket(&[b"key"]).unwrap();
+        let e = kb
+            .iter(&db)
+            .map(Result::unwrap)
+            .filter(|e| pick(e))
+            .last()
+            .unwrap();
+        (db.offset_of(e.value) as usize, e.value.len())
+    };
+    edit(&mut bytes[off..off + len]);
+    let p = dir.path().join("edited.db");
+    std::fs::write(&p, &bytes).unwrap();
+    p
+}
+
+fn messages(r: &serde_json::Value) -> Vec<String> {
+    r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn real_backups_verify() {
     for name in [
@@ -63,37 +97,22 @@ fn a_member_data_dir_verifies() {
 
 #[test]
 fn a_wrong_mod_revision_is_found() {
-    let src = testdata().join("etcd/etcd-3.5.1.snapshot.db");
-    let mut bytes = std::fs::read(&src).unwrap();
-    // Find the value of revision 70 in the key bucket and bump its
-    // mod_revision varint (field 3, one byte: 70 -> 71).
-    let (off, len) = {
-        let db = Db::open(&bytes).unwrap();
-        let kb = db.bucket(&[b"key"]).unwrap();
-        let e = kb
-            .iter(&db)
-            .map(Result::unwrap)
-            .find(|e| e.key[..8] == 70i64.to_be_bytes())
-            .unwrap();
-        (db.offset_of(e.value) as usize, e.value.len())
-    };
-    let v = &mut bytes[off..off + len];
-    let pos = v
-        .windows(2)
-        .position(|w| w == [0x18, 70])
-        .expect("mod_revision field");
-    v[pos + 1] = 71;
+    // Revision 70's mod_revision varint (field 3, one byte) 70 -> 71.
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("bad.db");
-    std::fs::write(&p, &bytes).unwrap();
+    let p = edited_fixture(
+        &dir,
+        |e| e.key[..8] == 70i64.to_be_bytes(),
+        |v| {
+            let pos = v
+                .windows(2)
+                .position(|w| w == [0x18, 70])
+                .expect("mod_revision field");
+            v[pos + 1] = 71;
+        },
+    );
     let (code, r) = verify_json(&p);
     assert_eq!(code, 1);
-    let msgs: Vec<String> = r["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["message"].as_str().unwrap().to_string())
-        .collect();
+    let msgs = messages(&r);
     assert!(
         msgs.iter()
             .any(|m| m.contains("revision 70.0") && m.contains("mod_revision 71")),
@@ -127,35 +146,20 @@ fn structurally_damaged_files_do_not_verify() {
 
 #[test]
 fn a_live_key_on_a_missing_lease_is_found() {
-    let src = testdata().join("etcd/etcd-3.5.1.snapshot.db");
-    let mut bytes = std::fs::read(&src).unwrap();
-    // The newest revision of /leased/a carries the kept lease (field 6,
-    // a varint); change one of its bytes so it names no lease.
-    let (off, len) = {
-        let db = Db::open(&bytes).unwrap();
-        let kb = db.bucket(&[b"key"]).unwrap();
-        let e = kb
-            .iter(&db)
-            .map(Result::unwrap)
-            .filter(|e| e.value.windows(9).any(|w| w == b"/leased/a"))
-            .last()
-            .unwrap();
-        (db.offset_of(e.value) as usize, e.value.len())
-    };
-    let v = &mut bytes[off..off + len];
-    let pos = v.iter().rposition(|b| *b == 0x30).expect("lease field");
-    v[pos + 1] ^= 0x01;
+    // The newest revision of /leased/a carries the kept lease (field 6, a
+    // varint, the last field); change one of its bytes so it names no lease.
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("bad.db");
-    std::fs::write(&p, &bytes).unwrap();
+    let p = edited_fixture(
+        &dir,
+        |e| e.value.windows(9).any(|w| w == b"/leased/a"),
+        |v| {
+            let pos = v.iter().rposition(|b| *b == 0x30).expect("lease field");
+            v[pos + 1] ^= 0x01;
+        },
+    );
     let (code, r) = verify_json(&p);
     assert_eq!(code, 1);
-    let msgs: Vec<&str> = r["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["message"].as_str().unwrap())
-        .collect();
+    let msgs = messages(&r);
     assert!(
         msgs.iter().any(|m| m.contains("which does not exist")),
         "{msgs:#?}"
