@@ -1,0 +1,30 @@
+//! etcd's write-ahead log, read offline: the framed records of every
+//! segment, the CRC-32C chain across records and segments, torn last
+//! writes told apart from damage, and the raft messages inside.
+//!
+//! ```no_run
+//! let wal = etcdsnap_wal::reader::read_dir(std::path::Path::new("member/wal"))?;
+//! println!("{} entries, damage: {:?}", wal.entries.len(), wal.damage);
+//! # Ok::<(), etcdsnap_wal::Error>(())
+//! ```
+
+pub mod proto;
+pub mod reader;
+
+use std::path::PathBuf;
+
+/// Errors from reading a WAL directory (damage inside a segment is not an
+/// error: it is reported in [`reader::Wal::damage`] with what was read
+/// before it).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or directory could not be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+}
