@@ -8,18 +8,10 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
+mod common;
 
+use common::fixture;
 use etcdsnap_bbolt::{Bucket, Db, PageId};
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../testdata")
-            .join(name),
-    )
-    .unwrap()
-}
 
 /// Walks every bucket below `b`, checking it; returns the number of keys seen.
 fn check_bucket(db: &Db<'_>, b: &Bucket<'_>, depth: usize) -> usize {

@@ -7,19 +7,13 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
+mod common;
 
+use common::fixture;
 use etcdsnap_bbolt::check::{check, ProblemKind, Report};
 use etcdsnap_bbolt::page::Node;
 use etcdsnap_bbolt::stats::for_each_page;
 use etcdsnap_bbolt::{Db, PageId, Root};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 /// The fixture most damage is made on: nested buckets, branch pages, overflow.
 fn nested() -> Vec<u8> {

@@ -159,8 +159,7 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
                         "file_pages": db.file_pages(),
                         "sha256_trailer": db.trailer().is_some(),
                     });
-                    serde_json::to_writer_pretty(&mut *out, &v)?;
-                    writeln!(out)?;
+                    crate::output::write_json(out, &v)?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -232,8 +231,7 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
             let rows = stats::pages(db)?;
             match write_out {
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &rows)?;
-                    writeln!(out)?;
+                    crate::output::write_json(out, &rows)?;
                 }
                 Format::Text => {
                     writeln!(out, "ID       TYPE       ITEMS  OVRFLW")?;
@@ -293,8 +291,7 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
                         "free_pages": free,
                         "freelist_synced": db.meta().freelist_synced(),
                     });
-                    serde_json::to_writer_pretty(&mut *out, &v)?;
-                    writeln!(out)?;
+                    crate::output::write_json(out, &v)?;
                 }
                 Format::Text => print_stats(out, n, &s)?,
             }
@@ -335,8 +332,7 @@ pub fn run(cmd: BoltCommand, out: &mut dyn Write) -> Result<ExitCode> {
                 }
             }
             if write_out == Format::Json {
-                serde_json::to_writer_pretty(&mut *out, &pages)?;
-                writeln!(out)?;
+                crate::output::write_json(out, &pages)?;
             }
             Ok(ExitCode::SUCCESS)
         }),
@@ -358,8 +354,7 @@ fn print_list(
         }
         Format::Json => {
             let v: Vec<_> = items.iter().map(|k| json_bytes(k)).collect();
-            serde_json::to_writer_pretty(&mut *out, &v)?;
-            writeln!(out)?;
+            crate::output::write_json(out, &v)?;
         }
     }
     Ok(())

@@ -36,8 +36,7 @@ pub fn print_pages(
         }
     }
     if write_out == Format::Json {
-        serde_json::to_writer_pretty(&mut *out, &json_pages)?;
-        writeln!(out)?;
+        crate::output::write_json(out, &json_pages)?;
     }
     Ok(())
 }

@@ -106,8 +106,7 @@ fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Res
     drop(progress);
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            writeln!(out)?;
+            crate::output::write_json(out, &report)?;
         }
         Format::Text => {
             for p in &report.problems {
@@ -156,8 +155,7 @@ fn run_verify(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Re
     drop(progress);
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            writeln!(out)?;
+            crate::output::write_json(out, &report)?;
         }
         Format::Text => {
             let s = &report.summary;

@@ -104,6 +104,16 @@ pub fn json_bytes(b: &[u8]) -> Value {
     }
 }
 
+/// Writes `value` as pretty JSON and a newline.
+pub fn write_json(
+    out: &mut dyn std::io::Write,
+    value: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Exit status for an error: 2 when the command could not run (the file
 /// could not be read), 1 when it ran and found the input damaged or the
 /// requested bucket or key missing.

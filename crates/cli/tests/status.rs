@@ -13,18 +13,23 @@ use common::*;
 
 const FORMATS: [&str; 4] = ["simple", "json", "table", "fields"];
 
+/// `etcdsnap snapshot status PATH -w FMT`.
+fn status_of(path: &std::path::Path, fmt: &str) -> std::process::Output {
+    etcdsnap([
+        "snapshot".as_ref(),
+        "status".as_ref(),
+        path.as_os_str(),
+        "-w".as_ref(),
+        fmt.as_ref(),
+    ])
+}
+
 #[test]
 fn status_is_byte_identical_to_recorded_etcdutl_and_etcdctl() {
     let mut compared = 0;
     for fx in fixtures() {
         for fmt in FORMATS {
-            let o = etcdsnap([
-                "snapshot".as_ref(),
-                "status".as_ref(),
-                fx.path.as_os_str(),
-                "-w".as_ref(),
-                fmt.as_ref(),
-            ]);
+            let o = status_of(&fx.path, fmt);
             assert_no_crash(&o, "status");
             assert_eq!(
                 o.status.code(),
@@ -60,13 +65,7 @@ fn status_is_byte_identical_to_live_etcdutl_and_etcdctl() {
         let dir = tempfile::tempdir().unwrap();
         let copy = dir.path().join("db");
         for fmt in FORMATS {
-            let o = etcdsnap([
-                "snapshot".as_ref(),
-                "status".as_ref(),
-                fx.path.as_os_str(),
-                "-w".as_ref(),
-                fmt.as_ref(),
-            ]);
+            let o = status_of(&fx.path, fmt);
             for (name, cmd) in [("etcdutl 3.5.1", &etcdutl), ("etcdctl 3.4.23", &etcdctl)] {
                 // Read-only opens, but a fresh copy each time all the same.
                 std::fs::copy(&fx.path, &copy).unwrap();
