@@ -1,6 +1,7 @@
-//! etcd's write-ahead log, read offline: the framed records of every
-//! segment, the CRC-32C chain across records and segments, torn last
-//! writes told apart from damage, and the raft messages inside.
+//! etcd's write-ahead log and `.snap` files, offline: the framed records of
+//! every segment, the CRC-32C chain across records and segments, torn last
+//! writes told apart from damage, the raft messages inside, and segments
+//! and snapshot files written byte for byte as etcd writes them.
 //!
 //! ```no_run
 //! let wal = etcdsnap_wal::reader::read_dir(std::path::Path::new("member/wal"))?;
@@ -10,6 +11,8 @@
 
 pub mod proto;
 pub mod reader;
+pub mod snap;
+pub mod writer;
 
 use std::path::PathBuf;
 
