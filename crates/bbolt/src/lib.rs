@@ -33,6 +33,7 @@ pub mod meta;
 mod mmap;
 pub mod page;
 pub mod stats;
+pub mod writer;
 
 use std::fmt;
 
