@@ -16,23 +16,37 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sum0=$(sha256sum "$file" | cut -d' ' -f1)
 
-# name | etcdsnap command | reference command
+# A data dir for the defrag case: etcdutl's restore of the file (its db is
+# the file's pages as they are, free pages included).
+$ETCD351_DIR/etcdutl snapshot restore "$file" --data-dir "$tmp/base" >/dev/null 2>&1
+base_db=$tmp/base/member/snap/db
+fresh_restore="rm -rf $tmp/r"
+fresh_defrag="rm -rf $tmp/dd; mkdir -p $tmp/dd/member/snap; cp $base_db $tmp/dd/member/snap/db"
+
+# name | command run before each timed run (not timed) | etcdsnap command | reference command
 cases=(
-  "check|$es check $file|$BBOLTCHECK $file"
-  "status|$es snapshot status $file|$ETCD351_DIR/etcdutl snapshot status $file"
-  "status --skip-hash-check|$es snapshot status --skip-hash-check $file|$ETCD351_DIR/etcdutl snapshot status $file"
-  "status --skip-hash-check vs cat|$es snapshot status --skip-hash-check $file|cat $file"
-  "hashkv vs status|$es hashkv $file|$es snapshot status --skip-hash-check $file"
+  "check||$es check $file|$BBOLTCHECK $file"
+  "status||$es snapshot status $file|$ETCD351_DIR/etcdutl snapshot status $file"
+  "status --skip-hash-check||$es snapshot status --skip-hash-check $file|$ETCD351_DIR/etcdutl snapshot status $file"
+  "status --skip-hash-check vs cat||$es snapshot status --skip-hash-check $file|cat $file"
+  "hashkv vs status||$es hashkv $file|$es snapshot status --skip-hash-check $file"
+  "snapshot restore|$fresh_restore|$es snapshot restore $file --data-dir $tmp/r/d|$ETCD351_DIR/etcdutl snapshot restore $file --data-dir $tmp/r/d"
+  "defrag|$fresh_defrag|$es defrag --data-dir $tmp/dd|$ETCD351_DIR/etcdutl defrag --data-dir $tmp/dd"
 )
 
 printf '%s: %s bytes\n' "$file" "$(stat -c %s "$file")"
 printf '| %-32s | %-12s | %-26s | %-8s |\n' "command" "etcdsnap (s)" "reference (s)" "ref ÷ ours"
 printf '|%s|%s|%s|%s|\n' "----------------------------------" "--------------" "----------------------------" "----------"
 for c in "${cases[@]}"; do
-  IFS='|' read -r name ours theirs <<<"$c"
+  IFS='|' read -r name prep ours theirs <<<"$c"
   j="$tmp/case.json"
-  hyperfine -N --style none --warmup 2 --runs "$runs" -i --export-json "$j" \
-    -n etcdsnap "$ours" -n reference "$theirs" >/dev/null 2>&1
+  if [ -n "$prep" ]; then
+    hyperfine --style none --warmup 1 --runs "$runs" --export-json "$j" --prepare "$prep" \
+      -n etcdsnap "$ours" -n reference "$theirs" >/dev/null 2>&1
+  else
+    hyperfine -N --style none --warmup 2 --runs "$runs" -i --export-json "$j" \
+      -n etcdsnap "$ours" -n reference "$theirs" >/dev/null 2>&1
+  fi
   python3 - "$j" "$name" "$theirs" <<'PY'
 import json, sys, os
 r = json.load(open(sys.argv[1]))["results"]

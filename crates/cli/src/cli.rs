@@ -52,6 +52,17 @@ enum Command {
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: Format,
     },
+    /// Defragment a stopped member's db offline, as `etcdutl defrag
+    /// --data-dir` does: rewritten compactly beside itself and renamed into
+    /// place; the contents (and the status hash) stay the same.
+    Defrag {
+        /// The data dir (holding member/snap/db).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: Format,
+    },
     /// The HashKV hash etcd's maintenance API returns for this data
     /// (`etcdctl endpoint hashkv`), computed offline.
     Hashkv {
@@ -73,6 +84,27 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Bolt(cmd) => bolt::run(cmd, out),
         Command::Snapshot(cmd) => snapshot::run(cmd, out),
         Command::Verify { path, write_out } => run_verify(&path, write_out, out),
+        Command::Defrag {
+            data_dir,
+            write_out,
+        } => {
+            let size = std::fs::metadata(etcdsnap_restore::defrag::db_path(&data_dir))
+                .map_or(0, |m| m.len());
+            let progress = crate::progress::Progress::start("defragmenting", size);
+            let s = etcdsnap_restore::defrag::defrag(&data_dir)?;
+            drop(progress);
+            match write_out {
+                Format::Json => crate::output::write_json(out, &s)?,
+                Format::Text => writeln!(
+                    out,
+                    "defragmented {}: {} -> {} bytes",
+                    s.db.display(),
+                    s.size_before,
+                    s.size_after
+                )?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Hashkv {
             file,
             rev,

@@ -124,6 +124,10 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
                 c.downcast_ref::<etcdsnap_bbolt::Error>(),
                 Some(etcdsnap_bbolt::Error::Io { .. })
             )
+            || matches!(
+                c.downcast_ref::<etcdsnap_restore::Error>(),
+                Some(etcdsnap_restore::Error::Io { .. })
+            )
     });
     if io {
         2

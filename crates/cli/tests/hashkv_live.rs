@@ -13,63 +13,15 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::*;
 
-struct Etcd {
-    child: Child,
-    endpoint: String,
-    user: Option<&'static str>,
-    _dir: tempfile::TempDir,
-}
-
-impl Etcd {
-    /// `etcdctl` pointed at this etcd, with credentials when auth is on.
-    fn ctl(&self, bin: &Path) -> Command {
-        let mut c = Command::new(bin.join("etcdctl"));
-        c.args(["--endpoints", &self.endpoint]);
-        if let Some(u) = self.user {
-            c.args(["--user", u]);
-        }
-        c
-    }
-}
-
-impl Drop for Etcd {
-    fn drop(&mut self) {
-        // SIGTERM, then SIGKILL after a bound.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_etcd(bin: &Path, snapshot: &Path, user: Option<&'static str>) -> Etcd {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let (cp, pp) = (free_port(), free_port());
-    let peer = format!("http://127.0.0.1:{pp}");
-    let endpoint = format!("http://127.0.0.1:{cp}");
-    let copy = dir.path().join("snap.db");
+/// Restores `snapshot` with the real etcdutl and starts real etcd on it.
+fn start_etcd(bin: &Path, dir: &Path, snapshot: &Path, user: Option<&'static str>) -> live::Etcd {
+    let data = dir.join("data");
+    let peer = live::peer_url();
+    let copy = dir.join("snap.db");
     std::fs::copy(snapshot, &copy).unwrap();
     let r = Command::new(bin.join("etcdutl"))
         .args(["snapshot", "restore"])
@@ -85,45 +37,10 @@ fn start_etcd(bin: &Path, snapshot: &Path, user: Option<&'static str>) -> Etcd {
         "etcdutl restore: {}",
         String::from_utf8_lossy(&r.stderr)
     );
-    let log = std::fs::File::create(dir.path().join("etcd.log")).unwrap();
-    let child = Command::new(bin.join("etcd"))
-        .args(["--name", "m1", "--data-dir"])
-        .arg(&data)
-        .args([
-            "--listen-client-urls",
-            &endpoint,
-            "--advertise-client-urls",
-            &endpoint,
-        ])
-        .args([
-            "--listen-peer-urls",
-            &peer,
-            "--initial-advertise-peer-urls",
-            &peer,
-        ])
-        .args(["--initial-cluster", &format!("m1={peer}")])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let etcd = Etcd {
-        child,
-        endpoint,
-        user,
-        _dir: dir,
-    };
-    let start = Instant::now();
-    loop {
-        let h = etcd.ctl(bin).args(["endpoint", "health"]).output().unwrap();
-        if h.status.success() {
-            return etcd;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "etcd did not become healthy"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut etcd = live::Etcd::spawn(bin, &data, "m1", &peer, &format!("m1={peer}"));
+    etcd.user = user;
+    etcd.wait_healthy();
+    etcd
 }
 
 /// Compares hashkv at several revisions, and the error bounds, with a live
@@ -147,7 +64,8 @@ fn compare_with_live(bin: &Path, fixture: &Path, user: Option<&'static str>) {
     let first = if compact > 0 { compact + 1 } else { 1 };
     assert!(head_rev > first + 2, "fixture too short: {head}");
 
-    let etcd = start_etcd(bin, fixture, user);
+    let dir = tempfile::tempdir().unwrap();
+    let etcd = start_etcd(bin, dir.path(), fixture, user);
     let revs = [
         0,
         first,
@@ -158,7 +76,7 @@ fn compare_with_live(bin: &Path, fixture: &Path, user: Option<&'static str>) {
     ];
     for rev in revs {
         let live = etcd
-            .ctl(bin)
+            .ctl()
             .args([
                 "endpoint",
                 "hashkv",
@@ -199,7 +117,7 @@ fn compare_with_live(bin: &Path, fixture: &Path, user: Option<&'static str>) {
     }
     for (rev, word) in bounds {
         let live = etcd
-            .ctl(bin)
+            .ctl()
             .args(["endpoint", "hashkv", "--rev", &rev.to_string()])
             .output()
             .unwrap();

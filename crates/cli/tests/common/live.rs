@@ -1,0 +1,147 @@
+//! Real etcd processes on loopback ports for the live tests: started on a
+//! data dir, waited for until healthy, stopped on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running etcd member.
+pub struct Etcd {
+    child: Child,
+    /// Its client URL.
+    pub endpoint: String,
+    /// Its peer URL.
+    pub peer: String,
+    /// `user:password` for etcdctl when auth is on.
+    pub user: Option<&'static str>,
+    /// Directory of its etcdctl.
+    pub bin: PathBuf,
+    /// Its log file.
+    pub log: PathBuf,
+}
+
+/// A free loopback TCP port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A peer URL on a free loopback port.
+pub fn peer_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+impl Etcd {
+    /// Starts `bin/etcd` as member `name` (peer URL `peer`) of
+    /// `initial_cluster` on `data_dir`; does not wait.
+    pub fn spawn(
+        bin: &Path,
+        data_dir: &Path,
+        name: &str,
+        peer: &str,
+        initial_cluster: &str,
+    ) -> Etcd {
+        let endpoint = format!("http://127.0.0.1:{}", free_port());
+        let log = data_dir.with_extension("log");
+        let f = std::fs::File::create(&log).unwrap();
+        let child = Command::new(bin.join("etcd"))
+            .args(["--name", name, "--data-dir"])
+            .arg(data_dir)
+            .args([
+                "--listen-client-urls",
+                &endpoint,
+                "--advertise-client-urls",
+                &endpoint,
+            ])
+            .args([
+                "--listen-peer-urls",
+                peer,
+                "--initial-advertise-peer-urls",
+                peer,
+            ])
+            .args(["--initial-cluster", initial_cluster])
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .unwrap();
+        Etcd {
+            child,
+            endpoint,
+            peer: peer.to_string(),
+            user: None,
+            bin: bin.to_path_buf(),
+            log,
+        }
+    }
+
+    /// `etcdctl` pointed at this member, with credentials when auth is on.
+    pub fn ctl(&self) -> Command {
+        let mut c = Command::new(self.bin.join("etcdctl"));
+        c.env("ETCDCTL_API", "3");
+        c.args(["--endpoints", &self.endpoint]);
+        if let Some(u) = self.user {
+            c.args(["--user", u]);
+        }
+        c
+    }
+
+    /// Runs etcdctl with `args`, asserting success; returns stdout.
+    pub fn ctl_ok(&self, args: &[&str]) -> String {
+        let o = self.ctl().args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "etcdctl {args:?}: {}\netcd log tail: {}",
+            String::from_utf8_lossy(&o.stderr),
+            self.log_tail()
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// The end of the member's log.
+    pub fn log_tail(&self) -> String {
+        let s = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = s.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+
+    /// Waits until `endpoint health` succeeds (30 s at most).
+    pub fn wait_healthy(&mut self) {
+        let start = Instant::now();
+        loop {
+            let h = self.ctl().args(["endpoint", "health"]).output().unwrap();
+            if h.status.success() {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("etcd exited with {status}: {}", self.log_tail());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "etcd did not become healthy: {}",
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Etcd {
+    fn drop(&mut self) {
+        // SIGTERM, then SIGKILL after a bound.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

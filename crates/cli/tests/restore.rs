@@ -1,0 +1,639 @@
+//! `snapshot restore` and `defrag` against the real tools.
+//!
+//! - Offline: for the same flags, the data dir etcdsnap makes and the one
+//!   etcdutl 3.5.1 makes have the same files, byte-identical WAL and
+//!   `.snap` files, and dbs with the same `snapshot status` hash, revision
+//!   and key count (reported by etcdutl itself).
+//! - Live: real etcd 3.5.1 and 3.4.23 start from etcdsnap's data dirs (one
+//!   member and a three-member cluster) and serve the same keys,
+//!   revisions, leases, users, roles and members as from etcdutl's
+//!   (etcdctl's for 3.4) restore of the same file; the cluster is healthy
+//!   and takes writes. With `--bump-revision --mark-compacted` the head is
+//!   past the old one by the bump and older revisions are compacted.
+//! - Refusals leave nothing behind and never touch the input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::live::{self, Etcd};
+use common::*;
+
+fn etcdutl() -> Option<PathBuf> {
+    oracle(
+        "ETCDSNAP_ETCDUTL351",
+        "/opt/etcdsnap-oracles/etcd-3.5.1/etcdutl",
+    )
+}
+
+fn snapshot(name: &str) -> PathBuf {
+    testdata().join("etcd").join(name)
+}
+
+fn ok(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what}: {:?}\nstdout: {}\nstderr: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every file under `dir`: relative path -> size.
+fn files(dir: &Path) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, e.metadata().unwrap().len());
+            }
+        }
+    }
+    out
+}
+
+/// `etcdutl snapshot status -w json` of a db: hash, revision, totalKey.
+fn status(etcdutl: &Path, db: &Path) -> (u64, u64, u64) {
+    let o = Command::new(etcdutl)
+        .args(["snapshot", "status", "-w", "json"])
+        .arg(db)
+        .output()
+        .unwrap();
+    ok(&o, "etcdutl snapshot status");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    (
+        v["hash"].as_u64().unwrap(),
+        v["revision"].as_u64().unwrap(),
+        v["totalKey"].as_u64().unwrap(),
+    )
+}
+
+fn restore_ours(file: &Path, data: &Path, args: &[&str]) -> Output {
+    let mut a: Vec<&std::ffi::OsStr> =
+        vec!["snapshot".as_ref(), "restore".as_ref(), file.as_os_str()];
+    a.push("--data-dir".as_ref());
+    a.push(data.as_os_str());
+    a.extend(args.iter().map(std::ffi::OsStr::new));
+    etcdsnap(a)
+}
+
+/// Restores `file` with both tools using `args`, and compares the results.
+fn compare(etcdutl: &Path, file: &Path, args: &[&str], separate_wal: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = sha256(file);
+    let copy = tmp.path().join("copy.db");
+    std::fs::copy(file, &copy).unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (aw, bw) = (tmp.path().join("a-wal"), tmp.path().join("b-wal"));
+    let mut theirs = Command::new(etcdutl);
+    theirs
+        .args(["snapshot", "restore"])
+        .arg(&copy)
+        .arg("--data-dir")
+        .arg(&a)
+        .args(args);
+    let mut our_args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    if separate_wal {
+        theirs.arg("--wal-dir").arg(&aw);
+        our_args.push("--wal-dir".into());
+        our_args.push(bw.to_string_lossy().into_owned());
+    }
+    let t = theirs.output().unwrap();
+    ok(&t, "etcdutl snapshot restore");
+    let our_refs: Vec<&str> = our_args.iter().map(String::as_str).collect();
+    let o = restore_ours(file, &b, &our_refs);
+    ok(&o, "etcdsnap snapshot restore");
+    assert_eq!(sha256(file), before, "input changed");
+
+    let what = format!("{} {args:?}", file.display());
+    let (fa, fb) = (files(&a), files(&b));
+    assert_eq!(
+        fa.keys().collect::<Vec<_>>(),
+        fb.keys().collect::<Vec<_>>(),
+        "{what}: data dir files"
+    );
+    let mut dirs = vec![(a.clone(), b.clone())];
+    if separate_wal {
+        assert_eq!(files(&aw), files(&bw), "{what}: wal dir files");
+        dirs.push((aw.clone(), bw.clone()));
+    }
+    let mut compared = 0;
+    for (da, db) in &dirs {
+        for rel in files(da).keys() {
+            if rel.ends_with(".wal") || rel.ends_with(".snap") {
+                assert!(
+                    std::fs::read(da.join(rel)).unwrap() == std::fs::read(db.join(rel)).unwrap(),
+                    "{what}: {rel} differs"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(
+        compared, 2,
+        "{what}: one WAL segment and one .snap expected"
+    );
+    let rel_db = "member/snap/db";
+    let (sa, sb) = (
+        status(etcdutl, &a.join(rel_db)),
+        status(etcdutl, &b.join(rel_db)),
+    );
+    assert_eq!(
+        sa, sb,
+        "{what}: status (hash, revision, totalKey) of the restored dbs"
+    );
+    // Our db is compact: never larger than etcdutl's copy.
+    assert!(
+        fb[rel_db] <= fa[rel_db],
+        "{what}: db {} > {}",
+        fb[rel_db],
+        fa[rel_db]
+    );
+    // Our checker and Go's agree the new file is sound.
+    let c = etcdsnap(["check".as_ref(), b.join(rel_db).as_os_str()]);
+    ok(&c, "etcdsnap check of the restored db");
+}
+
+#[test]
+fn restore_matches_etcdutl_351() {
+    let Some(etcdutl) = etcdutl() else { return };
+    let cluster3 = "m1=http://127.0.0.1:12380,m2=http://127.0.0.1:22380,m2=HTTPS://localhost:1?x=<&>,m3=http://127.0.0.1:32380";
+    compare(&etcdutl, &snapshot("etcd-3.5.1.snapshot.db"), &[], false);
+    compare(
+        &etcdutl,
+        &snapshot("etcd-3.5.1.snapshot.db"),
+        &[
+            "--name",
+            "m2",
+            "--initial-cluster",
+            cluster3,
+            "--initial-advertise-peer-urls",
+            "HTTPS://localhost:1?x=<&>,http://127.0.0.1:22380",
+            "--initial-cluster-token",
+            "tok",
+        ],
+        false,
+    );
+    compare(
+        &etcdutl,
+        &snapshot("etcd-3.4.23.snapshot.db"),
+        &[
+            "--name",
+            "solo",
+            "--initial-cluster",
+            "solo=http://10.0.0.1:2380,solo=http://10.0.0.2:2380",
+            "--initial-advertise-peer-urls",
+            "http://10.0.0.2:2380,http://10.0.0.1:2380",
+        ],
+        true,
+    );
+    compare(
+        &etcdutl,
+        &snapshot("etcd-3.5.1.small.snapshot.db"),
+        &["--name", "default"],
+        false,
+    );
+    // A stopped member's db: no trailer, so --skip-hash-check.
+    let db = member_dir().join("member/snap/db");
+    compare(&etcdutl, &db, &["--skip-hash-check"], false);
+}
+
+/// A refused restore exits 1, says why, creates nothing and leaves the
+/// input alone.
+fn refused(file: &Path, args: &[&str], expect: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = sha256(file);
+    let data = tmp.path().join("out");
+    let o = restore_ours(file, &data, args);
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(expect),
+        "{args:?}: expected {expect:?} in {err}"
+    );
+    assert!(!err.contains("panicked"));
+    assert!(!data.exists(), "{args:?}: data dir created");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "{args:?}: left behind {left:?}");
+    assert_eq!(sha256(file), before);
+}
+
+#[test]
+fn restore_refusals() {
+    let snap = snapshot("etcd-3.5.1.snapshot.db");
+    refused(&snap, &["--name", "x"], "couldn't find local name \"x\"");
+    refused(
+        &snap,
+        &["--initial-advertise-peer-urls", "http://localhost:2381"],
+        "--initial-cluster has default=http://localhost:2380",
+    );
+    refused(
+        &snap,
+        &[
+            "--initial-cluster",
+            "default=http://localhost:2380,b=http://localhost:2380",
+        ],
+        "has duplicate url",
+    );
+    refused(
+        &snap,
+        &["--initial-cluster", "default=ftp://localhost:2380"],
+        "URL scheme must be http, https, unix, or unixs",
+    );
+    refused(
+        &snap,
+        &["--bump-revision", "5"],
+        "--mark-compacted required",
+    );
+    refused(&snap, &["--mark-compacted"], "--mark-compacted required");
+
+    let tmp = tempfile::tempdir().unwrap();
+    // No trailer (a member's db) without --skip-hash-check.
+    let raw = tmp.path().join("raw.db");
+    std::fs::copy(member_dir().join("member/snap/db"), &raw).unwrap();
+    refused(
+        &raw,
+        &[],
+        "snapshot missing hash but --skip-hash-check=false",
+    );
+    // A byte changed: the trailer no longer matches.
+    let bad = tmp.path().join("bad.db");
+    let mut bytes = std::fs::read(&snap).unwrap();
+    bytes[20_000] ^= 0x55;
+    std::fs::write(&bad, &bytes).unwrap();
+    refused(&bad, &[], "SHA-256 trailer mismatch");
+    // Structural damage, with the hash check skipped: the checker refuses it.
+    let mut bytes = std::fs::read(member_dir().join("member/snap/db")).unwrap();
+    let key_root = {
+        let db = etcdsnap_bbolt::Db::open(&bytes).unwrap();
+        let kb = db.root_bucket().sub_bucket(&db, b"key").unwrap().unwrap();
+        assert!(!kb.is_inline());
+        kb.root_page().0 as usize
+    };
+    for b in &mut bytes[4096 * key_root..4096 * (key_root + 1)] {
+        *b = 0;
+    }
+    let broken = tmp.path().join("broken.db");
+    std::fs::write(&broken, &bytes).unwrap();
+    let o = etcdsnap(["check".as_ref(), broken.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1), "the damage must be real");
+    refused(&broken, &["--skip-hash-check"], "the database is damaged");
+
+    // A non-empty data dir and an existing wal dir are refused untouched.
+    let data = tmp.path().join("busy");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("keep"), b"x").unwrap();
+    let o = restore_ours(&snap, &data, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
+    assert_eq!(std::fs::read(data.join("keep")).unwrap(), b"x");
+    let wal = tmp.path().join("wal");
+    std::fs::create_dir(&wal).unwrap();
+    let o = restore_ours(
+        &snap,
+        &tmp.path().join("fresh"),
+        &["--wal-dir", wal.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exists"));
+    assert!(!tmp.path().join("fresh").exists());
+    // An empty data dir is fine, as in etcd.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    ok(
+        &restore_ours(&snap, &empty, &[]),
+        "restore into an empty dir",
+    );
+    assert!(empty.join("member/snap/db").is_file());
+}
+
+/// What a member serves, through etcdctl: every key with its revisions,
+/// leases, users, roles, members (ids and names) and the head revision.
+fn served(e: &Etcd) -> BTreeMap<&'static str, String> {
+    let mut m = BTreeMap::new();
+    let get: serde_json::Value =
+        serde_json::from_str(&e.ctl_ok(&["get", "", "--prefix", "-w", "json"])).unwrap();
+    m.insert("kvs", get["kvs"].to_string());
+    m.insert("revision", get["header"]["revision"].to_string());
+    m.insert("cluster", get["header"]["cluster_id"].to_string());
+    m.insert("leases", e.ctl_ok(&["lease", "list"]));
+    m.insert("users", e.ctl_ok(&["user", "list"]));
+    m.insert("roles", e.ctl_ok(&["role", "list"]));
+    let ml: serde_json::Value =
+        serde_json::from_str(&e.ctl_ok(&["member", "list", "-w", "json"])).unwrap();
+    let mut members: Vec<String> = ml["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| format!("{} {} {}", x["ID"], x["name"], x["peerURLs"]))
+        .collect();
+    members.sort();
+    m.insert("members", members.join("\n"));
+    m
+}
+
+/// Restores `file` for one member with `restore` (a closure running a
+/// restore tool into the given data dir with the given peer URL), starts
+/// `bin/etcd` on it and returns what it serves; also checks it takes a
+/// write.
+fn serve_single(
+    bin: &Path,
+    user: Option<&'static str>,
+    restore: impl Fn(&Path, &str),
+) -> BTreeMap<&'static str, String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("m1");
+    let peer = live::peer_url();
+    restore(&data, &peer);
+    let mut e = Etcd::spawn(bin, &data, "m1", &peer, &format!("m1={peer}"));
+    e.user = user;
+    e.wait_healthy();
+    let s = served(&e);
+    e.ctl_ok(&["put", "/after/restore", "ok"]);
+    assert!(e.ctl_ok(&["get", "/after/restore"]).contains("ok"));
+    s
+}
+
+fn single_args(peer: &str) -> Vec<String> {
+    vec![
+        "--name".into(),
+        "m1".into(),
+        "--initial-cluster".into(),
+        format!("m1={peer}"),
+        "--initial-advertise-peer-urls".into(),
+        peer.into(),
+    ]
+}
+
+#[test]
+fn restored_single_member_serves_the_same_on_etcd_351() {
+    let Some(etcdutl) = etcdutl() else { return };
+    let bin = etcdutl.parent().unwrap().to_path_buf();
+    for (name, user) in [
+        ("etcd-3.5.1.snapshot.db", Some("root:rootpw")),
+        ("etcd-3.5.1.small.snapshot.db", None),
+    ] {
+        let file = snapshot(name);
+        // Both restores use the same peer URL so the ids are the same.
+        let peer = live::peer_url();
+        let theirs = serve_single(&bin, user, |data, _| {
+            let o = Command::new(&etcdutl)
+                .args(["snapshot", "restore"])
+                .arg(&file)
+                .arg("--data-dir")
+                .arg(data)
+                .args(single_args(&peer))
+                .output()
+                .unwrap();
+            ok(&o, "etcdutl restore");
+        });
+        let ours = serve_single(&bin, user, |data, _| {
+            let args = single_args(&peer);
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            ok(&restore_ours(&file, data, &refs), "etcdsnap restore");
+        });
+        assert_eq!(ours, theirs, "{name}: what etcd 3.5.1 serves");
+        assert!(ours["kvs"].len() > 10);
+    }
+}
+
+#[test]
+fn restored_single_member_serves_the_same_on_etcd_3423() {
+    let Some(etcdctl) = oracle("ETCDSNAP_ETCDCTL34", "/usr/bin/etcdctl") else {
+        return;
+    };
+    let bin = etcdctl.parent().unwrap().to_path_buf();
+    assert!(
+        bin.join("etcd").is_file(),
+        "etcd 3.4.23 server beside {}",
+        etcdctl.display()
+    );
+    let file = snapshot("etcd-3.4.23.snapshot.db");
+    let peer = live::peer_url();
+    let theirs = serve_single(&bin, Some("root:rootpw"), |data, _| {
+        let o = Command::new(&etcdctl)
+            .env("ETCDCTL_API", "3")
+            .args(["snapshot", "restore"])
+            .arg(&file)
+            .arg("--data-dir")
+            .arg(data)
+            .args(single_args(&peer))
+            .output()
+            .unwrap();
+        ok(&o, "etcdctl 3.4.23 restore");
+    });
+    let ours = serve_single(&bin, Some("root:rootpw"), |data, _| {
+        let args = single_args(&peer);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(&restore_ours(&file, data, &refs), "etcdsnap restore");
+    });
+    assert_eq!(ours, theirs, "what etcd 3.4.23 serves");
+}
+
+#[test]
+fn restored_three_member_cluster_on_etcd_351() {
+    let Some(etcdutl) = etcdutl() else { return };
+    let bin = etcdutl.parent().unwrap().to_path_buf();
+    let file = snapshot("etcd-3.5.1.snapshot.db");
+    let tmp = tempfile::tempdir().unwrap();
+    let names = ["m1", "m2", "m3"];
+    let peers: Vec<String> = names.iter().map(|_| live::peer_url()).collect();
+    let cluster: String = names
+        .iter()
+        .zip(&peers)
+        .map(|(n, p)| format!("{n}={p}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut members: Vec<Etcd> = names
+        .iter()
+        .zip(&peers)
+        .map(|(n, p)| {
+            let data = tmp.path().join(n);
+            let o = restore_ours(
+                &file,
+                &data,
+                &[
+                    "--name",
+                    n,
+                    "--initial-cluster",
+                    &cluster,
+                    "--initial-advertise-peer-urls",
+                    p,
+                    "--initial-cluster-token",
+                    "restored",
+                ],
+            );
+            ok(&o, "etcdsnap restore");
+            let mut e = Etcd::spawn(&bin, &data, n, p, &cluster);
+            e.user = Some("root:rootpw");
+            e
+        })
+        .collect();
+    for e in &mut members {
+        e.wait_healthy();
+    }
+    let first = served(&members[0]);
+    assert_eq!(first["members"].lines().count(), 3, "{}", first["members"]);
+    for n in names {
+        assert!(first["members"].contains(&format!("\"{n}\"")));
+    }
+    for e in &members[1..] {
+        let s = served(e);
+        assert_eq!(s["kvs"], first["kvs"]);
+        assert_eq!(s["members"], first["members"]);
+    }
+    // The fixture's data is all there: head revision 75.
+    assert_eq!(first["revision"], "75");
+    members[0].ctl_ok(&["put", "/cluster/write", "yes"]);
+    let got = members[2].ctl_ok(&["get", "/cluster/write", "--consistency", "l"]);
+    assert!(got.contains("yes"), "{got}");
+    let health = members[1].ctl_ok(&["endpoint", "health", "--cluster"]);
+    assert_eq!(health.matches("is healthy").count(), 3, "{health}");
+}
+
+#[test]
+fn bump_revision_and_mark_compacted_on_etcd_351() {
+    let Some(etcdutl) = etcdutl() else { return };
+    let bin = etcdutl.parent().unwrap().to_path_buf();
+    let file = snapshot("etcd-3.5.1.snapshot.db");
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("m1");
+    let peer = live::peer_url();
+    let mut args = single_args(&peer);
+    args.extend([
+        "--bump-revision".into(),
+        "1000".into(),
+        "--mark-compacted".into(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = restore_ours(&file, &data, &refs);
+    ok(&o, "etcdsnap restore --bump-revision");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("bumped to:   1075"));
+    let mut e = Etcd::spawn(&bin, &data, "m1", &peer, &format!("m1={peer}"));
+    e.user = Some("root:rootpw");
+    e.wait_healthy();
+    let get: serde_json::Value =
+        serde_json::from_str(&e.ctl_ok(&["get", "/nothing", "-w", "json"])).unwrap();
+    assert_eq!(get["header"]["revision"], 1075);
+    let old = e
+        .ctl()
+        .args(["get", "/", "--prefix", "--rev", "75"])
+        .output()
+        .unwrap();
+    assert!(!old.status.success());
+    assert!(
+        String::from_utf8_lossy(&old.stderr).contains("compacted"),
+        "{old:?}"
+    );
+    let put: serde_json::Value =
+        serde_json::from_str(&e.ctl_ok(&["put", "/after/bump", "x", "-w", "json"])).unwrap();
+    assert_eq!(put["header"]["revision"], 1076);
+    // Every key of the snapshot is still served at the head.
+    let keys = e.ctl_ok(&["get", "", "--prefix", "--keys-only"]);
+    assert!(
+        keys.contains("/leased/a") && keys.contains("/big/value"),
+        "{keys}"
+    );
+}
+
+#[test]
+fn defrag_keeps_the_content_hash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    ok(
+        &restore_ours(&snapshot("etcd-3.5.1.snapshot.db"), &data, &[]),
+        "restore",
+    );
+    let db = data.join("member/snap/db");
+    // Grow it with free pages: defrag of an already compact file still works.
+    let hash = |p: &Path| {
+        let o = etcdsnap([
+            "snapshot".as_ref(),
+            "status".as_ref(),
+            "-w".as_ref(),
+            "json".as_ref(),
+            p.as_os_str(),
+        ]);
+        ok(&o, "status");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (
+            v["hash"].clone(),
+            v["revision"].clone(),
+            v["totalKey"].clone(),
+        )
+    };
+    // A db with free space: the member fixture's db.
+    let member = tmp.path().join("member");
+    std::fs::create_dir_all(member.join("member/snap")).unwrap();
+    let mdb = member.join("member/snap/db");
+    std::fs::copy(member_dir().join("member/snap/db"), &mdb).unwrap();
+    for (dir, file) in [(&data, &db), (&member, &mdb)] {
+        let before = hash(file);
+        let size = std::fs::metadata(file).unwrap().len();
+        let o = etcdsnap(["defrag".as_ref(), "--data-dir".as_ref(), dir.as_os_str()]);
+        ok(&o, "defrag");
+        assert_eq!(hash(file), before, "content hash after defrag");
+        assert!(std::fs::metadata(file).unwrap().len() <= size);
+        ok(
+            &etcdsnap(["check".as_ref(), file.as_os_str()]),
+            "check after defrag",
+        );
+        let names: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.contains("etcdsnap")),
+            "leftovers: {names:?}"
+        );
+    }
+    // With etcdutl: the same hash as etcdutl's own defrag of the same db.
+    if let Some(etcdutl) = etcdutl() {
+        let theirs = tmp.path().join("theirs");
+        std::fs::create_dir_all(theirs.join("member/snap")).unwrap();
+        let tdb = theirs.join("member/snap/db");
+        std::fs::copy(member_dir().join("member/snap/db"), &tdb).unwrap();
+        let o = Command::new(&etcdutl)
+            .args(["defrag", "--data-dir"])
+            .arg(&theirs)
+            .output()
+            .unwrap();
+        ok(&o, "etcdutl defrag");
+        assert_eq!(status(&etcdutl, &tdb), status(&etcdutl, &mdb));
+    }
+}
+
+#[test]
+fn defrag_refuses_a_locked_db() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    ok(
+        &restore_ours(&snapshot("etcd-3.5.1.small.snapshot.db"), &data, &[]),
+        "restore",
+    );
+    let db = data.join("member/snap/db");
+    let before = sha256(&db);
+    // What a running etcd (bbolt) holds: an exclusive flock on the db.
+    let f = std::fs::File::open(&db).unwrap();
+    f.lock().unwrap();
+    let o = etcdsnap(["defrag".as_ref(), "--data-dir".as_ref(), data.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("locked"));
+    drop(f);
+    assert_eq!(sha256(&db), before);
+}

@@ -1,0 +1,125 @@
+//! File system steps of an atomic restore: private directories and files,
+//! a temporary directory beside the target that is removed unless it is
+//! renamed into place, and fsync of everything written.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// True when `dir` does not exist or is an empty directory.
+pub fn dir_is_free(dir: &Path) -> Result<bool, Error> {
+    match std::fs::read_dir(dir) {
+        Ok(mut rd) => Ok(rd.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(_) => Ok(false),
+    }
+}
+
+/// Creates `dir` and its missing parents with mode 0700.
+pub fn create_private_dirs(dir: &Path) -> Result<(), Error> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(Error::io(dir))
+}
+
+/// Creates a new file with mode 0600.
+pub fn create_private_file(path: &Path) -> Result<File, Error> {
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).map_err(Error::io(path))
+}
+
+/// fsyncs a directory so the names in it are durable.
+pub fn sync_dir(dir: &Path) -> Result<(), Error> {
+    File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io(dir))
+}
+
+/// fsyncs every directory under `root` (files are synced as written).
+pub fn sync_tree(root: &Path) -> Result<(), Error> {
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(Error::io(&d))? {
+            let e = e.map_err(Error::io(&d))?;
+            if e.file_type().map_err(Error::io(&d))?.is_dir() {
+                stack.push(e.path());
+            }
+        }
+        sync_dir(&d)?;
+    }
+    Ok(())
+}
+
+/// A hidden directory beside a target, removed on drop unless placed.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+    placed: bool,
+}
+
+fn parent_of(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(x) if !x.as_os_str().is_empty() => x.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+impl TempDir {
+    /// Creates `.<name>.etcdsnap-<pid>` in the parent directory of `target`
+    /// (creating that parent when missing), so the final rename stays on
+    /// one file system.
+    pub fn beside(target: &Path) -> Result<Self, Error> {
+        let parent = parent_of(target);
+        create_private_dirs(&parent)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "target".into());
+        let path = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+        }
+        create_private_dirs(&path)?;
+        Ok(TempDir {
+            path,
+            placed: false,
+        })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the directory to `target` (which must not exist or be an
+    /// empty directory) and fsyncs the parent.
+    pub fn place(mut self, target: &Path) -> Result<PathBuf, Error> {
+        if target.is_dir() && dir_is_free(target)? {
+            std::fs::remove_dir(target).map_err(Error::io(target))?;
+        }
+        std::fs::rename(&self.path, target).map_err(Error::io(target))?;
+        self.placed = true;
+        sync_dir(&parent_of(target))?;
+        Ok(target.to_path_buf())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
