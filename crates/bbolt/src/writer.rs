@@ -102,12 +102,65 @@ pub struct WriteSummary {
     pub buckets: u64,
 }
 
-/// One element of a leaf: flags, key, value.
+/// The open leaf of a bucket: element headers and their key/value bytes
+/// back to back, in buffers reused from page to page.
 #[derive(Debug)]
-struct Item {
-    flags: u32,
-    key: Vec<u8>,
-    value: Vec<u8>,
+struct Leaf {
+    /// (flags, key length, value length) of each element.
+    elems: Vec<(u32, u32, u32)>,
+    /// Keys and values, in order.
+    data: Vec<u8>,
+    /// Page size the elements need, header included.
+    size: usize,
+}
+
+impl Leaf {
+    fn new() -> Self {
+        Leaf {
+            elems: Vec::new(),
+            data: Vec::new(),
+            size: PAGE_HEADER_SIZE,
+        }
+    }
+
+    fn push(&mut self, flags: u32, key: &[u8], value: &[u8]) {
+        self.elems
+            .push((flags, key.len() as u32, value.len() as u32));
+        self.data.extend_from_slice(key);
+        self.data.extend_from_slice(value);
+        self.size += ELEMENT_SIZE + key.len() + value.len();
+    }
+
+    fn first_key(&self) -> &[u8] {
+        let n = self.elems.first().map_or(0, |e| e.1 as usize);
+        self.data.get(..n).unwrap_or(&[])
+    }
+
+    fn clear(&mut self) {
+        self.elems.clear();
+        self.data.clear();
+        self.size = PAGE_HEADER_SIZE;
+    }
+
+    /// The page image into `buf` (header id 0 and no overflow, for inline
+    /// use; the caller sets both for a page).
+    fn image(&self, buf: &mut Vec<u8>) {
+        buf.clear();
+        buf.resize(PAGE_HEADER_SIZE + self.elems.len() * ELEMENT_SIZE, 0);
+        put_u16(buf, 8, FLAG_LEAF);
+        put_u16(buf, 10, self.elems.len() as u16);
+        let base = buf.len();
+        let mut data = base;
+        for (i, (flags, klen, vlen)) in self.elems.iter().enumerate() {
+            let elem = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
+            put_u32(buf, elem, *flags);
+            put_u32(buf, elem + 4, (data - elem) as u32);
+            put_u32(buf, elem + 8, *klen);
+            put_u32(buf, elem + 12, *vlen);
+            data += *klen as usize + *vlen as usize;
+        }
+        buf.extend_from_slice(&self.data);
+    }
 }
 
 /// The open page of one branch level: (first key of child, child page).
@@ -123,8 +176,7 @@ struct BranchLevel {
 struct Open {
     name: Vec<u8>,
     sequence: u64,
-    leaf: Vec<Item>,
-    leaf_size: usize,
+    leaf: Leaf,
     leaves_flushed: bool,
     branches: Vec<BranchLevel>,
     last_key: Option<Vec<u8>>,
@@ -136,8 +188,7 @@ impl Open {
         Open {
             name: name.to_vec(),
             sequence,
-            leaf: Vec::new(),
-            leaf_size: PAGE_HEADER_SIZE,
+            leaf: Leaf::new(),
             leaves_flushed: false,
             branches: Vec::new(),
             last_key: None,
@@ -156,6 +207,7 @@ pub struct Writer<W: Write + Seek> {
     next_page: u64,
     stack: Vec<Open>,
     summary: WriteSummary,
+    page_buf: Vec<u8>,
 }
 
 fn show(b: &[u8]) -> String {
@@ -178,31 +230,6 @@ fn put_u64(buf: &mut [u8], off: usize, v: u64) {
     if let Some(d) = buf.get_mut(off..off + 8) {
         d.copy_from_slice(&v.to_le_bytes());
     }
-}
-
-/// A page image of leaf `items` (header id 0 for inline use; the caller
-/// sets the id and overflow).
-fn leaf_image(items: &[Item], size: usize) -> Vec<u8> {
-    let mut buf = vec![0u8; size];
-    put_u16(&mut buf, 8, FLAG_LEAF);
-    put_u16(&mut buf, 10, items.len() as u16);
-    let mut data = PAGE_HEADER_SIZE + items.len() * ELEMENT_SIZE;
-    for (i, it) in items.iter().enumerate() {
-        let elem = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
-        put_u32(&mut buf, elem, it.flags);
-        put_u32(&mut buf, elem + 4, (data - elem) as u32);
-        put_u32(&mut buf, elem + 8, it.key.len() as u32);
-        put_u32(&mut buf, elem + 12, it.value.len() as u32);
-        if let Some(d) = buf.get_mut(data..data + it.key.len()) {
-            d.copy_from_slice(&it.key);
-        }
-        data += it.key.len();
-        if let Some(d) = buf.get_mut(data..data + it.value.len()) {
-            d.copy_from_slice(&it.value);
-        }
-        data += it.value.len();
-    }
-    buf
 }
 
 fn branch_image(items: &[(Vec<u8>, u64)], size: usize) -> Vec<u8> {
@@ -250,6 +277,7 @@ impl<W: Write + Seek> Writer<W> {
             next_page: 2,
             stack: vec![Open::new(b"", 0)],
             summary: WriteSummary::default(),
+            page_buf: Vec::new(),
         })
     }
 
@@ -263,13 +291,13 @@ impl<W: Write + Seek> Writer<W> {
     }
 
     /// Writes a page image (padded to whole pages) at the next page id.
-    fn write_page(&mut self, mut image: Vec<u8>) -> Result<u64, WriteError> {
+    fn write_page(&mut self, image: &mut Vec<u8>) -> Result<u64, WriteError> {
         let id = self.next_page;
         let pages = image.len().div_ceil(self.page_size).max(1);
         image.resize(pages * self.page_size, 0);
-        put_u64(&mut image, 0, id);
-        put_u32(&mut image, 12, (pages - 1) as u32);
-        self.out.write_all(&image)?;
+        put_u64(image, 0, id);
+        put_u32(image, 12, (pages - 1) as u32);
+        self.out.write_all(image)?;
         self.next_page += pages as u64;
         Ok(id)
     }
@@ -298,8 +326,8 @@ impl<W: Write + Seek> Writer<W> {
 
     /// Adds an element to the open bucket's leaf, writing the leaf out
     /// first when the element would overfill it.
-    fn add(&mut self, item: Item) -> Result<(), WriteError> {
-        let size = ELEMENT_SIZE + item.key.len() + item.value.len();
+    fn add(&mut self, flags: u32, key: &[u8], value: &[u8]) -> Result<(), WriteError> {
+        let size = ELEMENT_SIZE + key.len() + value.len();
         let threshold = self.threshold;
         let full = {
             let top = self
@@ -309,7 +337,8 @@ impl<W: Write + Seek> Writer<W> {
             // Like bbolt's split: a page takes at least two elements
             // before it is cut at the fill threshold (fewer pages when
             // values are larger than a page).
-            top.leaf.len() >= 2 && (top.leaf_size + size > threshold || top.leaf.len() >= MAX_COUNT)
+            let n = top.leaf.elems.len();
+            n >= 2 && (top.leaf.size + size > threshold || n >= MAX_COUNT)
         };
         if full {
             self.flush_leaf()?;
@@ -318,20 +347,21 @@ impl<W: Write + Seek> Writer<W> {
             .stack
             .last_mut()
             .ok_or(WriteError::Nesting("no bucket is open"))?;
-        top.leaf_size += size;
-        top.leaf.push(item);
+        top.leaf.push(flags, key, value);
         Ok(())
     }
 
     fn flush_leaf(&mut self) -> Result<(), WriteError> {
+        let mut buf = std::mem::take(&mut self.page_buf);
         let Some(top) = self.stack.last_mut() else {
             return Err(WriteError::Nesting("no bucket is open"));
         };
-        let items = std::mem::take(&mut top.leaf);
-        let size = std::mem::replace(&mut top.leaf_size, PAGE_HEADER_SIZE);
+        top.leaf.image(&mut buf);
+        let first = top.leaf.first_key().to_vec();
+        top.leaf.clear();
         top.leaves_flushed = true;
-        let first = items.first().map(|i| i.key.clone()).unwrap_or_default();
-        let id = self.write_page(leaf_image(&items, size))?;
+        let id = self.write_page(&mut buf)?;
+        self.page_buf = buf;
         self.push_branch(0, first, id)
     }
 
@@ -384,7 +414,7 @@ impl<W: Write + Seek> Writer<W> {
         let size = std::mem::replace(&mut b.size, PAGE_HEADER_SIZE);
         b.flushed = true;
         let first = items.first().map(|i| i.0.clone()).unwrap_or_default();
-        let id = self.write_page(branch_image(&items, size))?;
+        let id = self.write_page(&mut branch_image(&items, size))?;
         self.push_branch(level + 1, first, id)
     }
 
@@ -397,13 +427,14 @@ impl<W: Write + Seek> Writer<W> {
             .last()
             .ok_or(WriteError::Nesting("no bucket is open"))?;
         if !top.leaves_flushed {
-            if may_inline && !top.has_sub_bucket && top.leaf_size <= page_size / 4 {
-                return Ok(Err(leaf_image(&top.leaf, top.leaf_size)));
+            let mut image = Vec::with_capacity(top.leaf.size);
+            top.leaf.image(&mut image);
+            if may_inline && !top.has_sub_bucket && top.leaf.size <= page_size / 4 {
+                return Ok(Err(image));
             }
-            let image = leaf_image(&top.leaf, top.leaf_size);
-            return Ok(Ok(self.write_page(image)?));
+            return Ok(Ok(self.write_page(&mut image)?));
         }
-        if !top.leaf.is_empty() {
+        if !top.leaf.elems.is_empty() {
             self.flush_leaf()?;
         }
         let mut level = 0;
@@ -445,11 +476,7 @@ impl<W: Write + Seek> Writer<W> {
         }
         self.check_order(key)?;
         self.summary.keys += 1;
-        self.add(Item {
-            flags: 0,
-            key: key.to_vec(),
-            value: value.to_vec(),
-        })
+        self.add(0, key, value)
     }
 
     /// Closes the open bucket and adds it to its parent.
@@ -468,11 +495,7 @@ impl<W: Write + Seek> Writer<W> {
             Err(inline) => value.extend_from_slice(&inline),
         }
         self.summary.buckets += 1;
-        self.add(Item {
-            flags: LEAF_FLAG_BUCKET,
-            key: open.name,
-            value,
-        })
+        self.add(LEAF_FLAG_BUCKET, &open.name, &value)
     }
 
     /// Writes the root bucket's tree, the freelist and both meta pages, and
@@ -487,7 +510,7 @@ impl<W: Write + Seek> Writer<W> {
         };
         let mut free = vec![0u8; PAGE_HEADER_SIZE];
         put_u16(&mut free, 8, FLAG_FREELIST);
-        let freelist = self.write_page(free)?;
+        let freelist = self.write_page(&mut free)?;
         let hwm = self.next_page;
         let ps = self.page_size;
         for i in 0..2u64 {

@@ -49,40 +49,42 @@ pub fn defrag(data_dir: &Path) -> Result<DefragSummary, Error> {
     let file = MappedFile::open_for_scan(&db_file)?;
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
-    let report = etcdsnap_bbolt::check::check(bytes);
-    if let Some(first) = report.problems.first() {
-        return Err(Error::Damaged {
-            path: db_file.clone(),
-            count: report.problems.len(),
-            first: first.to_string(),
-        });
-    }
     let dir = db_file
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let tmp = dir.join(format!("db.etcdsnap-defrag-{}", std::process::id()));
-    let result = (|| {
-        let out = fsutil::create_private_file(&tmp)?;
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, out);
-        let opts = WriteOptions {
-            page_size: db.page_size(),
-            ..WriteOptions::default()
-        };
-        let rw = rewrite::rewrite(&db, &mut buffered, opts, &rewrite::Edits::new())?;
-        let out = buffered
-            .into_inner()
-            .map_err(|e| Error::io(&tmp)(e.into_error()))?;
-        out.sync_all().map_err(Error::io(&tmp))?;
-        let size_after = out.metadata().map_err(Error::io(&tmp))?.len();
-        Ok::<_, Error>((rw.write, size_after))
-    })();
-    let (written, size_after) = match result {
-        Ok(x) => x,
-        Err(e) => {
+    let opts = WriteOptions {
+        page_size: db.page_size(),
+        ..WriteOptions::default()
+    };
+    // The structure check and the rewrite read the same mapping side by
+    // side; the copy is used only when the check is clean.
+    let mut written = None;
+    let (report, result) = rayon::join(
+        || etcdsnap_bbolt::check::check(bytes),
+        || {
+            crate::write_db(&tmp, |out| {
+                written = Some(rewrite::rewrite(&db, out, opts, &rewrite::Edits::new())?.write);
+                Ok(())
+            })
+        },
+    );
+    let size_after = match (report.problems.first(), result) {
+        (None, Ok(n)) => n,
+        (Some(first), _) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::Damaged {
+                path: db_file.clone(),
+                count: report.problems.len(),
+                first: first.to_string(),
+            });
+        }
+        (None, Err(e)) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
     };
+    let written = written.unwrap_or_default();
     let size_before = bytes.len() as u64;
     drop(file);
     if let Err(e) = std::fs::rename(&tmp, &db_file) {

@@ -123,3 +123,83 @@ impl Drop for TempDir {
         }
     }
 }
+
+/// A file being written that is flushed to disk in the background as it
+/// grows (an `fdatasync` on a second handle every `every` bytes, skipped
+/// while the previous one runs), so the final fsync finds little left to
+/// write and disk time overlaps the work that produces the data.
+#[derive(Debug)]
+pub struct SyncingFile {
+    file: File,
+    every: u64,
+    since: u64,
+    kick: Option<std::sync::mpsc::SyncSender<()>>,
+    syncer: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    path: PathBuf,
+}
+
+impl SyncingFile {
+    /// Wraps `file` (at `path`, for error messages).
+    pub fn new(file: File, path: &Path, every: u64) -> Result<Self, Error> {
+        let other = file.try_clone().map_err(Error::io(path))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let syncer = std::thread::spawn(move || {
+            while rx.recv().is_ok() {
+                other.sync_data()?;
+            }
+            Ok(())
+        });
+        Ok(SyncingFile {
+            file,
+            every,
+            since: 0,
+            kick: Some(tx),
+            syncer: Some(syncer),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Stops the background flushing, fsyncs, and returns the file.
+    pub fn finish(mut self) -> Result<File, Error> {
+        self.kick = None;
+        if let Some(h) = self.syncer.take() {
+            match h.join() {
+                Ok(r) => r.map_err(Error::io(&self.path))?,
+                Err(_) => {
+                    return Err(Error::Io {
+                        path: self.path.clone(),
+                        source: std::io::Error::other("background fsync thread failed"),
+                    })
+                }
+            }
+        }
+        self.file.sync_all().map_err(Error::io(&self.path))?;
+        let f = self.file.try_clone().map_err(Error::io(&self.path))?;
+        Ok(f)
+    }
+}
+
+impl std::io::Write for SyncingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.since += n as u64;
+        if self.since >= self.every {
+            self.since = 0;
+            if let Some(k) = &self.kick {
+                // Full channel: a flush is already pending; skip this one.
+                let _ = k.try_send(());
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl std::io::Seek for SyncingFile {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
+    }
+}

@@ -218,53 +218,22 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
     let file = MappedFile::open_for_scan(&cfg.snapshot)?;
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
-    // The trailer hash and the structure check are independent reads of
-    // the same mapping: run them side by side.
-    let (trailer, report) = rayon::join(
-        || {
-            (!cfg.skip_hash_check && db.trailer().is_some())
-                .then(|| etcdsnap_verify::trailer::verify(&db))
-        },
-        || etcdsnap_bbolt::check::check(bytes),
-    );
-    let hash_check = match (db.trailer().is_some(), cfg.skip_hash_check, trailer) {
-        (_, true, _) => "skipped (--skip-hash-check)".to_string(),
-        (false, false, _) => {
-            return Err(Error::Integrity(format!(
-                "snapshot missing hash but --skip-hash-check=false: {} has no SHA-256 trailer \
-                 (a file copied from a data dir's member/snap/db has none; pass --skip-hash-check to restore it)",
-                cfg.snapshot.display()
-            )))
-        }
-        (true, false, Some(Ok(etcdsnap_verify::trailer::Trailer::Valid { sha256 }))) => {
-            format!("sha256 {sha256} verified")
-        }
-        (true, false, Some(Err(e))) => {
-            return Err(Error::Integrity(format!(
-                "{}: {e}; the snapshot is corrupt or incomplete",
-                cfg.snapshot.display()
-            )))
-        }
-        (true, false, _) => "no trailer".into(),
-    };
-    if let Some(first) = report.problems.first() {
-        return Err(Error::Damaged {
-            path: cfg.snapshot.clone(),
-            count: report.problems.len(),
-            first: first.to_string(),
-        });
+    if db.trailer().is_none() && !cfg.skip_hash_check {
+        return Err(Error::Integrity(format!(
+            "snapshot missing hash but --skip-hash-check=false: {} has no SHA-256 trailer \
+             (a file copied from a data dir's member/snap/db has none; pass --skip-hash-check to restore it)",
+            cfg.snapshot.display()
+        )));
     }
 
     // The new raft log: one conf change per member, committed at term 1.
     let commit = cluster.members.len() as u64;
     let term = 1u64;
     // etcdutl takes the latest revision from the key bucket's keys.
-    let latest = match db.root_bucket().sub_bucket(&db, b"key")? {
-        Some(kb) => match etcdsnap_verify::scan::last_key(&db, &kb)? {
-            Some(k) => revision_of(k).map_err(Error::Source)?,
-            None => (0, 0),
-        },
-        None => (0, 0),
+    let latest = match latest_revision(&db) {
+        Ok(r) => r,
+        // A damaged tree: the checker says precisely where.
+        Err(e) => return Err(damaged(&cfg.snapshot, bytes).unwrap_or(e)),
     };
     let edits = restore_edits(&cluster, commit, term, latest.0, bump);
 
@@ -285,20 +254,51 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         }
     };
 
+    // Three independent reads of the same mapping run side by side: the
+    // trailer hash, the structure check, and the rewrite into the
+    // temporary dir. Nothing is placed unless all three succeed.
     let db_path = snap_dir.join("db");
-    let out = fsutil::create_private_file(&db_path)?;
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, out);
     let opts = WriteOptions {
         page_size: db.page_size(),
         ..WriteOptions::default()
     };
-    rewrite::rewrite(&db, &mut buffered, opts, &edits)?;
-    let out = buffered
-        .into_inner()
-        .map_err(|e| Error::io(&db_path)(e.into_error()))?;
-    out.sync_all().map_err(Error::io(&db_path))?;
-    let db_size = out.metadata().map_err(Error::io(&db_path))?.len();
-    drop(out);
+    let ((trailer, report), written) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    (!cfg.skip_hash_check && db.trailer().is_some())
+                        .then(|| etcdsnap_verify::trailer::verify(&db))
+                },
+                || etcdsnap_bbolt::check::check(bytes),
+            )
+        },
+        || {
+            write_db(&db_path, |out| {
+                rewrite::rewrite(&db, out, opts, &edits).map(|_| ())
+            })
+        },
+    );
+    let hash_check = match trailer {
+        None if cfg.skip_hash_check => "skipped (--skip-hash-check)".to_string(),
+        Some(Ok(etcdsnap_verify::trailer::Trailer::Valid { sha256 })) => {
+            format!("sha256 {sha256} verified")
+        }
+        Some(Err(e)) => {
+            return Err(Error::Integrity(format!(
+                "{}: {e}; the snapshot is corrupt or incomplete",
+                cfg.snapshot.display()
+            )))
+        }
+        _ => "no trailer".into(),
+    };
+    if let Some(first) = report.problems.first() {
+        return Err(Error::Damaged {
+            path: cfg.snapshot.clone(),
+            count: report.problems.len(),
+            first: first.to_string(),
+        });
+    }
+    let db_size = written?;
 
     // WAL and snap, as etcdutl writes them.
     let conf_state = ConfState {
@@ -445,4 +445,43 @@ fn restore_edits(cluster: &Cluster, commit: u64, term: u64, latest: i64, bump: i
         },
     );
     edits
+}
+
+/// Creates `path` (0600), lets `fill` write the db into it through a
+/// buffer, flushing to disk in the background as it grows, fsyncs it, and
+/// returns its size.
+pub(crate) fn write_db(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<fsutil::SyncingFile>) -> Result<(), Error>,
+) -> Result<u64, Error> {
+    let file = fsutil::create_private_file(path)?;
+    let syncing = fsutil::SyncingFile::new(file, path, 64 << 20)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, syncing);
+    fill(&mut buffered)?;
+    let syncing = buffered
+        .into_inner()
+        .map_err(|e| Error::io(path)(e.into_error()))?;
+    let file = syncing.finish()?;
+    Ok(file.metadata().map_err(Error::io(path))?.len())
+}
+
+/// The highest revision in the `key` bucket, (0, 0) when there is none.
+fn latest_revision(db: &Db<'_>) -> Result<(i64, i64), Error> {
+    Ok(match db.root_bucket().sub_bucket(db, b"key")? {
+        Some(kb) => match etcdsnap_verify::scan::last_key(db, &kb)? {
+            Some(k) => revision_of(k).map_err(Error::Source)?,
+            None => (0, 0),
+        },
+        None => (0, 0),
+    })
+}
+
+/// The checker's verdict on `bytes` as an error, when it finds damage.
+fn damaged(path: &Path, bytes: &[u8]) -> Option<Error> {
+    let report = etcdsnap_bbolt::check::check(bytes);
+    report.problems.first().map(|first| Error::Damaged {
+        path: path.to_path_buf(),
+        count: report.problems.len(),
+        first: first.to_string(),
+    })
 }
