@@ -45,4 +45,17 @@ fn main() {
     });
     measure("hashkv", || drop(etcdsnap_verify::hashkv::hashkv(&db, 0)));
     measure("verify", || drop(etcdsnap_verify::semantic::verify(&db)));
+    let tmp = std::env::temp_dir().join(format!("etcdsnap-heap-{}", std::process::id()));
+    measure("restore", || {
+        let cfg = etcdsnap_restore::RestoreConfig {
+            snapshot: path.clone().into(),
+            data_dir: Some(tmp.join("d")),
+            ..Default::default()
+        };
+        etcdsnap_restore::restore(&cfg).expect("restore");
+    });
+    measure("defrag", || {
+        etcdsnap_restore::defrag::defrag(&tmp.join("d")).expect("defrag");
+    });
+    std::fs::remove_dir_all(&tmp).expect("cleanup");
 }

@@ -448,8 +448,26 @@ fn restored_single_member_serves_the_same_on_etcd_3423() {
 #[test]
 fn restored_three_member_cluster_on_etcd_351() {
     let Some(etcdutl) = etcdutl() else { return };
-    let bin = etcdutl.parent().unwrap().to_path_buf();
-    let file = snapshot("etcd-3.5.1.snapshot.db");
+    three_member_cluster(
+        etcdutl.parent().unwrap(),
+        &snapshot("etcd-3.5.1.snapshot.db"),
+    );
+}
+
+#[test]
+fn restored_three_member_cluster_on_etcd_3423() {
+    let Some(etcdctl) = oracle("ETCDSNAP_ETCDCTL34", "/usr/bin/etcdctl") else {
+        return;
+    };
+    three_member_cluster(
+        etcdctl.parent().unwrap(),
+        &snapshot("etcd-3.4.23.snapshot.db"),
+    );
+}
+
+/// Restores `file` with etcdsnap for three members, starts `bin/etcd` on
+/// each, and checks membership, data, replication and health.
+fn three_member_cluster(bin: &Path, file: &Path) {
     let tmp = tempfile::tempdir().unwrap();
     let names = ["m1", "m2", "m3"];
     let peers: Vec<String> = names.iter().map(|_| live::peer_url()).collect();
@@ -465,7 +483,7 @@ fn restored_three_member_cluster_on_etcd_351() {
         .map(|(n, p)| {
             let data = tmp.path().join(n);
             let o = restore_ours(
-                &file,
+                file,
                 &data,
                 &[
                     "--name",
@@ -479,7 +497,7 @@ fn restored_three_member_cluster_on_etcd_351() {
                 ],
             );
             ok(&o, "etcdsnap restore");
-            let mut e = Etcd::spawn(&bin, &data, n, p, &cluster);
+            let mut e = Etcd::spawn(bin, &data, n, p, &cluster);
             e.user = Some("root:rootpw");
             e
         })
@@ -502,7 +520,18 @@ fn restored_three_member_cluster_on_etcd_351() {
     members[0].ctl_ok(&["put", "/cluster/write", "yes"]);
     let got = members[2].ctl_ok(&["get", "/cluster/write", "--consistency", "l"]);
     assert!(got.contains("yes"), "{got}");
-    let health = members[1].ctl_ok(&["endpoint", "health", "--cluster"]);
+    // etcdctl 3.4 prints the health lines on stderr, 3.5 on stdout.
+    let h = members[1]
+        .ctl()
+        .args(["endpoint", "health", "--cluster"])
+        .output()
+        .unwrap();
+    ok(&h, "endpoint health --cluster");
+    let health = format!(
+        "{}{}",
+        String::from_utf8_lossy(&h.stdout),
+        String::from_utf8_lossy(&h.stderr)
+    );
     assert_eq!(health.matches("is healthy").count(), 3, "{health}");
 }
 
