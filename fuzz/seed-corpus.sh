@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 td=../testdata
-mkdir -p corpus/meta corpus/page corpus/walk_check
+mkdir -p corpus/meta corpus/page corpus/walk_check corpus/compact
 for f in "$td"/bolt/*.db "$td"/etcd/*.db; do
   n=$(basename "$f")
   ps=$(od -An -tu4 -j24 -N4 "$f" | tr -d ' ')
@@ -17,7 +17,7 @@ for f in "$td"/bolt/*.db "$td"/etcd/*.db; do
     dd if="$f" of="corpus/page/$n.$i" bs="$ps" skip="$i" count=1 status=none
   done
   # walk_check: whole small files only (libFuzzer's default max_len is small anyway).
-  if [ "$(stat -c %s "$f")" -le 1100000 ]; then cp "$f" "corpus/walk_check/$n"; fi
+  if [ "$(stat -c %s "$f")" -le 1100000 ]; then cp "$f" "corpus/walk_check/$n"; cp "$f" "corpus/compact/$n"; fi
 done
-for t in meta page walk_check; do cp regressions/$t/* corpus/$t/ 2>/dev/null || true; done
-echo "corpora: $(ls corpus/meta | wc -l) meta, $(ls corpus/page | wc -l) page, $(ls corpus/walk_check | wc -l) walk_check"
+for t in meta page walk_check compact; do cp regressions/$t/* corpus/$t/ 2>/dev/null || true; done
+echo "corpora: $(ls corpus/meta | wc -l) meta, $(ls corpus/page | wc -l) page, $(ls corpus/walk_check | wc -l) walk_check, $(ls corpus/compact | wc -l) compact"

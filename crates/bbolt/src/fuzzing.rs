@@ -86,3 +86,51 @@ fn walk(db: &Db<'_>, b: Bucket<'_>, depth: usize) {
         }
     }
 }
+
+/// Opens the bytes as a database and copies it through the writer; when
+/// the copy succeeds, the copy must pass the checker and hold exactly what
+/// the source holds.
+#[allow(clippy::panic)]
+pub fn compact_round_trip(data: &[u8]) {
+    let Ok(db) = Db::open(data) else {
+        return;
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let opts = crate::writer::WriteOptions {
+        page_size: db.page_size(),
+        ..Default::default()
+    };
+    if crate::writer::compact(&db, &mut out, opts).is_err() {
+        return;
+    }
+    let written = out.into_inner();
+    let report = check::check(&written);
+    assert!(
+        report.is_clean(),
+        "copy fails the check: {:?}",
+        report.problems
+    );
+    let Ok(copy) = Db::open(&written) else {
+        panic!("copy does not open");
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    listing(&db, db.root_bucket(), 0, &mut a);
+    listing(&copy, copy.root_bucket(), 0, &mut b);
+    assert!(a == b, "copy holds different contents");
+}
+
+/// Every entry, depth first: (depth, key, value or sequence).
+fn listing(db: &Db<'_>, b: Bucket<'_>, depth: usize, out: &mut Vec<(usize, Vec<u8>, Vec<u8>)>) {
+    let mut it = b.iter(db);
+    while let Some(Ok(e)) = it.next() {
+        if e.is_bucket() {
+            let page = it.current_page().unwrap_or(PageId(0));
+            if let Ok(child) = Bucket::from_value(db, page, e.value) {
+                out.push((depth, e.key.to_vec(), child.sequence.to_le_bytes().to_vec()));
+                listing(db, child, depth + 1, out);
+            }
+        } else {
+            out.push((depth, e.key.to_vec(), e.value.to_vec()));
+        }
+    }
+}

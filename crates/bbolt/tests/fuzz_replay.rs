@@ -71,3 +71,8 @@ fn regression_inputs_exist_for_every_target() {
         );
     }
 }
+
+#[test]
+fn replay_compact() {
+    replay("compact", fuzzing::compact_round_trip);
+}
