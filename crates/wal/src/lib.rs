@@ -9,8 +9,10 @@
 //! # Ok::<(), etcdsnap_wal::Error>(())
 //! ```
 
+pub mod dump;
 pub mod proto;
 pub mod reader;
+pub mod request;
 pub mod snap;
 pub mod writer;
 
