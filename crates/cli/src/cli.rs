@@ -87,6 +87,60 @@ enum Command {
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: Format,
     },
+    /// Keys as etcd serves them (`etcdctl get`), read from a snapshot or a
+    /// stopped member's data dir: one key or a prefix, at the head or at
+    /// an older revision (etcd's errors for compacted and future ones).
+    Get {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// The key (or prefix).
+        key: String,
+        /// All keys with this prefix.
+        #[arg(long)]
+        prefix: bool,
+        /// Revision to read at; 0 means the head.
+        #[arg(long, default_value_t = 0)]
+        rev: i64,
+        /// Keys only.
+        #[arg(long)]
+        keys_only: bool,
+        /// Output format, as etcdctl's -w.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: crate::extract::GetFormat,
+    },
+    /// Every live key (under a prefix) at a revision, one JSON object per
+    /// line: key and value as text (or `key_base64`/`value_base64`),
+    /// create and mod revision, version, lease.
+    Dump {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// Only keys with this prefix.
+        #[arg(long, default_value = "")]
+        prefix: String,
+        /// Revision to read at; 0 means the head.
+        #[arg(long, default_value_t = 0)]
+        rev: i64,
+        /// Keys only.
+        #[arg(long)]
+        keys_only: bool,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: crate::extract::LinesFormat,
+    },
+    /// Every stored revision of a key (or prefix), deletes included, oldest
+    /// first: what compaction left.
+    History {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// The key (or prefix).
+        key: String,
+        /// All keys with this prefix.
+        #[arg(long)]
+        prefix: bool,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: crate::extract::LinesFormat,
+    },
     /// The HashKV hash etcd's maintenance API returns for this data
     /// (`etcdctl endpoint hashkv`), computed offline.
     Hashkv {
@@ -108,6 +162,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Bolt(cmd) => bolt::run(cmd, out),
         Command::Snapshot(cmd) => snapshot::run(cmd, out),
         Command::Verify { path, write_out } => run_verify(&path, write_out, out),
+        Command::Get {
+            path,
+            key,
+            prefix,
+            rev,
+            keys_only,
+            write_out,
+        } => crate::extract::get(
+            &path,
+            key.as_bytes(),
+            prefix,
+            rev,
+            keys_only,
+            write_out,
+            out,
+        ),
+        Command::Dump {
+            path,
+            prefix,
+            rev,
+            keys_only,
+            write_out,
+        } => crate::extract::dump(&path, prefix.as_bytes(), rev, keys_only, write_out, out),
+        Command::History {
+            path,
+            key,
+            prefix,
+            write_out,
+        } => crate::extract::history(&path, key.as_bytes(), prefix, write_out, out),
         Command::Wal {
             data_dir,
             start_index,
@@ -239,7 +322,7 @@ fn verdict(ok: bool) -> ExitCode {
 }
 
 /// A data dir means its `member/snap/db`.
-fn db_path(path: &std::path::Path) -> PathBuf {
+pub fn db_path(path: &std::path::Path) -> PathBuf {
     if path.is_dir() {
         let db = path.join("member/snap/db");
         if db.is_file() {

@@ -1,4 +1,5 @@
-//! `hashkv` against a live etcd 3.5.1 serving the same data: the fixture
+//! `hashkv`, `get` and `dump` against a live etcd 3.5.1 serving the same
+//! data: the fixture
 //! snapshot is restored with the real etcdutl, real etcd is started on
 //! loopback, and `etcdctl endpoint hashkv --rev N` is compared with
 //! `etcdsnap hashkv --rev N` at the head, just after the compaction, in
@@ -154,4 +155,90 @@ fn hashkv_equals_live_etcd_351() {
         &testdata().join("etcd/etcd-3.5.1.small.snapshot.db"),
         None,
     );
+}
+
+/// `etcdsnap get "" --prefix --rev N -w json` returns the keys etcd 3.5.1
+/// serves at N (`etcdctl get "" --prefix --rev N -w json`), with revisions,
+/// versions, values and leases; below the compact revision and past the
+/// head both refuse.
+#[test]
+fn get_equals_live_etcd_351() {
+    let Some(etcd_bin) = oracle("ETCDSNAP_ETCD351", "/opt/etcdsnap-oracles/etcd-3.5.1/etcd") else {
+        return;
+    };
+    let bin: PathBuf = etcd_bin.parent().unwrap().to_path_buf();
+    let fixture = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let dir = tempfile::tempdir().unwrap();
+    let etcd = start_etcd(&bin, dir.path(), &fixture, Some("root:rootpw"));
+    // testdata/etcd/fixtures-info.txt: compacted at 61, head 75.
+    for rev in [0, 61, 62, 68, 74, 75] {
+        let live = etcd
+            .ctl()
+            .args([
+                "get",
+                "",
+                "--prefix",
+                "--rev",
+                &rev.to_string(),
+                "-w",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            live.status.success(),
+            "{}",
+            String::from_utf8_lossy(&live.stderr)
+        );
+        let live: serde_json::Value = serde_json::from_slice(&live.stdout).unwrap();
+        let o = etcdsnap([
+            "get".as_ref(),
+            fixture.as_os_str(),
+            "".as_ref(),
+            "--prefix".as_ref(),
+            "--rev".as_ref(),
+            rev.to_string().as_ref(),
+            "-w".as_ref(),
+            "json".as_ref(),
+        ]);
+        assert_no_crash(&o, "get");
+        let ours: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(live["kvs"].as_array().unwrap().len() > 10);
+        assert_eq!(ours["kvs"], live["kvs"], "kvs at --rev {rev}");
+        // dump: the same keys, one JSON object per line.
+        let d = etcdsnap([
+            "dump".as_ref(),
+            fixture.as_os_str(),
+            "--rev".as_ref(),
+            rev.to_string().as_ref(),
+        ]);
+        assert_no_crash(&d, "dump");
+        let lines: Vec<serde_json::Value> = String::from_utf8(d.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), live["kvs"].as_array().unwrap().len());
+        for (l, kv) in lines.iter().zip(live["kvs"].as_array().unwrap()) {
+            assert_eq!(l["mod_revision"], kv["mod_revision"]);
+        }
+        assert_eq!(ours["header"]["revision"], live["header"]["revision"]);
+    }
+    for (rev, word) in [(60, "compacted"), (76, "future revision")] {
+        let live = etcd
+            .ctl()
+            .args(["get", "x", "--rev", &rev.to_string()])
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&live.stderr).contains(word));
+        let o = etcdsnap([
+            "get".as_ref(),
+            fixture.as_os_str(),
+            "x".as_ref(),
+            "--rev".as_ref(),
+            rev.to_string().as_ref(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains(word));
+    }
 }

@@ -33,6 +33,14 @@ pub enum Error {
         len: usize,
     },
     /// The requested revision has been compacted.
+    /// A `key` bucket value is not a `mvccpb.KeyValue`.
+    #[error("key bucket: entry {index} (revision {revision}) does not decode as mvccpb.KeyValue")]
+    BadKeyValue {
+        /// Entry index in the bucket.
+        index: u64,
+        /// Its revision key, as `main_sub`.
+        revision: String,
+    },
     #[error("mvcc: required revision has been compacted (requested {requested}, compacted at {compacted})")]
     Compacted {
         /// Requested revision.

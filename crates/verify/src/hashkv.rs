@@ -37,6 +37,22 @@ fn key_bucket<'a>(db: &Db<'a>) -> Result<Option<Bucket<'a>>, Error> {
     Ok(db.root_bucket().sub_bucket(db, b"key")?)
 }
 
+/// The current revision etcd starts with: the newest revision in the `key`
+/// bucket, at least 1 and never below the compact revision `compact`.
+pub fn head_revision(db: &Db<'_>, compact: i64) -> Result<i64, Error> {
+    let mut head = 0i64;
+    if let Some(kb) = key_bucket(db)? {
+        if let Some(k) = crate::scan::last_key(db, &kb)? {
+            let (r, _) = Revision::decode(k).ok_or(Error::BadRevisionKey {
+                index: 0,
+                len: k.len(),
+            })?;
+            head = r.main;
+        }
+    }
+    Ok(head.max(1).max(compact))
+}
+
 /// The compact revision etcd starts with: `finishedCompactRev`, or a later
 /// `scheduledCompactRev` (etcd resumes that compaction at start-up), else -1.
 pub fn compact_revision(db: &Db<'_>) -> Result<i64, Error> {
@@ -60,19 +76,7 @@ pub fn compact_revision(db: &Db<'_>) -> Result<i64, Error> {
 pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
     let compact = compact_revision(db)?;
     let kb = key_bucket(db)?;
-    let mut head = 0i64;
-    if let Some(kb) = &kb {
-        if let Some(k) = crate::scan::last_key(db, kb)? {
-            let (r, _) = Revision::decode(k).ok_or(Error::BadRevisionKey {
-                index: 0,
-                len: k.len(),
-            })?;
-            head = r.main;
-        }
-    }
-    // etcd's current revision starts at 1 and is never below the compact
-    // revision.
-    let head = head.max(1).max(compact);
+    let head = head_revision(db, compact)?;
     if rev > 0 && rev > head {
         return Err(Error::FutureRevision {
             requested: rev,

@@ -14,6 +14,7 @@
 //! ```
 
 mod error;
+pub mod extract;
 pub mod hashkv;
 pub mod humanize;
 pub mod mvcc;

@@ -1,0 +1,212 @@
+//! Reading keys out of a database as etcd serves them: a range (one key or
+//! a prefix) at a revision, and the whole history of a key. Values are
+//! borrowed from the mapped file; memory is one entry per distinct key in
+//! the range.
+
+use std::collections::HashMap;
+
+use etcdsnap_bbolt::Db;
+use serde::Serialize;
+
+use crate::hashkv::{compact_revision, head_revision};
+use crate::{Error, Revision};
+
+/// A stored `mvccpb.KeyValue`, borrowing from the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Kv<'a> {
+    /// The user key.
+    #[serde(skip)]
+    pub key: &'a [u8],
+    /// The value.
+    #[serde(skip)]
+    pub value: &'a [u8],
+    /// Revision of the key's creation in this generation.
+    pub create_revision: i64,
+    /// Revision of this modification.
+    pub mod_revision: i64,
+    /// Modifications since creation.
+    pub version: i64,
+    /// Lease id, 0 for none.
+    pub lease: i64,
+}
+
+fn varint(b: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v = 0u64;
+    for (i, byte) in b.iter().enumerate().take(10) {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((v, b.get(i + 1..)?));
+        }
+    }
+    None
+}
+
+/// Decodes a `mvccpb.KeyValue` without copying key or value.
+pub fn decode_kv(mut b: &[u8]) -> Option<Kv<'_>> {
+    let mut kv = Kv {
+        key: &[],
+        value: &[],
+        create_revision: 0,
+        mod_revision: 0,
+        version: 0,
+        lease: 0,
+    };
+    while !b.is_empty() {
+        let (tag, rest) = varint(b)?;
+        b = rest;
+        match tag & 7 {
+            0 => {
+                let (v, rest) = varint(b)?;
+                b = rest;
+                match tag >> 3 {
+                    2 => kv.create_revision = v as i64,
+                    3 => kv.mod_revision = v as i64,
+                    4 => kv.version = v as i64,
+                    6 => kv.lease = v as i64,
+                    _ => {}
+                }
+            }
+            2 => {
+                let (len, rest) = varint(b)?;
+                let len = usize::try_from(len).ok()?;
+                let (x, rest) = (rest.get(..len)?, rest.get(len..)?);
+                b = rest;
+                match tag >> 3 {
+                    1 => kv.key = x,
+                    5 => kv.value = x,
+                    _ => {}
+                }
+            }
+            1 => b = b.get(8..)?,
+            5 => b = b.get(4..)?,
+            _ => return None,
+        }
+    }
+    Some(kv)
+}
+
+/// Which keys: one key, or every key starting with a prefix.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    /// The key or prefix.
+    pub key: Vec<u8>,
+    /// Match as a prefix.
+    pub prefix: bool,
+}
+
+impl Selector {
+    fn matches(&self, k: &[u8]) -> bool {
+        if self.prefix {
+            k.starts_with(&self.key)
+        } else {
+            k == self.key.as_slice()
+        }
+    }
+}
+
+/// The result of a range.
+#[derive(Debug, Clone)]
+pub struct Range<'a> {
+    /// Matching live keys at the revision, sorted by key.
+    pub kvs: Vec<Kv<'a>>,
+    /// The revision read at.
+    pub revision: i64,
+    /// etcd's current revision.
+    pub head: i64,
+    /// The compact revision (-1: never compacted).
+    pub compact: i64,
+}
+
+/// What etcd's range returns for `sel` at `rev` (0: the head), with
+/// etcd's errors for a compacted or future revision.
+pub fn range<'a>(db: &Db<'a>, sel: &Selector, rev: i64) -> Result<Range<'a>, Error> {
+    let compact = compact_revision(db)?;
+    let head = head_revision(db, compact)?;
+    if rev > head {
+        return Err(Error::FutureRevision {
+            requested: rev,
+            head,
+        });
+    }
+    if rev > 0 && rev < compact {
+        return Err(Error::Compacted {
+            requested: rev,
+            compacted: compact,
+        });
+    }
+    let at = if rev <= 0 { head } else { rev };
+    let mut latest: HashMap<&'a [u8], Option<Kv<'a>>> = HashMap::new();
+    each_revision(db, |r, tomb, kv| {
+        if r.main > at {
+            return false;
+        }
+        if sel.matches(kv.key) {
+            latest.insert(kv.key, (!tomb).then_some(kv));
+        }
+        true
+    })?;
+    let mut kvs: Vec<Kv<'a>> = latest.into_values().flatten().collect();
+    kvs.sort_by(|a, b| a.key.cmp(b.key));
+    Ok(Range {
+        kvs,
+        revision: at,
+        head,
+        compact,
+    })
+}
+
+/// One stored revision of a key.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Event<'a> {
+    /// The revision.
+    pub revision: Revision,
+    /// True for a delete (tombstone).
+    pub deleted: bool,
+    /// The stored record.
+    pub kv: Kv<'a>,
+}
+
+/// Every stored revision of the keys `sel` selects, oldest first (what
+/// compaction left).
+pub fn history<'a>(db: &Db<'a>, sel: &Selector) -> Result<Vec<Event<'a>>, Error> {
+    let mut out = Vec::new();
+    each_revision(db, |revision, deleted, kv| {
+        if sel.matches(kv.key) {
+            out.push(Event {
+                revision,
+                deleted,
+                kv,
+            });
+        }
+        true
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` on every entry of the `key` bucket in revision order until it
+/// returns false.
+fn each_revision<'a>(
+    db: &Db<'a>,
+    mut f: impl FnMut(Revision, bool, Kv<'a>) -> bool,
+) -> Result<(), Error> {
+    let Some(kb) = db.root_bucket().sub_bucket(db, b"key")? else {
+        return Ok(());
+    };
+    let mut it = kb.iter(db);
+    let mut index = 0u64;
+    while let Some(e) = it.next().transpose()? {
+        let (r, tomb) = Revision::decode(e.key).ok_or(Error::BadRevisionKey {
+            index,
+            len: e.key.len(),
+        })?;
+        let kv = decode_kv(e.value).ok_or_else(|| Error::BadKeyValue {
+            index,
+            revision: format!("{}_{}", r.main, r.sub),
+        })?;
+        if !f(r, tomb, kv) {
+            break;
+        }
+        index += 1;
+    }
+    Ok(())
+}
