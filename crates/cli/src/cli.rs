@@ -141,6 +141,21 @@ enum Command {
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: crate::extract::LinesFormat,
     },
+    /// Live keys of two snapshots or data dirs compared at their heads:
+    /// added, removed and changed keys with their revisions (a summary on
+    /// stderr).
+    Diff {
+        /// The first snapshot, db file or data dir.
+        a: PathBuf,
+        /// The second.
+        b: PathBuf,
+        /// Only keys with this prefix.
+        #[arg(long, default_value = "")]
+        prefix: String,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: crate::extract::LinesFormat,
+    },
     /// The HashKV hash etcd's maintenance API returns for this data
     /// (`etcdctl endpoint hashkv`), computed offline.
     Hashkv {
@@ -191,6 +206,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             prefix,
             write_out,
         } => crate::extract::history(&path, key.as_bytes(), prefix, write_out, out),
+        Command::Diff {
+            a,
+            b,
+            prefix,
+            write_out,
+        } => crate::extract::diff(&a, &b, prefix.as_bytes(), write_out, out),
         Command::Wal {
             data_dir,
             start_index,
