@@ -156,6 +156,16 @@ enum Command {
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: crate::extract::LinesFormat,
     },
+    /// The membership recorded in a snapshot or data dir, from every place
+    /// etcd keeps it: the db's members buckets, the newest .snap and the
+    /// WAL's conf changes (one line per member per source).
+    Members {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: Format,
+    },
     /// The HashKV hash etcd's maintenance API returns for this data
     /// (`etcdctl endpoint hashkv`), computed offline.
     Hashkv {
@@ -212,6 +222,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             prefix,
             write_out,
         } => crate::extract::diff(&a, &b, prefix.as_bytes(), write_out, out),
+        Command::Members { path, write_out } => crate::members::run(&path, write_out, out),
         Command::Wal {
             data_dir,
             start_index,

@@ -10,6 +10,7 @@ mod bolt;
 mod bolt_page;
 mod cli;
 mod extract;
+mod members;
 mod output;
 mod progress;
 mod snapshot;

@@ -84,3 +84,53 @@ fn history_keeps_what_compaction_left() {
     assert_eq!(text.lines().count(), 5, "{text}");
     assert!(text.starts_with("2 put /small/k1 v1\n"), "{text}");
 }
+
+#[test]
+fn members_from_db_snap_and_wal() {
+    // testdata/etcd/fixtures-info.txt: member d449f37c6e82c196.
+    let o = etcdsnap([
+        "members".as_ref(),
+        member_dir().as_os_str(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_no_crash(&o, "members");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["source"].as_str().unwrap().to_string(),
+                m["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let id = "d449f37c6e82c196".to_string();
+    assert_eq!(
+        rows,
+        [
+            ("db".to_string(), id.clone()),
+            ("snap".to_string(), id.clone()),
+            ("wal@1".to_string(), id)
+        ]
+    );
+    let snap = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["source"] == "snap")
+        .unwrap();
+    assert_eq!(snap["name"], "m351");
+    assert!(snap["client_urls"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    // A snapshot file: its db's members only.
+    let f = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let o = etcdsnap(["members".as_ref(), f.as_os_str()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("db\t792275f42d859459\t"), "{text}");
+}
