@@ -25,6 +25,13 @@ struct Member {
     removed: bool,
 }
 
+/// The value at `path` inside `v` (Null when absent).
+fn at<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter()
+        .try_fold(v, |x, k| x.get(*k))
+        .unwrap_or(&Value::Null)
+}
+
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
         .map(|a| {
@@ -46,10 +53,10 @@ fn from_db(path: &Path, out: &mut Vec<Member>) -> Result<()> {
             out.push(Member {
                 source: "db".into(),
                 id: String::from_utf8_lossy(e.key).into_owned(),
-                name: v["name"].as_str().unwrap_or_default().into(),
+                name: at(&v, &["name"]).as_str().unwrap_or_default().into(),
                 peer_urls: strings(v.get("peerURLs")),
                 client_urls: strings(v.get("clientURLs")),
-                learner: v["isLearner"].as_bool().unwrap_or(false),
+                learner: at(&v, &["isLearner"]).as_bool().unwrap_or(false),
                 removed: false,
             });
         }
@@ -79,11 +86,11 @@ fn from_snap(data_dir: &Path, out: &mut Vec<Member>) -> Result<Option<String>> {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
         let store: Value =
             serde_json::from_slice(s.data.as_deref().unwrap_or_default()).unwrap_or(Value::Null);
-        let zero = &store["Root"]["Children"]["0"]["Children"];
-        if let Some(ms) = zero["members"]["Children"].as_object() {
+        let zero = at(&store, &["Root", "Children", "0", "Children"]);
+        if let Some(ms) = at(zero, &["members", "Children"]).as_object() {
             for (id, node) in ms {
                 let attr = |k: &str| -> Value {
-                    node["Children"][k]["Value"]
+                    at(node, &["Children", k, "Value"])
                         .as_str()
                         .and_then(|s| serde_json::from_str(s).ok())
                         .unwrap_or(Value::Null)
@@ -92,10 +99,10 @@ fn from_snap(data_dir: &Path, out: &mut Vec<Member>) -> Result<Option<String>> {
                 out.push(Member {
                     source: "snap".into(),
                     id: id.clone(),
-                    name: attrs["name"].as_str().unwrap_or_default().into(),
+                    name: at(&attrs, &["name"]).as_str().unwrap_or_default().into(),
                     peer_urls: strings(raft.get("peerURLs")),
                     client_urls: strings(attrs.get("clientURLs")),
-                    learner: raft["isLearner"].as_bool().unwrap_or(false)
+                    learner: at(&raft, &["isLearner"]).as_bool().unwrap_or(false)
                         || s.metadata
                             .conf_state
                             .learners
@@ -105,7 +112,7 @@ fn from_snap(data_dir: &Path, out: &mut Vec<Member>) -> Result<Option<String>> {
                 });
             }
         }
-        if let Some(rs) = zero["removed_members"]["Children"].as_object() {
+        if let Some(rs) = at(zero, &["removed_members", "Children"]).as_object() {
             for id in rs.keys() {
                 out.push(Member {
                     source: "snap".into(),
@@ -133,12 +140,12 @@ fn from_wal(data_dir: &Path, out: &mut Vec<Member>) -> Result<()> {
     let d = etcdsnap_wal::dump::dump(data_dir, &opts)?;
     for e in d.entries {
         let Some(r) = e.request else { continue };
-        let method = r["method"].as_str().unwrap_or_default();
-        let ctx = &r["context"];
+        let method = at(&r, &["method"]).as_str().unwrap_or_default();
+        let ctx = at(&r, &["context"]);
         out.push(Member {
             source: format!("wal@{}", e.index),
-            id: r["id"].as_str().unwrap_or_default().into(),
-            name: ctx["name"].as_str().unwrap_or_default().into(),
+            id: at(&r, &["id"]).as_str().unwrap_or_default().into(),
+            name: at(ctx, &["name"]).as_str().unwrap_or_default().into(),
             peer_urls: strings(ctx.get("peerURLs")),
             client_urls: strings(ctx.get("clientURLs")),
             learner: method == "ConfChangeAddLearnerNode",
