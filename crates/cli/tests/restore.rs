@@ -666,3 +666,110 @@ fn defrag_refuses_a_locked_db() {
     drop(f);
     assert_eq!(sha256(&db), before);
 }
+
+fn copy_member_dir(to: &Path) {
+    let src = member_dir();
+    for sub in ["member/wal", "member/snap"] {
+        std::fs::create_dir_all(to.join(sub)).unwrap();
+        for e in std::fs::read_dir(src.join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(sub).join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn snapshot_save_from_a_stopped_member() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("member");
+    copy_member_dir(&dir);
+    let db = dir.join("member/snap/db");
+    let before = sha256(&db);
+    let out = tmp.path().join("saved.db");
+    let o = etcdsnap([
+        "snapshot".as_ref(),
+        "save".as_ref(),
+        "--data-dir".as_ref(),
+        dir.as_os_str(),
+        out.as_os_str(),
+    ]);
+    ok(&o, "snapshot save");
+    assert_eq!(sha256(&db), before, "the member's db is only read");
+    // Our status verifies the trailer; the contents are the member's.
+    let st = etcdsnap(["snapshot".as_ref(), "status".as_ref(), out.as_os_str()]);
+    ok(&st, "status of the saved file");
+    assert!(String::from_utf8_lossy(&st.stderr).contains("SHA-256 trailer verified"));
+    if let Some(etcdutl) = etcdutl() {
+        assert_eq!(status(&etcdutl, &out), status(&etcdutl, &db));
+        // etcdutl restores it without --skip-hash-check.
+        let r = Command::new(&etcdutl)
+            .args(["snapshot", "restore"])
+            .arg(&out)
+            .arg("--data-dir")
+            .arg(tmp.path().join("restored"))
+            .output()
+            .unwrap();
+        ok(&r, "etcdutl restore of the saved snapshot");
+    }
+    // An existing output is refused.
+    let again = etcdsnap([
+        "snapshot".as_ref(),
+        "save".as_ref(),
+        "--data-dir".as_ref(),
+        dir.as_os_str(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+
+    // A db behind its WAL (consistent index set back to 90): refused, the
+    // entries named; --no-wal saves it and says what was left out.
+    let behind = tmp.path().join("behind");
+    copy_member_dir(&behind);
+    let bdb = behind.join("member/snap/db");
+    let bytes = std::fs::read(&bdb).unwrap();
+    let src = etcdsnap_bbolt::Db::open(&bytes).unwrap();
+    let mut edits = etcdsnap_restore::rewrite::Edits::new();
+    let mut puts = std::collections::BTreeMap::new();
+    puts.insert(
+        b"consistent_index".to_vec(),
+        Some(90u64.to_be_bytes().to_vec()),
+    );
+    edits.insert(
+        b"meta".to_vec(),
+        etcdsnap_restore::rewrite::BucketEdit { clear: false, puts },
+    );
+    let mut f = std::fs::File::create(tmp.path().join("behind.db")).unwrap();
+    etcdsnap_restore::rewrite::rewrite(
+        &src,
+        &mut f,
+        etcdsnap_bbolt::writer::WriteOptions::default(),
+        &edits,
+    )
+    .unwrap();
+    drop(f);
+    std::fs::rename(tmp.path().join("behind.db"), &bdb).unwrap();
+    let out2 = tmp.path().join("behind-saved.db");
+    let args = |extra: &[&str]| {
+        let mut a: Vec<std::ffi::OsString> = vec![
+            "snapshot".into(),
+            "save".into(),
+            "--data-dir".into(),
+            behind.clone().into(),
+            out2.clone().into(),
+        ];
+        a.extend(extra.iter().map(|s| s.into()));
+        a
+    };
+    let o = etcdsnap(args(&[]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("past the db's consistent index 90") && err.contains("--no-wal"),
+        "{err}"
+    );
+    assert!(!out2.exists());
+    let o = etcdsnap(args(&["--no-wal"]));
+    ok(&o, "save --no-wal");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("left out (--no-wal)"));
+    assert!(out2.is_file());
+}

@@ -19,6 +19,7 @@ pub mod defrag;
 mod fsutil;
 pub mod json;
 pub mod rewrite;
+pub mod save;
 pub mod urls;
 pub mod v2store;
 

@@ -1,0 +1,170 @@
+//! `snapshot save --data-dir`: a snapshot file made offline from a stopped
+//! member's data dir: its db rewritten compactly, with the SHA-256 trailer
+//! `etcdutl snapshot restore` checks.
+//!
+//! The db alone is the latest state only when the WAL holds no committed
+//! entry past the db's `consistent_index`. When it does, those entries are
+//! what etcd would replay on restart; replaying them offline is not done
+//! here, so the save is refused with the entries named, unless `--no-wal`
+//! accepts the db as it is.
+
+use std::path::{Path, PathBuf};
+
+use etcdsnap_bbolt::writer::WriteOptions;
+use etcdsnap_bbolt::{Db, MappedFile};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{fsutil, rewrite, Error};
+
+/// What to save.
+#[derive(Debug, Clone)]
+pub struct SaveConfig {
+    /// The data dir (holding `member/snap/db` and `member/wal`).
+    pub data_dir: PathBuf,
+    /// The snapshot file to write (must not exist).
+    pub out: PathBuf,
+    /// Save the db as it is, ignoring committed WAL entries it lacks.
+    pub no_wal: bool,
+}
+
+/// What a save wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct SaveSummary {
+    /// The snapshot file.
+    pub out: PathBuf,
+    /// Its size, trailer included.
+    pub size: u64,
+    /// The SHA-256 trailer (hex).
+    pub sha256: String,
+    /// The db's `consistent_index`.
+    pub consistent_index: u64,
+    /// The WAL's commit index (0 without a WAL).
+    pub wal_commit: u64,
+    /// Committed WAL entries past the db that were left out (`--no-wal`).
+    pub entries_left_out: u64,
+}
+
+fn consistent_index(db: &Db<'_>) -> Result<u64, Error> {
+    let Some(meta) = db.root_bucket().sub_bucket(db, b"meta")? else {
+        return Ok(0);
+    };
+    Ok(meta
+        .get(db, b"consistent_index")?
+        .and_then(|e| e.value.first_chunk::<8>().map(|b| u64::from_be_bytes(*b)))
+        .unwrap_or(0))
+}
+
+/// Saves the data dir's db as a snapshot file.
+pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
+    if cfg.out.exists() {
+        return Err(Error::Target(format!("{} exists", cfg.out.display())));
+    }
+    let db_file = crate::defrag::db_path(&cfg.data_dir);
+    let lock = std::fs::File::open(&db_file).map_err(Error::io(&db_file))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock_shared() {
+        return Err(Error::Target(format!(
+            "{} is locked by another process (is etcd running? use `etcdctl snapshot save` against it, or stop it first)",
+            db_file.display()
+        )));
+    }
+    let file = MappedFile::open_for_scan(&db_file)?;
+    let bytes = file.bytes();
+    let db = Db::open(bytes)?;
+    let ci = consistent_index(&db)?;
+
+    let wal_dir = cfg.data_dir.join("member").join("wal");
+    let (wal_commit, pending) = if wal_dir.is_dir() {
+        let wal = etcdsnap_wal::reader::read_dir(&wal_dir)?;
+        let commit = wal.hard_state.as_ref().map_or(0, |h| h.commit);
+        let pending: Vec<u64> = wal
+            .entries
+            .iter()
+            .filter(|e| e.index > ci && e.index <= commit && !(e.r#type == 0 && e.data.is_empty()))
+            .map(|e| e.index)
+            .collect();
+        (commit, pending)
+    } else {
+        (0, Vec::new())
+    };
+    if !pending.is_empty() && !cfg.no_wal {
+        return Err(Error::Source(format!(
+            "the WAL holds {} committed entr{} (index {}..={}) past the db's consistent index {ci}: \
+             etcd would replay them on restart, and replaying them offline is not supported yet; \
+             --no-wal saves the db as it is, without them",
+            pending.len(),
+            if pending.len() == 1 { "y" } else { "ies" },
+            pending.first().copied().unwrap_or_default(),
+            pending.last().copied().unwrap_or_default(),
+        )));
+    }
+
+    let name = cfg
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot.db".into());
+    let parent = match cfg.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
+    let result = write_snapshot(&db, bytes, &tmp);
+    let (size, sha) = match result {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&tmp, &cfg.out) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&cfg.out)(e));
+    }
+    fsutil::sync_dir(&parent)?;
+    drop(lock);
+    Ok(SaveSummary {
+        out: cfg.out.clone(),
+        size,
+        sha256: sha,
+        consistent_index: ci,
+        wal_commit,
+        entries_left_out: pending.len() as u64,
+    })
+}
+
+/// Writes the compact copy of `db` to `tmp` (after checking `bytes`), then
+/// appends the SHA-256 of what was written; returns size and hex hash.
+fn write_snapshot(db: &Db<'_>, bytes: &[u8], tmp: &Path) -> Result<(u64, String), Error> {
+    let opts = WriteOptions {
+        page_size: db.page_size(),
+        ..WriteOptions::default()
+    };
+    let (report, written) = rayon::join(
+        || etcdsnap_bbolt::check::check(bytes),
+        || {
+            crate::write_db(tmp, |out| {
+                rewrite::rewrite(db, out, opts, &rewrite::Edits::new()).map(|_| ())
+            })
+        },
+    );
+    if let Some(first) = report.problems.first() {
+        return Err(Error::Damaged {
+            path: tmp.to_path_buf(),
+            count: report.problems.len(),
+            first: first.to_string(),
+        });
+    }
+    written?;
+    let copy = MappedFile::open_for_scan(tmp)?;
+    let digest = Sha256::digest(copy.bytes());
+    drop(copy);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(tmp)
+        .map_err(Error::io(tmp))?;
+    std::io::Write::write_all(&mut f, &digest).map_err(Error::io(tmp))?;
+    f.sync_all().map_err(Error::io(tmp))?;
+    let size = f.metadata().map_err(Error::io(tmp))?.len();
+    Ok((size, digest.iter().map(|b| format!("{b:02x}")).collect()))
+}
