@@ -99,6 +99,11 @@ fn damaged_files_through_every_command() {
                 vec!["verify", &p],
                 vec!["hashkv", &p],
                 vec!["hashkv", &p, "--rev", "70"],
+                vec!["get", &p, "", "--prefix"],
+                vec!["dump", &p],
+                vec!["history", &p, "", "--prefix"],
+                vec!["members", &p],
+                vec!["diff", &p, &p],
             ];
             for b in [
                 "alpha", "large", "deep", "inline", "overflow", "binary", "key", "meta",
@@ -119,8 +124,31 @@ fn damaged_files_through_every_command() {
                     );
                 }
             }
+            // restore refuses every damaged file (the checker finds the
+            // damage) and leaves nothing behind.
+            let target = dir.path().join(format!("restored-{n}"));
+            let o = run_bounded(&[
+                "snapshot".into(),
+                "restore".into(),
+                p.clone(),
+                "--skip-hash-check".into(),
+                "--data-dir".into(),
+                target.to_str().unwrap().to_string(),
+            ]);
+            assert_no_crash(&o, &format!("{}: restore", v.name));
+            assert_eq!(o.status.code(), Some(1), "{}: restore must refuse", v.name);
+            assert!(!target.exists(), "{}: restore left {target:?}", v.name);
             assert_eq!(sha256(&path), before, "{} was modified", v.name);
         }
     }
     assert!(n >= 40, "only {n} variants");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("etcdsnap"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "temporary restore dirs left behind: {left:?}"
+    );
 }
