@@ -104,6 +104,9 @@ enum Command {
         /// Keys only.
         #[arg(long)]
         keys_only: bool,
+        /// Print the values of Kubernetes Secrets (hidden by default).
+        #[arg(long)]
+        show_secrets: bool,
         /// Output format, as etcdctl's -w.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: crate::extract::GetFormat,
@@ -123,6 +126,9 @@ enum Command {
         /// Keys only.
         #[arg(long)]
         keys_only: bool,
+        /// Print the values of Kubernetes Secrets (hidden by default).
+        #[arg(long)]
+        show_secrets: bool,
         /// Output format.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: crate::extract::LinesFormat,
@@ -137,6 +143,9 @@ enum Command {
         /// All keys with this prefix.
         #[arg(long)]
         prefix: bool,
+        /// Print the values of Kubernetes Secrets (hidden by default).
+        #[arg(long)]
+        show_secrets: bool,
         /// Output format.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: crate::extract::LinesFormat,
@@ -166,6 +175,9 @@ enum Command {
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: Format,
     },
+    /// Kubernetes views of a snapshot or data dir.
+    #[command(subcommand)]
+    K8s(K8sCommand),
     /// The HashKV hash etcd's maintenance API returns for this data
     /// (`etcdctl endpoint hashkv`), computed offline.
     Hashkv {
@@ -177,6 +189,25 @@ enum Command {
         /// Output format, as etcdutl 3.6's hashkv prints it.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t = StatusFormat::Simple)]
         write_out: StatusFormat,
+    },
+}
+
+/// `etcdsnap k8s ...`.
+#[derive(Debug, Subcommand)]
+pub enum K8sCommand {
+    /// What the API server stored: objects and bytes by resource, namespace
+    /// and encoding (JSON, protobuf, encrypted with provider and key name),
+    /// the largest objects, and revision churn per resource. Payloads are
+    /// never printed.
+    Summary {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// How many of the largest objects to list.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Output format.
+        #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
+        write_out: Format,
     },
 }
 
@@ -193,13 +224,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             prefix,
             rev,
             keys_only,
+            show_secrets,
             write_out,
         } => crate::extract::get(
             &path,
             key.as_bytes(),
             prefix,
             rev,
-            keys_only,
+            crate::extract::Show {
+                keys_only,
+                secrets: show_secrets,
+            },
             write_out,
             out,
         ),
@@ -208,20 +243,90 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             prefix,
             rev,
             keys_only,
+            show_secrets,
             write_out,
-        } => crate::extract::dump(&path, prefix.as_bytes(), rev, keys_only, write_out, out),
+        } => crate::extract::dump(
+            &path,
+            prefix.as_bytes(),
+            rev,
+            keys_only,
+            show_secrets,
+            write_out,
+            out,
+        ),
         Command::History {
             path,
             key,
             prefix,
+            show_secrets,
             write_out,
-        } => crate::extract::history(&path, key.as_bytes(), prefix, write_out, out),
+        } => crate::extract::history(&path, key.as_bytes(), prefix, show_secrets, write_out, out),
         Command::Diff {
             a,
             b,
             prefix,
             write_out,
         } => crate::extract::diff(&a, &b, prefix.as_bytes(), write_out, out),
+        Command::K8s(K8sCommand::Summary {
+            path,
+            top,
+            write_out,
+        }) => {
+            let file = open_for_scan(&db_path(&path))?;
+            let db = etcdsnap_bbolt::Db::open(file.bytes())?;
+            let s = etcdsnap_verify::k8s::summary(&db, top)?;
+            match write_out {
+                Format::Json => crate::output::write_json(out, &s)?,
+                Format::Text => {
+                    writeln!(
+                        out,
+                        "revision {}: {} objects, {} bytes ({} other keys)",
+                        s.revision, s.objects, s.bytes, s.other_keys
+                    )?;
+                    let table = |out: &mut dyn Write,
+                                 title: &str,
+                                 m: &std::collections::BTreeMap<
+                        String,
+                        etcdsnap_verify::k8s::Tally,
+                    >,
+                                 churn: bool|
+                     -> Result<()> {
+                        writeln!(out, "\n{title}")?;
+                        let mut rows: Vec<_> = m.iter().collect();
+                        rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(b.0)));
+                        for (k, t) in rows {
+                            let name = if k.is_empty() {
+                                "(cluster)"
+                            } else {
+                                k.as_str()
+                            };
+                            if churn {
+                                writeln!(
+                                    out,
+                                    "  {name:<40} {:>8} objects {:>12} bytes {:>8} revisions",
+                                    t.objects, t.bytes, t.revisions
+                                )?;
+                            } else {
+                                writeln!(
+                                    out,
+                                    "  {name:<40} {:>8} objects {:>12} bytes",
+                                    t.objects, t.bytes
+                                )?;
+                            }
+                        }
+                        Ok(())
+                    };
+                    table(out, "by resource", &s.by_resource, true)?;
+                    table(out, "by namespace", &s.by_namespace, false)?;
+                    table(out, "by encoding", &s.by_encoding, false)?;
+                    writeln!(out, "\nlargest")?;
+                    for l in &s.largest {
+                        writeln!(out, "  {:>12} {} {}", l.bytes, l.key, l.kind)?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Members { path, write_out } => crate::members::run(&path, write_out, out),
         Command::Wal {
             data_dir,

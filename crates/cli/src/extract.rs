@@ -43,11 +43,28 @@ fn put_bytes(m: &mut Map<String, Value>, name: &str, b: &[u8]) {
     };
 }
 
-fn kv_line(kv: &Kv<'_>, keys_only: bool) -> Value {
+/// True for a Kubernetes Secret, whose value is shown only when asked.
+fn is_secret(key: &[u8]) -> bool {
+    key.starts_with(b"/registry/secrets/")
+}
+
+/// What stands in for a hidden value.
+fn hidden(kv: &Kv<'_>) -> String {
+    format!(
+        "<secret: {} bytes hidden; --show-secrets to print>",
+        kv.value.len()
+    )
+}
+
+fn kv_line(kv: &Kv<'_>, keys_only: bool, show_secrets: bool) -> Value {
     let mut m = Map::new();
     put_bytes(&mut m, "key", kv.key);
     if !keys_only {
-        put_bytes(&mut m, "value", kv.value);
+        if is_secret(kv.key) && !show_secrets {
+            m.insert("value_hidden".into(), hidden(kv).into());
+        } else {
+            put_bytes(&mut m, "value", kv.value);
+        }
     }
     m.insert("create_revision".into(), kv.create_revision.into());
     m.insert("mod_revision".into(), kv.mod_revision.into());
@@ -58,12 +75,16 @@ fn kv_line(kv: &Kv<'_>, keys_only: bool) -> Value {
     Value::Object(m)
 }
 
-fn simple(out: &mut dyn Write, kvs: &[Kv<'_>], keys_only: bool) -> Result<()> {
+fn simple(out: &mut dyn Write, kvs: &[Kv<'_>], keys_only: bool, show_secrets: bool) -> Result<()> {
     for kv in kvs {
         out.write_all(kv.key)?;
         out.write_all(b"\n")?;
         if !keys_only {
-            out.write_all(kv.value)?;
+            if is_secret(kv.key) && !show_secrets {
+                out.write_all(hidden(kv).as_bytes())?;
+            } else {
+                out.write_all(kv.value)?;
+            }
             out.write_all(b"\n")?;
         }
     }
@@ -74,16 +95,26 @@ fn open(path: &Path) -> Result<etcdsnap_bbolt::MappedFile> {
     crate::cli::open_for_scan(&crate::cli::db_path(path))
 }
 
+/// What to print of each key.
+#[derive(Debug, Clone, Copy)]
+pub struct Show {
+    /// Keys only.
+    pub keys_only: bool,
+    /// Values of Kubernetes Secrets too.
+    pub secrets: bool,
+}
+
 /// `etcdsnap get`.
 pub fn get(
     path: &Path,
     key: &[u8],
     prefix: bool,
     rev: i64,
-    keys_only: bool,
+    show: Show,
     format: GetFormat,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
+    let (keys_only, show_secrets) = (show.keys_only, show.secrets);
     let file = open(path)?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
     let sel = Selector {
@@ -92,7 +123,7 @@ pub fn get(
     };
     let r = extract::range(&db, &sel, rev)?;
     match format {
-        GetFormat::Simple => simple(out, &r.kvs, keys_only)?,
+        GetFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets)?,
         GetFormat::Json => {
             let kvs: Vec<Value> = r
                 .kvs
@@ -104,7 +135,11 @@ pub fn get(
                     m.insert("mod_revision".into(), kv.mod_revision.into());
                     m.insert("version".into(), kv.version.into());
                     if !keys_only && !kv.value.is_empty() {
-                        m.insert("value".into(), b64(kv.value).into());
+                        if is_secret(kv.key) && !show_secrets {
+                            m.insert("value_hidden".into(), hidden(kv).into());
+                        } else {
+                            m.insert("value".into(), b64(kv.value).into());
+                        }
                     }
                     if kv.lease != 0 {
                         m.insert("lease".into(), kv.lease.into());
@@ -131,6 +166,7 @@ pub fn dump(
     prefix: &[u8],
     rev: i64,
     keys_only: bool,
+    show_secrets: bool,
     format: LinesFormat,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
@@ -142,10 +178,10 @@ pub fn dump(
     };
     let r = extract::range(&db, &sel, rev)?;
     match format {
-        LinesFormat::Simple => simple(out, &r.kvs, keys_only)?,
+        LinesFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets)?,
         LinesFormat::Jsonl => {
             for kv in &r.kvs {
-                serde_json::to_writer(&mut *out, &kv_line(kv, keys_only))?;
+                serde_json::to_writer(&mut *out, &kv_line(kv, keys_only, show_secrets))?;
                 writeln!(out)?;
             }
         }
@@ -158,6 +194,7 @@ pub fn history(
     path: &Path,
     key: &[u8],
     prefix: bool,
+    show_secrets: bool,
     format: LinesFormat,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
@@ -170,7 +207,7 @@ pub fn history(
     for ev in extract::history(&db, &sel)? {
         match format {
             LinesFormat::Jsonl => {
-                let mut v = kv_line(&ev.kv, ev.deleted);
+                let mut v = kv_line(&ev.kv, ev.deleted, show_secrets);
                 if let Value::Object(m) = &mut v {
                     m.insert(
                         "revision".into(),
@@ -190,7 +227,11 @@ pub fn history(
                 out.write_all(ev.kv.key)?;
                 if !ev.deleted {
                     out.write_all(b" ")?;
-                    out.write_all(ev.kv.value)?;
+                    if is_secret(ev.kv.key) && !show_secrets {
+                        out.write_all(hidden(&ev.kv).as_bytes())?;
+                    } else {
+                        out.write_all(ev.kv.value)?;
+                    }
                 }
                 writeln!(out)?;
             }
@@ -229,10 +270,10 @@ pub fn diff(
                     m.insert("op".into(), op.into());
                     put_bytes(&mut m, "key", key);
                     if let Some(x) = x {
-                        m.insert("a".into(), kv_line(x, false));
+                        m.insert("a".into(), kv_line(x, false, false));
                     }
                     if let Some(y) = y {
-                        m.insert("b".into(), kv_line(y, false));
+                        m.insert("b".into(), kv_line(y, false, false));
                     }
                     serde_json::to_writer(&mut *out, &Value::Object(m))?;
                     writeln!(out)?;
@@ -282,4 +323,36 @@ pub fn diff(
         ra.revision, rb.revision
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_hidden_unless_asked() {
+        let kv = Kv {
+            key: b"/registry/secrets/default/db-password",
+            value: b"k8s\0payload",
+            create_revision: 2,
+            mod_revision: 2,
+            version: 1,
+            lease: 0,
+        };
+        let hidden_line = kv_line(&kv, false, false);
+        assert!(hidden_line.get("value").is_none());
+        assert_eq!(
+            hidden_line["value_hidden"],
+            "<secret: 11 bytes hidden; --show-secrets to print>"
+        );
+        let mut out = Vec::new();
+        simple(&mut out, &[kv], false, false).unwrap();
+        assert!(!String::from_utf8_lossy(&out).contains("payload"));
+        assert!(kv_line(&kv, false, true).get("value").is_some());
+        let pod = Kv {
+            key: b"/registry/pods/default/x",
+            ..kv
+        };
+        assert!(kv_line(&pod, false, false).get("value").is_some());
+    }
 }

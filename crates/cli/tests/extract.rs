@@ -134,3 +134,29 @@ fn members_from_db_snap_and_wal() {
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("db\t792275f42d859459\t"), "{text}");
 }
+
+#[test]
+fn k8s_summary_of_the_fixture() {
+    // make-etcd-fixtures.sh puts two Pods and a Service as JSON.
+    let f = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let o = etcdsnap([
+        "k8s".as_ref(),
+        "summary".as_ref(),
+        f.as_os_str(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_no_crash(&o, "k8s summary");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["revision"], 75);
+    assert_eq!(v["objects"], 3);
+    assert_eq!(v["by_resource"]["pods"]["objects"], 2);
+    assert_eq!(v["by_resource"]["services/specs"]["objects"], 1);
+    assert_eq!(v["by_namespace"]["default"]["objects"], 3);
+    assert_eq!(v["by_encoding"]["json"]["objects"], 3);
+    let largest = v["largest"].as_array().unwrap();
+    assert_eq!(largest[0]["kind"], "Pod");
+    assert_eq!(largest.len(), 3);
+    let text = etcdsnap(["k8s".as_ref(), "summary".as_ref(), f.as_os_str()]);
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with("revision 75: 3 objects, 94 bytes"));
+}

@@ -17,6 +17,7 @@ mod error;
 pub mod extract;
 pub mod hashkv;
 pub mod humanize;
+pub mod k8s;
 pub mod mvcc;
 pub mod proto;
 pub mod revision;
