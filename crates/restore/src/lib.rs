@@ -19,6 +19,7 @@ pub mod defrag;
 mod fsutil;
 pub mod json;
 pub mod rewrite;
+pub mod salvage;
 pub mod save;
 pub mod urls;
 pub mod v2store;
@@ -485,4 +486,21 @@ fn damaged(path: &Path, bytes: &[u8]) -> Option<Error> {
         count: report.problems.len(),
         first: first.to_string(),
     })
+}
+
+/// Appends etcd's snapshot trailer (the SHA-256 of everything before it)
+/// to the file at `path`, fsyncs, and returns the new size and the hash.
+pub(crate) fn append_trailer(path: &Path) -> Result<(u64, String), Error> {
+    use sha2::Digest;
+    let copy = MappedFile::open_for_scan(path)?;
+    let digest = sha2::Sha256::digest(copy.bytes());
+    drop(copy);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(Error::io(path))?;
+    std::io::Write::write_all(&mut f, &digest).map_err(Error::io(path))?;
+    f.sync_all().map_err(Error::io(path))?;
+    let size = f.metadata().map_err(Error::io(path))?.len();
+    Ok((size, digest.iter().map(|b| format!("{b:02x}")).collect()))
 }

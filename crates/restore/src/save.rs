@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use etcdsnap_bbolt::writer::WriteOptions;
 use etcdsnap_bbolt::{Db, MappedFile};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::{fsutil, rewrite, Error};
 
@@ -156,15 +155,5 @@ fn write_snapshot(db: &Db<'_>, bytes: &[u8], tmp: &Path) -> Result<(u64, String)
         });
     }
     written?;
-    let copy = MappedFile::open_for_scan(tmp)?;
-    let digest = Sha256::digest(copy.bytes());
-    drop(copy);
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(tmp)
-        .map_err(Error::io(tmp))?;
-    std::io::Write::write_all(&mut f, &digest).map_err(Error::io(tmp))?;
-    f.sync_all().map_err(Error::io(tmp))?;
-    let size = f.metadata().map_err(Error::io(tmp))?.len();
-    Ok((size, digest.iter().map(|b| format!("{b:02x}")).collect()))
+    crate::append_trailer(tmp)
 }
