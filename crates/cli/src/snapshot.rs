@@ -34,9 +34,10 @@ pub enum SnapshotCommand {
         #[arg(long)]
         skip_hash_check: bool,
     },
-    /// Save a stopped member's db as a snapshot file (compact, with the
-    /// SHA-256 trailer etcdutl restore checks), offline. Refused while the
-    /// WAL holds committed entries the db lacks, unless --no-wal.
+    /// Save a stopped (or killed) member's latest state as a snapshot file
+    /// (compact, with the SHA-256 trailer etcdutl restore checks), offline:
+    /// the committed WAL entries the db lacks are replayed into it as etcd
+    /// would on restart (--no-wal: the db as it is).
     Save {
         /// The member's data dir.
         #[arg(long)]
@@ -137,6 +138,16 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
                 out: path,
                 no_wal,
             })?;
+            if let Some(r) = &s.replayed {
+                eprintln!(
+                    "etcdsnap: replayed {} committed WAL entries (index {}..={}) past the db's consistent index; revision {} -> {}",
+                    r.entries,
+                    r.from_index + 1,
+                    r.to_index,
+                    r.revisions.0,
+                    r.revisions.1
+                );
+            }
             if s.entries_left_out > 0 {
                 eprintln!(
                     "etcdsnap: warning: {} committed WAL entries past consistent index {} left out (--no-wal)",

@@ -18,6 +18,7 @@ pub mod cluster;
 pub mod defrag;
 mod fsutil;
 pub mod json;
+pub mod replay;
 pub mod rewrite;
 pub mod salvage;
 pub mod save;
@@ -80,6 +81,9 @@ pub enum Error {
     /// Copying a bucket failed.
     #[error(transparent)]
     Copy(#[from] etcdsnap_bbolt::writer::CopyError),
+    /// Reading etcd's data in the db failed.
+    #[error(transparent)]
+    Etcd(#[from] etcdsnap_verify::Error),
     /// Writing the WAL or `.snap` failed.
     #[error(transparent)]
     Wal(#[from] etcdsnap_wal::Error),

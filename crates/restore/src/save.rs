@@ -4,9 +4,10 @@
 //!
 //! The db alone is the latest state only when the WAL holds no committed
 //! entry past the db's `consistent_index`. When it does, those entries are
-//! what etcd would replay on restart; replaying them offline is not done
-//! here, so the save is refused with the entries named, unless `--no-wal`
-//! accepts the db as it is.
+//! what etcd replays on restart, and they are replayed here the same way
+//! ([`crate::replay`]) before the db is written; an entry replay does not
+//! handle refuses the save with the entry named, unless `--no-wal` accepts
+//! the db as it is.
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,9 @@ pub struct SaveSummary {
     pub wal_commit: u64,
     /// Committed WAL entries past the db that were left out (`--no-wal`).
     pub entries_left_out: u64,
+    /// The WAL entries replayed into the snapshot, when there were any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<crate::replay::ReplaySummary>,
 }
 
 fn consistent_index(db: &Db<'_>) -> Result<u64, Error> {
@@ -73,8 +77,20 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
     let ci = consistent_index(&db)?;
 
     let wal_dir = cfg.data_dir.join("member").join("wal");
+    let mut edits = rewrite::Edits::new();
+    let mut replayed = None;
     let (wal_commit, pending) = if wal_dir.is_dir() {
         let wal = etcdsnap_wal::reader::read_dir(&wal_dir)?;
+        if !cfg.no_wal {
+            if let Some((e, summary)) = crate::replay::replay(&db, &wal, ci).map_err(|e| {
+                Error::Source(format!(
+                    "{e}; --no-wal saves the db as it is, without the committed WAL entries past its consistent index {ci}"
+                ))
+            })? {
+                edits = e;
+                replayed = Some(summary);
+            }
+        }
         let commit = wal.hard_state.as_ref().map_or(0, |h| h.commit);
         let pending: Vec<u64> = wal
             .entries
@@ -86,17 +102,6 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
     } else {
         (0, Vec::new())
     };
-    if !pending.is_empty() && !cfg.no_wal {
-        return Err(Error::Source(format!(
-            "the WAL holds {} committed entr{} (index {}..={}) past the db's consistent index {ci}: \
-             etcd would replay them on restart, and replaying them offline is not supported yet; \
-             --no-wal saves the db as it is, without them",
-            pending.len(),
-            if pending.len() == 1 { "y" } else { "ies" },
-            pending.first().copied().unwrap_or_default(),
-            pending.last().copied().unwrap_or_default(),
-        )));
-    }
 
     let name = cfg
         .out
@@ -108,7 +113,7 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
         _ => PathBuf::from("."),
     };
     let tmp = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
-    let result = write_snapshot(&db, bytes, &tmp);
+    let result = write_snapshot(&db, bytes, &tmp, &edits);
     let (size, sha) = match result {
         Ok(x) => x,
         Err(e) => {
@@ -128,13 +133,19 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
         sha256: sha,
         consistent_index: ci,
         wal_commit,
-        entries_left_out: pending.len() as u64,
+        entries_left_out: if cfg.no_wal { pending.len() as u64 } else { 0 },
+        replayed,
     })
 }
 
 /// Writes the compact copy of `db` to `tmp` (after checking `bytes`), then
 /// appends the SHA-256 of what was written; returns size and hex hash.
-fn write_snapshot(db: &Db<'_>, bytes: &[u8], tmp: &Path) -> Result<(u64, String), Error> {
+fn write_snapshot(
+    db: &Db<'_>,
+    bytes: &[u8],
+    tmp: &Path,
+    edits: &rewrite::Edits,
+) -> Result<(u64, String), Error> {
     let opts = WriteOptions {
         page_size: db.page_size(),
         ..WriteOptions::default()
@@ -143,7 +154,7 @@ fn write_snapshot(db: &Db<'_>, bytes: &[u8], tmp: &Path) -> Result<(u64, String)
         || etcdsnap_bbolt::check::check(bytes),
         || {
             crate::write_db(tmp, |out| {
-                rewrite::rewrite(db, out, opts, &rewrite::Edits::new()).map(|_| ())
+                rewrite::rewrite(db, out, opts, edits).map(|_| ())
             })
         },
     );

@@ -85,3 +85,26 @@ pub struct Role {
     #[prost(message, repeated, tag = "2")]
     pub key_permission: Vec<Permission>,
 }
+
+/// `mvccpb.KeyValue`, value included (for writing).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct KeyValue {
+    /// The user key.
+    #[prost(bytes = "vec", tag = "1")]
+    pub key: Vec<u8>,
+    /// Revision of the key's creation in this generation.
+    #[prost(int64, tag = "2")]
+    pub create_revision: i64,
+    /// Revision of this modification.
+    #[prost(int64, tag = "3")]
+    pub mod_revision: i64,
+    /// Modifications since creation, this one included.
+    #[prost(int64, tag = "4")]
+    pub version: i64,
+    /// The value.
+    #[prost(bytes = "vec", tag = "5")]
+    pub value: Vec<u8>,
+    /// Lease id, 0 for none.
+    #[prost(int64, tag = "6")]
+    pub lease: i64,
+}

@@ -44,6 +44,18 @@ impl Etcd {
         peer: &str,
         initial_cluster: &str,
     ) -> Etcd {
+        Self::spawn_with(bin, data_dir, name, peer, initial_cluster, &[])
+    }
+
+    /// [`Etcd::spawn`] with extra etcd flags.
+    pub fn spawn_with(
+        bin: &Path,
+        data_dir: &Path,
+        name: &str,
+        peer: &str,
+        initial_cluster: &str,
+        extra: &[&str],
+    ) -> Etcd {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
         let log = data_dir.with_extension("log");
         let f = std::fs::File::create(&log).unwrap();
@@ -63,6 +75,7 @@ impl Etcd {
                 peer,
             ])
             .args(["--initial-cluster", initial_cluster])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(f)
             .spawn()
@@ -128,8 +141,19 @@ impl Etcd {
     }
 }
 
+impl Etcd {
+    /// Kills the member with SIGKILL, as a crash would, and waits for it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Etcd {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // SIGTERM, then SIGKILL after a bound.
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())

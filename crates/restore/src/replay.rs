@@ -1,0 +1,536 @@
+//! The latest state of a stopped (or killed) member: the committed WAL
+//! entries past the db's `consistent_index` applied to the db as etcd
+//! applies them on restart, giving the bucket changes to write.
+//!
+//! Applied as etcd 3.5's apply loop does: puts, delete ranges, txns (with
+//! compares, nested txns), compactions, lease grants, revokes (deleting the
+//! lease's keys in one revision, in key order) and checkpoints, member
+//! attribute and cluster version updates; empty entries only move the
+//! consistent index. Requests of other kinds (auth and membership changes,
+//! alarms, v2 requests) are refused by name rather than guessed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use etcdsnap_bbolt::Db;
+use etcdsnap_verify::extract::{self, Selector};
+use etcdsnap_verify::proto::{KeyValue, Lease};
+use prost::Message;
+use serde_json::Value;
+
+use crate::rewrite::{BucketEdit, Edits};
+use crate::Error;
+
+/// A live key in the replayed state.
+#[derive(Debug, Clone)]
+struct Live {
+    value: Vec<u8>,
+    create: i64,
+    modr: i64,
+    version: i64,
+    lease: i64,
+}
+
+/// What the replay did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ReplaySummary {
+    /// The db's consistent index before.
+    pub from_index: u64,
+    /// The last entry applied.
+    pub to_index: u64,
+    /// Entries applied (empty ones included).
+    pub entries: u64,
+    /// The revision before and after.
+    pub revisions: (i64, i64),
+}
+
+/// The state being built.
+struct State {
+    live: BTreeMap<Vec<u8>, Live>,
+    leases: HashMap<i64, (i64, i64)>,
+    rev: i64,
+    keys: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    lease_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    meta: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    members: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    cluster: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    member_json: BTreeMap<String, Value>,
+}
+
+fn bytes_of(v: &Value) -> Vec<u8> {
+    match v {
+        Value::String(s) => s.as_bytes().to_vec(),
+        Value::Object(m) => m
+            .get("hex")
+            .and_then(Value::as_str)
+            .map(|h| {
+                (0..h.len() / 2)
+                    .filter_map(|i| {
+                        h.get(2 * i..2 * i + 2)
+                            .and_then(|b| u8::from_str_radix(b, 16).ok())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+fn field<'a>(v: &'a Value, k: &str) -> &'a Value {
+    v.get(k).unwrap_or(&Value::Null)
+}
+
+fn int(v: &Value, k: &str) -> i64 {
+    field(v, k).as_i64().unwrap_or(0)
+}
+
+fn rev_key(main: i64, sub: i64, tomb: bool) -> Vec<u8> {
+    let mut k = Vec::with_capacity(18);
+    k.extend_from_slice(&main.to_be_bytes());
+    k.push(b'_');
+    k.extend_from_slice(&sub.to_be_bytes());
+    if tomb {
+        k.push(b't');
+    }
+    k
+}
+
+/// Keys of `[key, range_end)` as etcd reads a range: an empty end is the
+/// key alone, `\0` every key from `key` on.
+fn in_range(live: &BTreeMap<Vec<u8>, Live>, key: &[u8], end: &[u8]) -> Vec<Vec<u8>> {
+    if end.is_empty() {
+        return live
+            .contains_key(key)
+            .then(|| key.to_vec())
+            .into_iter()
+            .collect();
+    }
+    live.range(key.to_vec()..)
+        .take_while(|(k, _)| end == b"\0" || k.as_slice() < end)
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// One write transaction: changes at revision `rev`, sub-revisions in order.
+struct Txn<'s> {
+    st: &'s mut State,
+    sub: i64,
+}
+
+impl Txn<'_> {
+    fn rev(&self) -> i64 {
+        self.st.rev + 1
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>, lease: i64) {
+        let rev = self.rev();
+        let (create, version) = match self.st.live.get(&key) {
+            Some(p) => (p.create, p.version + 1),
+            None => (rev, 1),
+        };
+        let kv = KeyValue {
+            key: key.clone(),
+            create_revision: create,
+            mod_revision: rev,
+            version,
+            value: value.clone(),
+            lease,
+        };
+        self.st
+            .keys
+            .insert(rev_key(rev, self.sub, false), Some(kv.encode_to_vec()));
+        self.sub += 1;
+        self.st.live.insert(
+            key,
+            Live {
+                value,
+                create,
+                modr: rev,
+                version,
+                lease,
+            },
+        );
+    }
+
+    fn delete(&mut self, key: &[u8], end: &[u8]) {
+        let rev = self.rev();
+        for k in in_range(&self.st.live, key, end) {
+            let kv = KeyValue {
+                key: k.clone(),
+                ..KeyValue::default()
+            };
+            self.st
+                .keys
+                .insert(rev_key(rev, self.sub, true), Some(kv.encode_to_vec()));
+            self.sub += 1;
+            self.st.live.remove(&k);
+        }
+    }
+
+    fn end(self) {
+        if self.sub > 0 {
+            self.st.rev += 1;
+        }
+    }
+}
+
+fn compare_ok(st: &State, c: &Value) -> bool {
+    let key = bytes_of(field(c, "key"));
+    let end = bytes_of(field(c, "range_end"));
+    let target = field(c, "target").as_str().unwrap_or("VERSION");
+    let result = field(c, "result").as_str().unwrap_or("EQUAL");
+    let check = |kv: Option<&Live>| {
+        let ord = match target {
+            "VALUE" => kv
+                .map_or(&[][..], |k| k.value.as_slice())
+                .cmp(bytes_of(field(c, "value")).as_slice()),
+            "CREATE" => kv.map_or(0, |k| k.create).cmp(&int(c, "create_revision")),
+            "MOD" => kv.map_or(0, |k| k.modr).cmp(&int(c, "mod_revision")),
+            "LEASE" => kv.map_or(0, |k| k.lease).cmp(&int(c, "lease")),
+            _ => kv.map_or(0, |k| k.version).cmp(&int(c, "version")),
+        };
+        match result {
+            "GREATER" => ord.is_gt(),
+            "LESS" => ord.is_lt(),
+            "NOT_EQUAL" => ord.is_ne(),
+            _ => ord.is_eq(),
+        }
+    };
+    let keys = in_range(&st.live, &key, &end);
+    if keys.is_empty() {
+        // etcd: a value compare on a missing key always fails.
+        return target != "VALUE" && check(None);
+    }
+    keys.iter().all(|k| check(st.live.get(k)))
+}
+
+/// Applies the operations of a txn branch (nested txns recursively).
+fn apply_ops(t: &mut Txn<'_>, ops: &[Value]) {
+    for op in ops {
+        if let Some(p) = op.get("request_put") {
+            put_in(t, p);
+        } else if let Some(d) = op.get("request_delete_range") {
+            t.delete(&bytes_of(field(d, "key")), &bytes_of(field(d, "range_end")));
+        } else if let Some(n) = op.get("request_txn") {
+            let ok = as_list(field(n, "compare"))
+                .iter()
+                .all(|c| compare_ok(t.st, c));
+            let branch = if ok { "success" } else { "failure" };
+            let ops = as_list(field(n, branch));
+            apply_ops(t, &ops);
+        }
+    }
+}
+
+fn put_in(t: &mut Txn<'_>, p: &Value) {
+    let key = bytes_of(field(p, "key"));
+    let prev = t.st.live.get(&key).cloned();
+    let value = if field(p, "ignore_value").as_bool() == Some(true) {
+        prev.as_ref().map(|x| x.value.clone()).unwrap_or_default()
+    } else {
+        bytes_of(field(p, "value"))
+    };
+    let lease = if field(p, "ignore_lease").as_bool() == Some(true) {
+        prev.as_ref().map_or(0, |x| x.lease)
+    } else {
+        int(p, "lease")
+    };
+    t.put(key, value, lease);
+}
+
+fn as_list(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    }
+}
+
+/// Every put in `ops` (nested included) names an existing lease, or no
+/// lease (etcd checks this before a txn and fails it otherwise).
+fn leases_exist(st: &State, ops: &[Value]) -> bool {
+    ops.iter().all(|op| {
+        if let Some(p) = op.get("request_put") {
+            let l = int(p, "lease");
+            l == 0 || st.leases.contains_key(&l)
+        } else if let Some(n) = op.get("request_txn") {
+            leases_exist(st, &as_list(field(n, "success")))
+                && leases_exist(st, &as_list(field(n, "failure")))
+        } else {
+            true
+        }
+    })
+}
+
+fn apply(st: &mut State, req: &Value) -> Result<(), String> {
+    let obj = req.as_object().ok_or("request is not an object")?;
+    for (name, body) in obj {
+        match name.as_str() {
+            "header" | "ID" => {}
+            "put" => {
+                let p = body;
+                let key = bytes_of(field(p, "key"));
+                let l = int(p, "lease");
+                let needs_prev = field(p, "ignore_value").as_bool() == Some(true)
+                    || field(p, "ignore_lease").as_bool() == Some(true);
+                if (l != 0
+                    && !st.leases.contains_key(&l)
+                    && field(p, "ignore_lease").as_bool() != Some(true))
+                    || (needs_prev && !st.live.contains_key(&key))
+                {
+                    continue;
+                }
+                let mut t = Txn { st, sub: 0 };
+                put_in(&mut t, p);
+                t.end();
+            }
+            "delete_range" => {
+                let mut t = Txn { st, sub: 0 };
+                t.delete(
+                    &bytes_of(field(body, "key")),
+                    &bytes_of(field(body, "range_end")),
+                );
+                t.end();
+            }
+            "txn" => {
+                let ok = as_list(field(body, "compare"))
+                    .iter()
+                    .all(|c| compare_ok(st, c));
+                let ops = as_list(field(body, if ok { "success" } else { "failure" }));
+                if !leases_exist(st, &ops) {
+                    continue;
+                }
+                let mut t = Txn { st, sub: 0 };
+                apply_ops(&mut t, &ops);
+                t.end();
+            }
+            "range" => {}
+            "compaction" => {
+                let r = int(body, "revision");
+                if r > 0 && r <= st.rev {
+                    st.meta
+                        .insert(b"scheduledCompactRev".to_vec(), Some(rev_key(r, 0, false)));
+                }
+            }
+            "lease_grant" => {
+                let (id, ttl) = (int(body, "ID"), int(body, "TTL"));
+                if id != 0 && !st.leases.contains_key(&id) {
+                    st.leases.insert(id, (ttl, 0));
+                    let l = Lease {
+                        id,
+                        ttl,
+                        remaining_ttl: 0,
+                    };
+                    st.lease_edits
+                        .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
+                }
+            }
+            "lease_revoke" => {
+                let id = int(body, "ID");
+                if st.leases.remove(&id).is_some() {
+                    let keys: Vec<Vec<u8>> = st
+                        .live
+                        .iter()
+                        .filter(|(_, v)| v.lease == id)
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    let mut t = Txn { st, sub: 0 };
+                    for k in keys {
+                        t.delete(&k, b"");
+                    }
+                    t.end();
+                    st.lease_edits.insert(id.to_be_bytes().to_vec(), None);
+                }
+            }
+            "lease_checkpoint" => {
+                for c in as_list(field(body, "checkpoints")) {
+                    let (id, rem) = (int(&c, "ID"), int(&c, "remaining_TTL"));
+                    if let Some((ttl, r)) = st.leases.get_mut(&id) {
+                        *r = rem;
+                        let l = Lease {
+                            id,
+                            ttl: *ttl,
+                            remaining_ttl: rem,
+                        };
+                        st.lease_edits
+                            .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
+                    }
+                }
+            }
+            "cluster_version_set" => {
+                let ver = bytes_of(field(body, "ver"));
+                st.cluster.insert(b"clusterVersion".to_vec(), Some(ver));
+            }
+            "cluster_member_attr_set" => {
+                let id = field(body, "member_ID").as_u64().unwrap_or(0);
+                let hex = format!("{id:x}");
+                let attrs = field(body, "member_attributes");
+                if let Some(m) = st.member_json.get_mut(&hex) {
+                    if let Some(o) = m.as_object_mut() {
+                        let name =
+                            String::from_utf8_lossy(&bytes_of(field(attrs, "name"))).into_owned();
+                        if !name.is_empty() {
+                            o.insert("name".into(), Value::String(name));
+                        }
+                        let urls: Vec<Value> = as_list(field(attrs, "client_urls"))
+                            .iter()
+                            .map(|u| {
+                                Value::String(String::from_utf8_lossy(&bytes_of(u)).into_owned())
+                            })
+                            .collect();
+                        if !urls.is_empty() {
+                            o.insert("clientURLs".into(), Value::Array(urls));
+                        }
+                    }
+                    let json = member_json(m);
+                    st.members.insert(hex.into_bytes(), Some(json.into_bytes()));
+                }
+            }
+            other => return Err(format!("a {other} request")),
+        }
+    }
+    Ok(())
+}
+
+/// A member record as etcd marshals it: id, peerURLs, isLearner, name,
+/// clientURLs, in that order, empty ones left out.
+fn member_json(m: &Value) -> String {
+    let mut s = format!("{{\"id\":{}", field(m, "id").as_u64().unwrap_or(0));
+    let urls = |k: &str| -> Vec<String> {
+        as_list(field(m, k))
+            .iter()
+            .filter_map(|u| u.as_str().map(crate::json::string))
+            .collect()
+    };
+    s.push_str(&format!(",\"peerURLs\":[{}]", urls("peerURLs").join(",")));
+    if field(m, "isLearner").as_bool() == Some(true) {
+        s.push_str(",\"isLearner\":true");
+    }
+    if let Some(n) = field(m, "name").as_str().filter(|n| !n.is_empty()) {
+        s.push_str(&format!(",\"name\":{}", crate::json::string(n)));
+    }
+    let c = urls("clientURLs");
+    if !c.is_empty() {
+        s.push_str(&format!(",\"clientURLs\":[{}]", c.join(",")));
+    }
+    s.push('}');
+    s
+}
+
+/// Replays the committed entries of `wal` past the db's consistent index.
+/// Returns the bucket edits that make the db the latest state, and what
+/// was done; `Ok(None)` when there is nothing to replay.
+pub fn replay(
+    db: &Db<'_>,
+    wal: &etcdsnap_wal::reader::Wal,
+    consistent_index: u64,
+) -> Result<Option<(Edits, ReplaySummary)>, Error> {
+    let commit = wal.hard_state.as_ref().map_or(0, |h| h.commit);
+    let todo: Vec<&etcdsnap_wal::proto::Entry> = wal
+        .entries
+        .iter()
+        .filter(|e| e.index > consistent_index && e.index <= commit)
+        .collect();
+    let Some(last) = todo.last() else {
+        return Ok(None);
+    };
+    let all = Selector {
+        key: Vec::new(),
+        prefix: true,
+    };
+    let r = extract::range(db, &all, 0)?;
+    let mut st = State {
+        live: r
+            .kvs
+            .iter()
+            .map(|kv| {
+                (
+                    kv.key.to_vec(),
+                    Live {
+                        value: kv.value.to_vec(),
+                        create: kv.create_revision,
+                        modr: kv.mod_revision,
+                        version: kv.version,
+                        lease: kv.lease,
+                    },
+                )
+            })
+            .collect(),
+        leases: HashMap::new(),
+        rev: r.head,
+        keys: BTreeMap::new(),
+        lease_edits: BTreeMap::new(),
+        meta: BTreeMap::new(),
+        members: BTreeMap::new(),
+        cluster: BTreeMap::new(),
+        member_json: BTreeMap::new(),
+    };
+    let root = db.root_bucket();
+    if let Some(lb) = root.sub_bucket(db, b"lease")? {
+        for e in lb.iter(db) {
+            let e = e?;
+            if let Ok(l) = Lease::decode(e.value) {
+                st.leases.insert(l.id, (l.ttl, l.remaining_ttl));
+            }
+        }
+    }
+    if let Some(mb) = root.sub_bucket(db, b"members")? {
+        for e in mb.iter(db) {
+            let e = e?;
+            if let Ok(v) = serde_json::from_slice::<Value>(e.value) {
+                st.member_json
+                    .insert(String::from_utf8_lossy(e.key).into_owned(), v);
+            }
+        }
+    }
+    let before = st.rev;
+    for e in &todo {
+        match e.r#type {
+            0 if e.data.is_empty() => {}
+            0 => {
+                let req = etcdsnap_wal::request::internal_json(&e.data).ok_or_else(|| {
+                    Error::Source(format!(
+                        "WAL entry {} is not an etcd v3 request; cannot replay it",
+                        e.index
+                    ))
+                })?;
+                apply(&mut st, &req).map_err(|what| {
+                    Error::Source(format!(
+                        "WAL entry {} is {what}, which offline replay does not apply",
+                        e.index
+                    ))
+                })?;
+            }
+            _ => {
+                return Err(Error::Source(format!(
+                    "WAL entry {} is a membership change, which offline replay does not apply",
+                    e.index
+                )))
+            }
+        }
+    }
+    st.meta.insert(
+        b"consistent_index".to_vec(),
+        Some(last.index.to_be_bytes().to_vec()),
+    );
+    st.meta
+        .insert(b"term".to_vec(), Some(last.term.to_be_bytes().to_vec()));
+    let summary = ReplaySummary {
+        from_index: consistent_index,
+        to_index: last.index,
+        entries: todo.len() as u64,
+        revisions: (before, st.rev),
+    };
+    let mut edits = Edits::new();
+    for (name, puts) in [
+        (&b"key"[..], st.keys),
+        (b"lease", st.lease_edits),
+        (b"meta", st.meta),
+        (b"members", st.members),
+        (b"cluster", st.cluster),
+    ] {
+        if !puts.is_empty() {
+            edits.insert(name.to_vec(), BucketEdit { clear: false, puts });
+        }
+    }
+    Ok(Some((edits, summary)))
+}
