@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 td=../testdata
-mkdir -p corpus/meta corpus/page corpus/walk_check corpus/compact
+mkdir -p corpus/meta corpus/page corpus/walk_check corpus/compact corpus/wal corpus/request_snap
 for f in "$td"/bolt/*.db "$td"/etcd/*.db; do
   n=$(basename "$f")
   ps=$(od -An -tu4 -j24 -N4 "$f" | tr -d ' ')
@@ -19,5 +19,16 @@ for f in "$td"/bolt/*.db "$td"/etcd/*.db; do
   # walk_check: whole small files only (libFuzzer's default max_len is small anyway).
   if [ "$(stat -c %s "$f")" -le 1100000 ]; then cp "$f" "corpus/walk_check/$n"; cp "$f" "corpus/compact/$n"; fi
 done
-for t in meta page walk_check compact; do cp regressions/$t/* corpus/$t/ 2>/dev/null || true; done
-echo "corpora: $(ls corpus/meta | wc -l) meta, $(ls corpus/page | wc -l) page, $(ls corpus/walk_check | wc -l) walk_check, $(ls corpus/compact | wc -l) compact"
+# wal: the member fixture's WAL segment, cut after its records; its .snap
+# and a few of its entries' payloads for request_snap.
+tmpd=$(mktemp -d)
+tar xzf "$td/etcd/etcd-3.5.1-member.tar.gz" -C "$tmpd"
+for w in "$tmpd"/*/member/wal/*.wal "$tmpd"/member/wal/*.wal; do
+  [ -f "$w" ] && head -c 65536 "$w" > "corpus/wal/$(basename "$w")"
+done
+for s in "$tmpd"/*/member/snap/*.snap "$tmpd"/member/snap/*.snap; do
+  [ -f "$s" ] && cp "$s" "corpus/request_snap/$(basename "$s")"
+done
+rm -rf "$tmpd"
+for t in meta page walk_check compact wal request_snap; do cp regressions/$t/* corpus/$t/ 2>/dev/null || true; done
+echo "corpora: $(ls corpus/meta | wc -l) meta, $(ls corpus/page | wc -l) page, $(ls corpus/walk_check | wc -l) walk_check, $(ls corpus/compact | wc -l) compact, $(ls corpus/wal | wc -l) wal, $(ls corpus/request_snap | wc -l) request_snap"

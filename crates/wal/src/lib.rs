@@ -10,6 +10,8 @@
 //! ```
 
 pub mod dump;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod proto;
 pub mod reader;
 pub mod request;

@@ -173,102 +173,120 @@ pub fn read_dir(dir: &Path) -> Result<Wal, Error> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut off = 0usize;
-        loop {
-            let (rec, next, data) = match frame(&bytes, off) {
-                Ok(Frame::End) => break,
-                Ok(Frame::Record(r, n, d)) => (r, n, d),
-                Err((message, data)) => {
-                    // In the last segment, a record with a zeroed sector is
-                    // a torn write; a length past the end of the segment is
-                    // damage (segments are preallocated, so a cut write
-                    // leaves zeros, not a short file).
-                    let torn = si == last_seg && data.is_some_and(|d| has_zero_sector(d, off + 8));
-                    wal.damage = Some(Damage {
-                        file: name.clone(),
-                        offset: off as u64,
-                        message,
-                        torn,
-                    });
-                    return Ok(wal);
-                }
-            };
-            if rec.r#type == record_type::CRC {
-                if crc != 0 && rec.crc != crc {
-                    wal.damage = Some(Damage {
-                        file: name.clone(),
-                        offset: off as u64,
-                        message: format!(
-                            "segment continues CRC {:#010x}, the previous segment ended at {crc:#010x}",
-                            rec.crc
-                        ),
-                        torn: false,
-                    });
-                    return Ok(wal);
-                }
-                crc = rec.crc;
-            } else {
-                crc = crc32c::crc32c_append(crc, &rec.data);
-                if rec.crc != crc {
-                    let torn = si == last_seg && has_zero_sector(data, off + 8);
-                    wal.damage = Some(Damage {
-                        file: name.clone(),
-                        offset: off as u64,
-                        message: format!(
-                            "CRC mismatch: record holds {:#010x}, data gives {crc:#010x}",
-                            rec.crc
-                        ),
-                        torn,
-                    });
-                    return Ok(wal);
-                }
-            }
-            wal.records += 1;
-            let bad = |what: &str, e: prost::DecodeError| Damage {
-                file: name.clone(),
-                offset: off as u64,
-                message: format!("{what} record does not decode: {e}"),
-                torn: false,
-            };
-            match rec.r#type {
-                record_type::METADATA => match Metadata::decode(rec.data.as_slice()) {
-                    Ok(m) => wal.metadata.push(m),
-                    Err(e) => {
-                        wal.damage = Some(bad("metadata", e));
-                        return Ok(wal);
-                    }
-                },
-                record_type::ENTRY => match Entry::decode(rec.data.as_slice()) {
-                    Ok(e) => {
-                        // A rewritten index replaces the tail from there on.
-                        while wal.entries.last().is_some_and(|l| l.index >= e.index) {
-                            wal.entries.pop();
-                        }
-                        wal.entries.push(e);
-                    }
-                    Err(e) => {
-                        wal.damage = Some(bad("entry", e));
-                        return Ok(wal);
-                    }
-                },
-                record_type::STATE => match HardState::decode(rec.data.as_slice()) {
-                    Ok(h) => wal.hard_state = Some(h),
-                    Err(e) => {
-                        wal.damage = Some(bad("hard state", e));
-                        return Ok(wal);
-                    }
-                },
-                record_type::SNAPSHOT => match WalSnapshot::decode(rec.data.as_slice()) {
-                    Ok(s) => wal.snapshots.push(s),
-                    Err(e) => {
-                        wal.damage = Some(bad("snapshot", e));
-                        return Ok(wal);
-                    }
-                },
-                _ => {}
-            }
-            off = next;
+        if !read_segment(&mut wal, &mut crc, &bytes, &name, si == last_seg) {
+            return Ok(wal);
         }
     }
     Ok(wal)
+}
+
+/// Reads one segment's records into `wal`, continuing the running CRC;
+/// false when damage stopped the reading (recorded in `wal.damage`).
+fn read_segment(wal: &mut Wal, crc: &mut u32, bytes: &[u8], name: &str, last: bool) -> bool {
+    let mut off = 0usize;
+    loop {
+        let (rec, next, data) = match frame(bytes, off) {
+            Ok(Frame::End) => break,
+            Ok(Frame::Record(r, n, d)) => (r, n, d),
+            Err((message, data)) => {
+                // In the last segment, a record with a zeroed sector is
+                // a torn write; a length past the end of the segment is
+                // damage (segments are preallocated, so a cut write
+                // leaves zeros, not a short file).
+                let torn = last && data.is_some_and(|d| has_zero_sector(d, off + 8));
+                wal.damage = Some(Damage {
+                    file: name.to_string(),
+                    offset: off as u64,
+                    message,
+                    torn,
+                });
+                return false;
+            }
+        };
+        if rec.r#type == record_type::CRC {
+            if *crc != 0 && rec.crc != *crc {
+                wal.damage = Some(Damage {
+                    file: name.to_string(),
+                    offset: off as u64,
+                    message: format!(
+                        "segment continues CRC {:#010x}, the previous segment ended at {crc:#010x}",
+                        rec.crc
+                    ),
+                    torn: false,
+                });
+                return false;
+            }
+            *crc = rec.crc;
+        } else {
+            *crc = crc32c::crc32c_append(*crc, &rec.data);
+            if rec.crc != *crc {
+                let torn = last && has_zero_sector(data, off + 8);
+                wal.damage = Some(Damage {
+                    file: name.to_string(),
+                    offset: off as u64,
+                    message: format!(
+                        "CRC mismatch: record holds {:#010x}, data gives {crc:#010x}",
+                        rec.crc
+                    ),
+                    torn,
+                });
+                return false;
+            }
+        }
+        wal.records += 1;
+        let bad = |what: &str, e: prost::DecodeError| Damage {
+            file: name.to_string(),
+            offset: off as u64,
+            message: format!("{what} record does not decode: {e}"),
+            torn: false,
+        };
+        match rec.r#type {
+            record_type::METADATA => match Metadata::decode(rec.data.as_slice()) {
+                Ok(m) => wal.metadata.push(m),
+                Err(e) => {
+                    wal.damage = Some(bad("metadata", e));
+                    return false;
+                }
+            },
+            record_type::ENTRY => match Entry::decode(rec.data.as_slice()) {
+                Ok(e) => {
+                    // A rewritten index replaces the tail from there on.
+                    while wal.entries.last().is_some_and(|l| l.index >= e.index) {
+                        wal.entries.pop();
+                    }
+                    wal.entries.push(e);
+                }
+                Err(e) => {
+                    wal.damage = Some(bad("entry", e));
+                    return false;
+                }
+            },
+            record_type::STATE => match HardState::decode(rec.data.as_slice()) {
+                Ok(h) => wal.hard_state = Some(h),
+                Err(e) => {
+                    wal.damage = Some(bad("hard state", e));
+                    return false;
+                }
+            },
+            record_type::SNAPSHOT => match WalSnapshot::decode(rec.data.as_slice()) {
+                Ok(s) => wal.snapshots.push(s),
+                Err(e) => {
+                    wal.damage = Some(bad("snapshot", e));
+                    return false;
+                }
+            },
+            _ => {}
+        }
+        off = next;
+    }
+    true
+}
+
+/// Reads `bytes` as a single (last) segment named `name`: what the
+/// fuzz target drives.
+pub fn read_bytes(bytes: &[u8], name: &str) -> Wal {
+    let mut wal = Wal::default();
+    let mut crc = 0u32;
+    read_segment(&mut wal, &mut crc, bytes, name, true);
+    wal
 }
