@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 
 use crate::db::Db;
-use crate::layout::{u64_at, BUCKET_HEADER_SIZE};
+use crate::layout::{u64_at, BUCKET_HEADER_SIZE, ELEMENT_SIZE, PAGE_HEADER_SIZE};
 use crate::page::{LeafElem, Node};
 use crate::{Error, PageId};
 
@@ -96,6 +96,7 @@ impl<'a> Bucket<'a> {
             cursor: self.cursor(db),
             started: false,
             done: false,
+            prev: None,
         }
     }
 
@@ -292,6 +293,7 @@ pub struct Iter<'a, 'd> {
     cursor: Cursor<'a, 'd>,
     started: bool,
     done: bool,
+    prev: Option<&'a [u8]>,
 }
 
 impl<'a> Iter<'a, '_> {
@@ -315,7 +317,32 @@ impl<'a> Iterator for Iter<'a, '_> {
             self.cursor.first()
         };
         match r {
-            Ok(Some(e)) => Some(Ok(e)),
+            Ok(Some(e)) => {
+                // Keys must ascend strictly, across pages too: a tree whose
+                // keys do not is damaged, and reading on would give entries
+                // twice or hide others.
+                if let Some(prev) = self.prev.filter(|p| *p >= e.key) {
+                    self.done = true;
+                    let (page, offset) = match self.cursor.stack.last() {
+                        Some((n, i)) => (
+                            n.page,
+                            n.offset + (PAGE_HEADER_SIZE + i * ELEMENT_SIZE) as u64,
+                        ),
+                        None => (PageId(0), 0),
+                    };
+                    return Some(Err(Error::corrupt(
+                        page,
+                        offset,
+                        format!(
+                            "keys out of order: key {} does not sort after the key before it, {}",
+                            crate::check::show_key(e.key),
+                            crate::check::show_key(prev)
+                        ),
+                    )));
+                }
+                self.prev = Some(e.key);
+                Some(Ok(e))
+            }
             Ok(None) => {
                 self.done = true;
                 None

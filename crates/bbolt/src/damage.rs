@@ -63,6 +63,22 @@ fn branch_tree(db: &Db<'_>) -> Option<(u64, Vec<u64>)> {
     None
 }
 
+/// The absolute offset of the value of a top-level bucket other than the
+/// one rooted at `root`.
+fn other_bucket_value(db: &Db<'_>, root: u64) -> Option<usize> {
+    let top = db.root_bucket();
+    for e in top.iter(db) {
+        let e = e.ok()?;
+        let Ok(b) = Bucket::from_value(db, PageId(0), e.value) else {
+            continue;
+        };
+        if !matches!(b.root, Root::Page(p) if p.0 == root) {
+            return usize::try_from(db.offset_of(e.value)).ok();
+        }
+    }
+    None
+}
+
 /// An inline bucket value anywhere among the top-level buckets' entries:
 /// the absolute offset of its page image.
 fn inline_image(db: &Db<'_>) -> Option<usize> {
@@ -136,6 +152,21 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
         Some(half as u64),
         Some(half * ps),
     );
+    add(
+        "truncated-inside-meta",
+        base.get(..ps + ps / 2).map(<[u8]>::to_vec),
+        ProblemKind::Truncated,
+        None,
+        None,
+    );
+    let last = (hwm as usize).saturating_sub(1).max(2);
+    add(
+        "truncated-before-last-page",
+        base.get(..last * ps).map(<[u8]>::to_vec),
+        ProblemKind::Truncated,
+        Some(last as u64),
+        Some(last * ps),
+    );
     if let Some((root, leaves)) = branch_tree(&db) {
         let root_off = root as usize * ps;
         let leaf = leaves.first().copied().unwrap_or(0);
@@ -198,6 +229,24 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
             Some(leaf),
             Some(leaf_off + 12),
         );
+        add(
+            "branch-page-bad-type",
+            edit(&|f| put(f, root_off + 8, &0x0040u16.to_le_bytes())),
+            ProblemKind::InvalidType,
+            Some(root),
+            Some(root_off + 8),
+        );
+        // Another top-level bucket's root pointed at this tree's first
+        // leaf: one page in two buckets.
+        if let Some(value_off) = other_bucket_value(&db, root) {
+            add(
+                "page-shared-across-buckets",
+                edit(&|f| put(f, value_off, &leaf.to_le_bytes())),
+                ProblemKind::MultipleReferences,
+                Some(leaf),
+                None,
+            );
+        }
         // Element 1 pointed at element 0's key and value: keys out of order.
         let e0 = db.node(PageId(leaf)).ok().and_then(|n| n.leaf(0).ok());
         if let Some(e0) = e0 {

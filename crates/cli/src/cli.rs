@@ -370,6 +370,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                     for (a, b) in &r.unreadable_pages {
                         writeln!(out, "unreadable leaf pages: {a}..{b}")?;
                     }
+                    for k in &r.revisions_rejected {
+                        writeln!(out, "damaged revision left out: {k}")?;
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -392,7 +395,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                 eprintln!("etcdsnap: warning: [{t}] is not a valid entry-type, ignored");
             }
             for b in &d.bad_snapshots {
-                eprintln!("etcdsnap: warning: snapshot {b}; trying an older one");
+                eprintln!("etcdsnap: snapshot {b}; an older one is used, as etcd does on start");
             }
             match write_out {
                 Format::Json => crate::output::write_json(out, &d)?,
@@ -406,7 +409,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                         "etcdsnap: warning: torn last write in {} at offset {} (the last record was cut by a crash; etcd repairs this on start): {}",
                         dmg.file, dmg.offset, dmg.message
                     );
-                    Ok(ExitCode::SUCCESS)
+                    Ok(if d.bad_snapshots.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    })
                 }
                 Some(dmg) => {
                     eprintln!(
@@ -418,7 +425,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                     );
                     Ok(ExitCode::from(1))
                 }
-                None => Ok(ExitCode::SUCCESS),
+                None if d.bad_snapshots.is_empty() => Ok(ExitCode::SUCCESS),
+                None => Ok(ExitCode::from(1)),
             }
         }
         Command::Defrag {
@@ -520,8 +528,17 @@ fn run_verify(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Re
     let file = open_for_scan(&db_path(path))?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
     let progress = crate::progress::Progress::start("verifying", file.bytes().len() as u64);
-    let report = etcdsnap_verify::semantic::verify(&db)?;
+    let mut report = etcdsnap_verify::semantic::verify(&db)?;
     drop(progress);
+    if path.is_dir() {
+        let findings = crate::datadir::inspect(path)?;
+        for w in &findings.warnings {
+            eprintln!("etcdsnap: warning: {w}");
+        }
+        for p in findings.problems {
+            report.push("data dir", p);
+        }
+    }
     match format {
         Format::Json => {
             crate::output::write_json(out, &report)?;

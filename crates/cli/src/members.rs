@@ -160,9 +160,11 @@ pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode>
     let mut ms = Vec::new();
     let db = crate::cli::db_path(path);
     from_db(&db, &mut ms)?;
+    let mut findings = crate::datadir::Findings::default();
     if path.is_dir() {
         from_snap(path, &mut ms)?;
         from_wal(path, &mut ms)?;
+        findings = crate::datadir::inspect(path)?;
     }
     match format {
         Format::Json => crate::output::write_json(out, &ms)?,
@@ -188,5 +190,15 @@ pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode>
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    for w in &findings.warnings {
+        eprintln!("etcdsnap: warning: {w}");
+    }
+    for p in &findings.problems {
+        eprintln!("etcdsnap: {p}; the members above come from what is readable");
+    }
+    Ok(if findings.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

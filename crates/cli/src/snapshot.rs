@@ -148,6 +148,9 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
                     r.revisions.1
                 );
             }
+            for w in &s.warnings {
+                eprintln!("etcdsnap: warning: {w}");
+            }
             if s.entries_left_out > 0 {
                 eprintln!(
                     "etcdsnap: warning: {} committed WAL entries past consistent index {} left out (--no-wal)",

@@ -10,31 +10,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 use common::*;
-
-/// Runs etcdsnap with a deadline; a run past it is a hang.
-fn run_bounded(args: &[String]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_etcdsnap"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("hang: {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 #[test]
 fn damaged_files_through_every_command() {

@@ -17,7 +17,9 @@
 pub mod cluster;
 pub mod defrag;
 mod fsutil;
+pub mod fuzzing;
 pub mod json;
+pub mod matrix;
 pub mod replay;
 pub mod rewrite;
 pub mod salvage;
@@ -268,14 +270,18 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         page_size: db.page_size(),
         ..WriteOptions::default()
     };
-    let ((trailer, report), written) = rayon::join(
+    let ((trailer, (report, values)), written) = rayon::join(
         || {
             rayon::join(
                 || {
                     (!cfg.skip_hash_check && db.trailer().is_some())
                         .then(|| etcdsnap_verify::trailer::verify(&db))
                 },
-                || etcdsnap_bbolt::check::check(bytes),
+                || {
+                    let report = etcdsnap_bbolt::check::check(bytes);
+                    let values = etcdsnap_verify::semantic::key_values_decode(&db);
+                    (report, values)
+                },
             )
         },
         || {
@@ -303,6 +309,13 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
             count: report.problems.len(),
             first: first.to_string(),
         });
+    }
+    if let Err(e) = values {
+        return Err(Error::Source(format!(
+            "{}: {e}: etcd decodes every revision when it opens the db and would not start \
+             on this data; `etcdsnap verify` lists every problem, `etcdsnap salvage` keeps what decodes",
+            cfg.snapshot.display()
+        )));
     }
     let db_size = written?;
 

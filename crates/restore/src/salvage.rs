@@ -55,6 +55,10 @@ pub struct SalvageReport {
     pub revision_range: Option<(i64, i64)>,
     /// Revisions dropped by etcd's compaction rule.
     pub compacted_away: u64,
+    /// Entries of `key` bucket leaves that are not sound revisions (a
+    /// malformed revision key, a value that does not decode or names
+    /// another revision), with their page: left out.
+    pub revisions_rejected: Vec<String>,
     /// Pages that are leaves of some bucket but could not be read whole
     /// (ranges of page ids).
     pub unreadable_pages: Vec<(u64, u64)>,
@@ -70,8 +74,9 @@ pub struct SalvageReport {
 
 /// What a page is to the scan.
 enum Scanned<'a> {
-    /// A whole `key` bucket leaf: its (revision key, value) pairs.
-    KeyLeaf(Vec<(&'a [u8], &'a [u8])>),
+    /// A `key` bucket leaf: its (revision key, value) pairs, and the keys
+    /// of its entries that are not sound revisions.
+    KeyLeaf(Vec<(&'a [u8], &'a [u8])>, Vec<&'a [u8]>),
     /// A leaf whose elements do not read.
     Unreadable,
 }
@@ -87,6 +92,7 @@ fn key_leaf(page: &[u8]) -> Option<Scanned<'_>> {
         return None;
     }
     let mut out = Vec::with_capacity(count);
+    let mut rejected = Vec::new();
     for i in 0..count {
         let e = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
         let rd = |o: usize| {
@@ -107,19 +113,27 @@ fn key_leaf(page: &[u8]) -> Option<Scanned<'_>> {
         if eflags != 0 {
             return None;
         }
-        let (rev, tomb) = Revision::decode(k)?;
-        if k.get(8) != Some(&b'_') {
-            return None;
-        }
-        match decode_kv(v) {
-            // A tombstone's value holds the key alone.
-            Some(kv) if kv.mod_revision == rev.main || (tomb && kv.mod_revision == 0) => {
-                out.push((k, v))
-            }
-            _ => return None,
+        // A revision key whose value is its revision's mvccpb.KeyValue (a
+        // tombstone's value holds the key alone); anything else on a page
+        // of such entries is a damaged revision, left out and reported.
+        let good = Revision::decode(k)
+            .filter(|_| k.get(8) == Some(&b'_'))
+            .and_then(|(rev, tomb)| {
+                decode_kv(v)
+                    .filter(|kv| kv.mod_revision == rev.main || (tomb && kv.mod_revision == 0))
+            })
+            .is_some();
+        if good {
+            out.push((k, v));
+        } else {
+            rejected.push(k);
         }
     }
-    Some(Scanned::KeyLeaf(out))
+    // A key bucket leaf: most of its entries are revisions.
+    if out.is_empty() || rejected.len() > out.len() {
+        return None;
+    }
+    Some(Scanned::KeyLeaf(out, rejected))
 }
 
 fn ranges(ids: &[u64]) -> Vec<(u64, u64)> {
@@ -146,6 +160,62 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
         page_size: ps,
         ..SalvageReport::default()
     };
+    let revs = scan(bytes, &db, ps, &mut report);
+
+    // 3. Write: the other top-level buckets copied where they read, the
+    // key bucket from the scan.
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "salvaged.db".into());
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
+    let written = crate::write_db(&tmp, |w| build(&db, &revs, ps, &mut report, w))
+        .and_then(|_| crate::append_trailer(&tmp));
+    let size = match written {
+        Ok((n, _)) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&tmp, out) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(out)(e));
+    }
+    fsutil::sync_dir(&parent)?;
+    report.out = out.to_path_buf();
+    report.size = size;
+    Ok(report)
+}
+
+/// Salvages `bytes` in memory: the report and the new database (without
+/// the trailer). What the fuzz target drives.
+pub fn salvage_bytes(bytes: &[u8]) -> Result<(SalvageReport, Vec<u8>), Error> {
+    let db = Db::open(bytes).ok();
+    let ps = db.as_ref().map_or(4096, |d| d.page_size());
+    let mut report = SalvageReport {
+        page_size: ps,
+        ..SalvageReport::default()
+    };
+    let revs = scan(bytes, &db, ps, &mut report);
+    let mut out = std::io::Cursor::new(Vec::new());
+    build(&db, &revs, ps, &mut report, &mut out)?;
+    report.size = out.get_ref().len() as u64;
+    Ok((report, out.into_inner()))
+}
+
+/// Steps 1 and 2: every intact key revision, found page by page, with
+/// etcd's compaction rule applied.
+fn scan<'a>(
+    bytes: &'a [u8],
+    db: &Option<Db<'a>>,
+    ps: usize,
+    report: &mut SalvageReport,
+) -> BTreeMap<&'a [u8], &'a [u8]> {
     // 1. Every page, independently of the tree.
     let mut revs: BTreeMap<&[u8], &[u8]> = BTreeMap::new();
     let mut bad = Vec::new();
@@ -170,8 +240,14 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
         let this = id;
         id += 1;
         match key_leaf(page) {
-            Some(Scanned::KeyLeaf(items)) => {
+            Some(Scanned::KeyLeaf(items, rejected)) => {
                 report.key_leaves += 1;
+                for k in rejected {
+                    report.revisions_rejected.push(format!(
+                        "{} on page {this}",
+                        etcdsnap_bbolt::check::show_key(k)
+                    ));
+                }
                 for (k, v) in items {
                     revs.entry(k).or_insert(v);
                 }
@@ -218,33 +294,7 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
         _ => None,
     };
 
-    // 3. Write: the other top-level buckets copied where they read, the
-    // key bucket from the scan.
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "salvaged.db".into());
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
-    let written = write(&db, &revs, &tmp, ps, &mut report);
-    let size = match written {
-        Ok(n) => n,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    if let Err(e) = std::fs::rename(&tmp, out) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(out)(e));
-    }
-    fsutil::sync_dir(&parent)?;
-    report.out = out.to_path_buf();
-    report.size = size;
-    Ok(report)
+    revs
 }
 
 /// Top-level buckets of a readable tree: name and bucket, or why not.
@@ -271,13 +321,14 @@ fn top_buckets<'a>(db: &Db<'a>) -> Vec<(Vec<u8>, Result<etcdsnap_bbolt::Bucket<'
     out
 }
 
-fn write(
+/// Step 3: the new database, written to `out`.
+fn build(
     db: &Option<Db<'_>>,
     revs: &BTreeMap<&[u8], &[u8]>,
-    tmp: &Path,
     ps: usize,
     report: &mut SalvageReport,
-) -> Result<u64, Error> {
+    out: impl std::io::Write + std::io::Seek,
+) -> Result<(), Error> {
     // Which buckets copy cleanly: try each into a scratch writer first.
     let mut good: BTreeMap<Vec<u8>, etcdsnap_bbolt::Bucket<'_>> = BTreeMap::new();
     if let Some(db) = db {
@@ -310,7 +361,7 @@ fn write(
         page_size: ps,
         ..WriteOptions::default()
     };
-    crate::write_db(tmp, |out| {
+    {
         let mut w = Writer::new(out, opts)?;
         // etcd's buckets, created empty when they could not be copied
         // (etcd and etcdutl expect them to exist).
@@ -340,7 +391,6 @@ fn write(
             }
         }
         w.finish()?;
-        Ok(())
-    })?;
-    Ok(crate::append_trailer(tmp)?.0)
+    }
+    Ok(())
 }

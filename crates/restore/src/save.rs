@@ -43,6 +43,10 @@ pub struct SaveSummary {
     pub wal_commit: u64,
     /// Committed WAL entries past the db that were left out (`--no-wal`).
     pub entries_left_out: u64,
+    /// What etcd itself would handle on start and the save handled the
+    /// same way (a torn last WAL write, dropped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The WAL entries replayed into the snapshot, when there were any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replayed: Option<crate::replay::ReplaySummary>,
@@ -75,12 +79,33 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
     let ci = consistent_index(&db)?;
+    etcdsnap_verify::semantic::key_values_decode(&db).map_err(|e| {
+        Error::Source(format!(
+            "{}: {e}: etcd would not start on this db; `etcdsnap salvage` keeps what decodes",
+            db_file.display()
+        ))
+    })?;
+    let mut warnings = Vec::new();
 
     let wal_dir = cfg.data_dir.join("member").join("wal");
     let mut edits = rewrite::Edits::new();
     let mut replayed = None;
     let (wal_commit, pending) = if wal_dir.is_dir() {
         let wal = etcdsnap_wal::reader::read_dir(&wal_dir)?;
+        if let Some(d) = &wal.damage {
+            if d.torn {
+                warnings.push(format!(
+                    "torn last write in WAL {} at offset {} dropped, as etcd drops it on start: {}",
+                    d.file, d.offset, d.message
+                ));
+            } else if !cfg.no_wal {
+                return Err(Error::Source(format!(
+                    "WAL damaged in {} at offset {}: {}; the committed entries after it cannot be replayed. \
+                     --no-wal saves the db alone; `etcdsnap wal` shows the entries before the damage",
+                    d.file, d.offset, d.message
+                )));
+            }
+        }
         if !cfg.no_wal {
             if let Some((e, summary)) = crate::replay::replay(&db, &wal, ci).map_err(|e| {
                 Error::Source(format!(
@@ -134,6 +159,7 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
         consistent_index: ci,
         wal_commit,
         entries_left_out: if cfg.no_wal { pending.len() as u64 } else { 0 },
+        warnings,
         replayed,
     })
 }

@@ -25,19 +25,23 @@ pub enum Error {
         computed: String,
     },
     /// A key in the `key` bucket is not a revision.
-    #[error("key bucket: entry {index} has a {len}-byte key, expected a 17- or 18-byte revision")]
+    #[error("key bucket: page {page} (file offset {offset}): key {key} is not a revision key (17 or 18 bytes)")]
     BadRevisionKey {
-        /// Entry index in the bucket.
-        index: u64,
-        /// Key length found.
-        len: usize,
+        /// Page holding the key.
+        page: u64,
+        /// Absolute file offset of the key.
+        offset: u64,
+        /// The key, shown as text or hex.
+        key: String,
     },
     /// The requested revision has been compacted.
     /// A `key` bucket value is not a `mvccpb.KeyValue`.
-    #[error("key bucket: entry {index} (revision {revision}) does not decode as mvccpb.KeyValue")]
+    #[error("key bucket: revision {revision} (page {page}, value at file offset {offset}) does not decode as mvccpb.KeyValue")]
     BadKeyValue {
-        /// Entry index in the bucket.
-        index: u64,
+        /// Page holding the entry.
+        page: u64,
+        /// Absolute file offset of the value.
+        offset: u64,
         /// Its revision key, as `main_sub`.
         revision: String,
     },
@@ -56,4 +60,26 @@ pub enum Error {
         /// Head revision.
         head: i64,
     },
+}
+
+impl Error {
+    /// A key of the `key` bucket that is not a revision key.
+    pub fn bad_revision_key(db: &etcdsnap_bbolt::Db<'_>, key: &[u8]) -> Self {
+        let offset = db.offset_of(key);
+        Error::BadRevisionKey {
+            page: offset / db.page_size().max(1) as u64,
+            offset,
+            key: etcdsnap_bbolt::check::show_key(key),
+        }
+    }
+
+    /// A value of the `key` bucket that does not decode.
+    pub fn bad_key_value(db: &etcdsnap_bbolt::Db<'_>, revision: String, value: &[u8]) -> Self {
+        let offset = db.offset_of(value);
+        Error::BadKeyValue {
+            page: offset / db.page_size().max(1) as u64,
+            offset,
+            revision,
+        }
+    }
 }

@@ -193,20 +193,14 @@ fn each_revision<'a>(
         return Ok(());
     };
     let mut it = kb.iter(db);
-    let mut index = 0u64;
     while let Some(e) = it.next().transpose()? {
-        let (r, tomb) = Revision::decode(e.key).ok_or(Error::BadRevisionKey {
-            index,
-            len: e.key.len(),
-        })?;
-        let kv = decode_kv(e.value).ok_or_else(|| Error::BadKeyValue {
-            index,
-            revision: format!("{}_{}", r.main, r.sub),
-        })?;
+        let (r, tomb) =
+            Revision::decode(e.key).ok_or_else(|| Error::bad_revision_key(db, e.key))?;
+        let kv = decode_kv(e.value)
+            .ok_or_else(|| Error::bad_key_value(db, format!("{}_{}", r.main, r.sub), e.value))?;
         if !f(r, tomb, kv) {
             break;
         }
-        index += 1;
     }
     Ok(())
 }

@@ -43,10 +43,7 @@ pub fn head_revision(db: &Db<'_>, compact: i64) -> Result<i64, Error> {
     let mut head = 0i64;
     if let Some(kb) = key_bucket(db)? {
         if let Some(k) = crate::scan::last_key(db, &kb)? {
-            let (r, _) = Revision::decode(k).ok_or(Error::BadRevisionKey {
-                index: 0,
-                len: k.len(),
-            })?;
+            let (r, _) = Revision::decode(k).ok_or_else(|| Error::bad_revision_key(db, k))?;
             head = r.main;
         }
     }

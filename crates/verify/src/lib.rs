@@ -13,6 +13,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod damage;
 mod error;
 pub mod extract;
 pub mod hashkv;

@@ -204,6 +204,13 @@ pub fn last_key<'a>(db: &Db<'a>, bucket: &Bucket<'a>) -> Result<Option<&'a [u8]>
             None => return Ok(None),
         },
     };
+    if !node.is_leaf {
+        return Err(BoltError::corrupt(
+            node.page,
+            node.offset + 8,
+            "a branch page where the tree's last leaf should be: shared pages or a cycle",
+        ));
+    }
     match node.count.checked_sub(1) {
         Some(i) => Ok(Some(node.leaf(i)?.key)),
         None => Ok(None),

@@ -97,7 +97,8 @@ impl Report {
         self.problems.is_empty()
     }
 
-    fn push(&mut self, area: &str, message: impl Into<String>) {
+    /// Adds a problem found in `area`.
+    pub fn push(&mut self, area: &str, message: impl Into<String>) {
         self.problems.push(Problem {
             area: area.to_string(),
             message: message.into(),
@@ -121,6 +122,27 @@ fn fingerprint<S: BuildHasher>(s: &S, k: &[u8]) -> u64 {
 
 fn u64_be(v: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(v.try_into().ok()?))
+}
+
+/// True when every value of the `key` bucket decodes as `mvccpb.KeyValue`,
+/// which etcd requires to open the db at all (it decodes every revision
+/// into its index on start and stops at the first that does not decode);
+/// otherwise the first that does not. A missing `key` bucket passes.
+pub fn key_values_decode(db: &Db<'_>) -> Result<(), Error> {
+    let Ok(b) = db.bucket(&[b"key"]) else {
+        return Ok(());
+    };
+    for e in b.iter(db) {
+        let e = e?;
+        if KeyValueHeader::decode(e.value).is_err() {
+            let revision = match Revision::decode(e.key) {
+                Some((r, _)) => format!("{}_{}", r.main, r.sub),
+                None => show(e.key),
+            };
+            return Err(Error::bad_key_value(db, revision, e.value));
+        }
+    }
+    Ok(())
 }
 
 /// Verifies the database in `db` (the whole file, trailer included).
@@ -206,10 +228,16 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
         for e in b.iter(db) {
             let e = e?;
             r.summary.history_entries += 1;
-            let Some((rev, tomb)) = Revision::decode(e.key) else {
+            let decoded = Revision::decode(e.key).filter(|_| {
+                e.key.get(8) == Some(&b'_') && (e.key.len() == 17 || e.key.get(17) == Some(&b't'))
+            });
+            let Some((rev, tomb)) = decoded else {
                 note(
                     &mut r,
-                    format!("key {} is not a revision (17 or 18 bytes)", show(e.key)),
+                    format!(
+                        "key {} is not a revision key (8-byte main revision, '_', 8-byte sub revision, then 't' for a tombstone)",
+                        show(e.key)
+                    ),
                 );
                 continue;
             };

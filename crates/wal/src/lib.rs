@@ -9,6 +9,7 @@
 //! # Ok::<(), etcdsnap_wal::Error>(())
 //! ```
 
+pub mod damage;
 pub mod dump;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -11,8 +11,9 @@
 pub mod live;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -141,4 +142,51 @@ pub fn oracle(env_var: &str, default: &str) -> Option<PathBuf> {
     );
     eprintln!("skipping: oracle {} not installed", p.display());
     None
+}
+
+/// Address-space limit for a run of etcdsnap on hostile input: a few GiB
+/// of mappings and thread stacks, far below what unbounded allocation
+/// would reach.
+pub const MEMORY_LIMIT: u64 = 4 << 30;
+
+/// Runs etcdsnap under `prlimit` (address space [`MEMORY_LIMIT`]) with a
+/// deadline; a run past it is a hang and fails the test.
+pub fn run_bounded<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    let mut child = Command::new("prlimit")
+        .arg(format!("--as={MEMORY_LIMIT}"))
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_etcdsnap"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run prlimit etcdsnap");
+    let start = Instant::now();
+    // Drain the pipes while waiting, so a large output cannot block.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let o = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut v).map(|_| v)
+    });
+    let e = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut v).map(|_| v)
+    });
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().expect("kill");
+            let args: Vec<_> = args.iter().map(|a| a.as_ref().to_owned()).collect();
+            panic!("hang: {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    Output {
+        status,
+        stdout: o.join().expect("join").expect("read stdout"),
+        stderr: e.join().expect("join").expect("read stderr"),
+    }
 }

@@ -1,0 +1,468 @@
+//! The corruption matrix: every damaged variant of a real etcd 3.5.1
+//! snapshot file and of a real member's data dir (db, WAL segment, `.snap`;
+//! see `etcdsnap_restore::matrix`) through every command (`check`,
+//! `snapshot status`, `verify`, `hashkv`, `dump`, `snapshot restore`,
+//! `wal`, `snapshot save`, `members`), each under an address-space limit
+//! and a deadline. Every run must end without a crash; a damaged part a
+//! command reads gives exit 1 with the variant's diagnosis; what a command
+//! still reports from a damaged input equals what it reports from the
+//! undamaged one; `snapshot status` agrees with etcdutl 3.5.1 wherever
+//! etcdutl prints a result; no input is ever written.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+use etcdsnap_restore::matrix::{self, Case, Entry};
+use etcdsnap_verify::damage::Diagnosis;
+
+/// SHA-256 of every file under `p` (a file or a directory).
+fn tree_hash(p: &Path) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    if p.is_file() {
+        m.insert(String::new(), sha256(p));
+        return m;
+    }
+    let mut stack = vec![p.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap().path();
+            if e.is_dir() {
+                stack.push(e);
+            } else {
+                m.insert(e.strip_prefix(p).unwrap().display().to_string(), sha256(&e));
+            }
+        }
+    }
+    m
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A failed run must say why on stderr, with more than a usage line.
+fn assert_diagnosis(o: &Output, what: &str, phrase: &str) {
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{what}: exit\n{}",
+        text(&o.stderr)
+    );
+    let err = text(&o.stderr);
+    assert!(err.contains(phrase), "{what}: no {phrase:?} in {err}");
+}
+
+/// A run that succeeded on a damaged input must report what the undamaged
+/// input gives; one that failed must give a located diagnosis.
+fn assert_same_or_located(o: &Output, clean: &Output, what: &str) {
+    match o.status.code() {
+        Some(0) => assert_eq!(
+            text(&o.stdout),
+            text(&clean.stdout),
+            "{what}: output differs from the undamaged input's"
+        ),
+        Some(1) => {
+            let err = text(&o.stderr);
+            assert!(
+                err.contains("page ") || err.contains("offset") || err.contains("meta"),
+                "{what}: diagnosis without a location: {err}"
+            );
+        }
+        c => panic!("{what}: exit {c:?}: {}", text(&o.stderr)),
+    }
+}
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+/// The checker's JSON names the expected problem.
+fn assert_check_finds(path: &Path, diagnosis: &Diagnosis, what: &str) {
+    let o = run_bounded(&["check", "-w", "json", &s(path)]);
+    assert_no_crash(&o, what);
+    match diagnosis {
+        Diagnosis::Structure { kind, page, offset } => {
+            assert_eq!(o.status.code(), Some(1), "{what}: check exit");
+            let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            let kind = serde_json::to_value(kind).unwrap();
+            let hit = r["problems"].as_array().unwrap().iter().any(|pr| {
+                pr["kind"] == kind
+                    && (page.is_none() || pr["page"].as_u64() == *page)
+                    && (offset.is_none() || pr["offset"].as_u64() == *offset)
+            });
+            assert!(hit, "{what}: no {kind} at {page:?}/{offset:?} in {r:#}");
+        }
+        // The page structure is sound; the damage is etcd's to see.
+        Diagnosis::Semantic(_) | Diagnosis::Trailer => {
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{what}: check: {}",
+                text(&o.stdout)
+            )
+        }
+    }
+}
+
+/// `verify` exits 1 and its report holds `phrase`.
+fn assert_verify_finds(path: &Path, phrase: &str, what: &str) {
+    let o = run_bounded(&["verify", "-w", "json", &s(path)]);
+    assert_no_crash(&o, what);
+    assert_eq!(o.status.code(), Some(1), "{what}: verify exit");
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let msgs: Vec<String> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains(phrase)),
+        "{what}: verify says {msgs:#?}, not {phrase:?}"
+    );
+}
+
+/// The phrase `verify` and the refusing commands use for a diagnosis.
+fn phrase(d: &Diagnosis) -> &'static str {
+    match d {
+        Diagnosis::Structure { .. } => "",
+        Diagnosis::Semantic(p) => p,
+        Diagnosis::Trailer => "mismatch",
+    }
+}
+
+/// `snapshot status` against etcdutl 3.5.1 on the same file: where
+/// etcdutl prints a result, the same bytes; where it fails or crashes, exit
+/// 1 with a diagnosis. etcdsnap refuses a few files etcdutl reads: a
+/// trailer that does not match (etcdutl only looks at it on restore), a
+/// file shorter than its meta page says (an incomplete copy; etcdutl
+/// reads on when the missing pages are free ones), and trees whose
+/// elements point outside their page (etcdutl hashes whatever bytes it
+/// finds there).
+fn assert_status_like_etcdutl(etcdutl: &Path, path: &Path, what: &str) {
+    let ours = run_bounded(&["snapshot", "status", &s(path), "-w", "json"]);
+    assert_no_crash(&ours, what);
+    let theirs = Command::new(etcdutl)
+        .args(["snapshot", "status", &s(path), "-w", "json"])
+        .output()
+        .unwrap();
+    match (ours.status.code(), theirs.status.code()) {
+        (Some(0), Some(0)) => assert_eq!(
+            text(&ours.stdout),
+            text(&theirs.stdout),
+            "{what}: status differs from etcdutl's"
+        ),
+        (Some(1), Some(0)) => {
+            let err = text(&ours.stderr);
+            assert!(
+                err.contains("trailer")
+                    || err.contains("truncated")
+                    || err.contains("past")
+                    || err.contains("runs"),
+                "{what}: refused a file etcdutl reads: {err}"
+            );
+        }
+        (Some(1), _) => assert!(!ours.stderr.is_empty(), "{what}: silent failure"),
+        (a, b) => panic!(
+            "{what}: status exit {a:?}, etcdutl {b:?}: {}",
+            text(&ours.stderr)
+        ),
+    }
+}
+
+/// Outputs of the read-only commands on an undamaged input.
+struct Clean {
+    hashkv: Output,
+    dump: Output,
+    wal: Option<Output>,
+}
+
+fn clean(file: &Path, dir: Option<&Path>) -> Clean {
+    let target = dir.unwrap_or(file);
+    let c = Clean {
+        hashkv: run_bounded(&["hashkv", &s(file)]),
+        dump: run_bounded(&["dump", &s(target)]),
+        wal: dir.map(|d| run_bounded(&["wal", &s(d), "--start-index", "0"])),
+    };
+    assert_eq!(c.hashkv.status.code(), Some(0));
+    assert_eq!(c.dump.status.code(), Some(0));
+    c
+}
+
+fn restore_refuses(db: &Path, work: &Path, what: &str, phrase: &str) {
+    let target = work.join("restored");
+    let o = run_bounded(&[
+        "snapshot",
+        "restore",
+        &s(db),
+        "--skip-hash-check",
+        "--data-dir",
+        &s(&target),
+    ]);
+    assert_no_crash(&o, what);
+    assert_diagnosis(&o, &format!("{what}: restore"), phrase);
+    assert!(!target.exists(), "{what}: restore left {target:?}");
+}
+
+fn restore_succeeds(db: &Path, work: &Path, what: &str) {
+    let target = work.join("restored");
+    let o = run_bounded(&[
+        "snapshot",
+        "restore",
+        &s(db),
+        "--skip-hash-check",
+        "--data-dir",
+        &s(&target),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{what}: restore: {}",
+        text(&o.stderr)
+    );
+    std::fs::remove_dir_all(&target).unwrap();
+}
+
+/// Does the damage keep a data dir's db from being opened at all by etcd
+/// (restore and save refuse it)?
+fn db_refused(d: &Diagnosis) -> bool {
+    match d {
+        Diagnosis::Structure { .. } | Diagnosis::Trailer => true,
+        Diagnosis::Semantic(p) => p.contains("does not decode"),
+    }
+}
+
+fn file_case(e: &Entry, d: &Diagnosis, clean: &Clean, etcdutl: &Path, work: &Path) {
+    let what = e.name.as_str();
+    assert_check_finds(&e.path, d, what);
+    match d {
+        Diagnosis::Structure { .. } => {
+            let o = run_bounded(&["verify", &s(&e.path)]);
+            assert_no_crash(&o, what);
+            assert_eq!(o.status.code(), Some(1), "{what}: verify");
+        }
+        _ => assert_verify_finds(&e.path, phrase(d), what),
+    }
+    assert_status_like_etcdutl(etcdutl, &e.path, what);
+    let hk = run_bounded(&["hashkv", &s(&e.path)]);
+    assert_no_crash(&hk, what);
+    let dump = run_bounded(&["dump", &s(&e.path)]);
+    assert_no_crash(&dump, what);
+    match d {
+        Diagnosis::Structure { .. } => {
+            assert_same_or_located(&hk, &clean.hashkv, &format!("{what}: hashkv"));
+            assert_same_or_located(&dump, &clean.dump, &format!("{what}: dump"));
+        }
+        // etcd's hash reads the bytes as they are: a result, never a crash.
+        _ => {
+            assert_eq!(hk.status.code(), Some(0), "{what}: hashkv");
+            if phrase(d).contains("does not decode") {
+                assert_diagnosis(&dump, &format!("{what}: dump"), "does not decode");
+            } else {
+                assert_eq!(dump.status.code(), Some(0), "{what}: dump");
+            }
+        }
+    }
+    if db_refused(d) {
+        let target = work.join("restored");
+        let mut args = vec![
+            "snapshot".to_string(),
+            "restore".into(),
+            s(&e.path),
+            "--data-dir".into(),
+            s(&target),
+        ];
+        if !matches!(d, Diagnosis::Trailer) {
+            args.push("--skip-hash-check".into());
+        }
+        let o = run_bounded(&args);
+        assert_no_crash(&o, what);
+        assert_eq!(o.status.code(), Some(1), "{what}: restore must refuse");
+        assert!(!target.exists(), "{what}: restore left {target:?}");
+    } else {
+        restore_succeeds(&e.path, work, what);
+    }
+}
+
+fn dir_case(e: &Entry, clean: &Clean, etcdutl: &Path, work: &Path) {
+    let what = e.name.as_str();
+    let dir = &e.path;
+    let db = dir.join("member/snap/db");
+    let out = work.join("saved.db");
+    let save = run_bounded(&["snapshot", "save", "--data-dir", &s(dir), &s(&out)]);
+    assert_no_crash(&save, what);
+    let wal = run_bounded(&["wal", &s(dir), "--start-index", "0"]);
+    assert_no_crash(&wal, what);
+    let members = run_bounded(&["members", &s(dir)]);
+    assert_no_crash(&members, what);
+    let clean_wal = clean.wal.as_ref().unwrap();
+    match &e.case {
+        Case::Db { diagnosis: d } => {
+            assert_check_finds(&db, d, what);
+            match d {
+                Diagnosis::Structure { .. } => {
+                    let o = run_bounded(&["verify", &s(dir)]);
+                    assert_eq!(o.status.code(), Some(1), "{what}: verify");
+                }
+                _ => assert_verify_finds(dir, phrase(d), what),
+            }
+            assert_status_like_etcdutl(etcdutl, &db, what);
+            // The WAL is intact: shown whole.
+            assert_eq!(wal.status.code(), Some(0), "{what}: wal");
+            assert_eq!(text(&wal.stdout), text(&clean_wal.stdout), "{what}: wal");
+            if db_refused(d) {
+                assert_eq!(save.status.code(), Some(1), "{what}: save must refuse");
+                assert!(!save.stderr.is_empty());
+                restore_refuses(&db, work, what, phrase(d));
+            } else {
+                assert_eq!(save.status.code(), Some(0), "{what}: save");
+                restore_succeeds(&db, work, what);
+            }
+            if let Diagnosis::Structure { .. } = d {
+                let dump = run_bounded(&["dump", &s(dir)]);
+                assert_no_crash(&dump, what);
+                assert_same_or_located(&dump, &clean.dump, &format!("{what}: dump"));
+            }
+        }
+        Case::Wal {
+            file,
+            offset,
+            torn,
+            message,
+        } => {
+            let rows = |o: &Output| {
+                text(&o.stdout)
+                    .lines()
+                    .filter(|l| l.starts_with("   "))
+                    .count()
+            };
+            let err = text(&wal.stderr);
+            assert!(err.contains(message), "{what}: wal says {err}");
+            assert!(
+                err.contains(&format!("{file} at offset {offset}")),
+                "{what}: wal does not locate the damage: {err}"
+            );
+            if *torn {
+                assert_eq!(
+                    wal.status.code(),
+                    Some(0),
+                    "{what}: a torn write is a warning"
+                );
+                assert_eq!(save.status.code(), Some(0), "{what}: save");
+                assert!(text(&save.stderr).contains("torn last write"), "{what}");
+                let o = run_bounded(&["verify", &s(dir)]);
+                assert_eq!(o.status.code(), Some(0), "{what}: verify");
+            } else {
+                assert_eq!(wal.status.code(), Some(1), "{what}: wal");
+                // Every entry before the damage is still shown.
+                let (n, full) = (rows(&wal), rows(clean_wal));
+                assert!(n > 0 && n < full, "{what}: {n} of {full} entries shown");
+                assert_diagnosis(&save, &format!("{what}: save"), "WAL damaged in");
+                assert_diagnosis(&members, &format!("{what}: members"), "WAL damaged in");
+                assert_verify_finds(dir, message, what);
+            }
+            db_unaffected(&db, dir, clean, work, what);
+        }
+        Case::Snap { file, message } => {
+            // From the newest snapshot on, as etcd-dump-logs starts.
+            let wal = run_bounded(&["wal", &s(dir)]);
+            assert_no_crash(&wal, what);
+            assert_diagnosis(&wal, &format!("{what}: wal"), file);
+            assert!(text(&wal.stderr).contains(message), "{what}");
+            assert_diagnosis(&members, &format!("{what}: members"), file);
+            assert_verify_finds(dir, message, what);
+            // A saved snapshot holds the db (and replayed WAL) only.
+            assert_eq!(save.status.code(), Some(0), "{what}: save");
+            db_unaffected(&db, dir, clean, work, what);
+        }
+    }
+    if out.exists() {
+        // A sound snapshot; semantic damage the save carried over is still
+        // there for verify to see.
+        let carried = matches!(
+            e.case,
+            Case::Db {
+                diagnosis: Diagnosis::Semantic(_)
+            }
+        );
+        let o = run_bounded(&[if carried { "check" } else { "verify" }, &s(&out)]);
+        assert_eq!(o.status.code(), Some(0), "{what}: the saved snapshot");
+        std::fs::remove_file(&out).unwrap();
+    }
+}
+
+/// The db commands on a data dir whose db is intact give what they give
+/// on the undamaged data dir.
+fn db_unaffected(db: &Path, dir: &Path, clean: &Clean, work: &Path, what: &str) {
+    let o = run_bounded(&["check", &s(db)]);
+    assert_eq!(o.status.code(), Some(0), "{what}: check");
+    let o = run_bounded(&["hashkv", &s(db)]);
+    assert_eq!(
+        text(&o.stdout),
+        text(&clean.hashkv.stdout),
+        "{what}: hashkv"
+    );
+    let o = run_bounded(&["dump", &s(dir)]);
+    assert_eq!(text(&o.stdout), text(&clean.dump.stdout), "{what}: dump");
+    restore_succeeds(db, work, what);
+}
+
+#[test]
+fn every_variant_through_every_command() {
+    let Some(etcdutl) = oracle(
+        "ETCDSNAP_ETCDUTL351",
+        "/opt/etcdsnap-oracles/etcd-3.5.1/etcdutl",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let entries = matrix::build(&snapshot, &member_dir(), &dir.path().join("m")).unwrap();
+    let names: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .map(|e| e.name.split_once('-').unwrap().1)
+        .collect();
+    assert!(
+        names.len() >= 20,
+        "only {} distinct defects: {names:?}",
+        names.len()
+    );
+    for must in [
+        "wal-crc-mismatch",
+        "wal-torn-tail",
+        "wal-garbage-record-length",
+        "wal-truncated-segment",
+        "snap-crc-mismatch",
+        "page-shared-across-buckets",
+        "mvcc-value-garbage",
+        "revision-key-malformed",
+    ] {
+        assert!(names.contains(must), "{must} missing from the matrix");
+    }
+
+    let clean_file = clean(&snapshot, None);
+    let clean_dir = clean(&member_dir().join("member/snap/db"), Some(&member_dir()));
+    for e in &entries {
+        let before = tree_hash(&e.path);
+        let work = tempfile::tempdir().unwrap();
+        match (&e.case, e.data_dir) {
+            (Case::Db { diagnosis }, false) => {
+                file_case(e, diagnosis, &clean_file, &etcdutl, work.path())
+            }
+            _ => dir_case(e, &clean_dir, &etcdutl, work.path()),
+        }
+        assert_eq!(tree_hash(&e.path), before, "{}: input modified", e.name);
+        let left: Vec<_> = std::fs::read_dir(work.path()).unwrap().collect();
+        assert!(left.is_empty(), "{}: left behind {left:?}", e.name);
+    }
+}

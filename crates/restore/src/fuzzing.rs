@@ -1,0 +1,57 @@
+//! Entry points for the fuzz targets over etcd's semantics: an arbitrary
+//! byte string as an etcd database through every reader of
+//! `etcdsnap-verify` and through salvage. Each must return (an answer or an
+//! error) without panicking, hanging or allocating without bound; what
+//! salvage writes must be a sound database holding what it reports.
+
+use etcdsnap_bbolt::Db;
+use etcdsnap_verify::extract::Selector;
+use etcdsnap_verify::status::{EtcdVersion, StatusOptions};
+use etcdsnap_verify::{extract, hashkv, k8s, semantic, status};
+
+/// Drives `data` as a snapshot file through status (both semantics),
+/// hashkv (at the head and below it), verify, extraction, the Kubernetes
+/// summary, the decode check of restore and save, and salvage.
+///
+/// # Panics
+///
+/// When salvage writes a database that does not pass the checker or does
+/// not hold the revisions its report counts: a bug, which is what the
+/// fuzzer looks for.
+#[allow(clippy::panic)]
+pub fn etcd_file(data: &[u8]) {
+    if let Ok(db) = Db::open(data) {
+        for version in [EtcdVersion::V3_5, EtcdVersion::V3_6] {
+            let _ = status::checked_status(&db, &StatusOptions { version });
+        }
+        if let Ok(h) = hashkv::hashkv(&db, 0) {
+            let _ = hashkv::hashkv(&db, h.hash_revision.saturating_sub(1));
+        }
+        let _ = semantic::verify(&db);
+        let _ = semantic::key_values_decode(&db);
+        let all = Selector {
+            key: Vec::new(),
+            prefix: true,
+        };
+        let _ = extract::range(&db, &all, 0);
+        let _ = extract::history(&db, &all);
+        let _ = k8s::summary(&db, 5);
+    }
+    if let Ok((report, out)) = crate::salvage::salvage_bytes(data) {
+        let check = etcdsnap_bbolt::check::check(&out);
+        if !check.problems.is_empty() {
+            panic!("salvage wrote a damaged database: {:?}", check.problems);
+        }
+        let db = Db::open(&out).unwrap_or_else(|e| panic!("salvage output does not open: {e}"));
+        let held = db
+            .bucket(&[b"key"])
+            .map(|b| b.iter(&db).count() as u64)
+            .unwrap_or(0);
+        if held != report.revisions {
+            panic!(
+                "salvage reports {} revisions, wrote {held}",
+                report.revisions
+            );
+        }
+    }
+}
