@@ -10,6 +10,7 @@ use etcdsnap_bbolt::{check, MappedFile};
 use etcdsnap_verify::hashkv;
 
 use crate::bolt::{self, BoltCommand};
+use crate::extract::Source;
 use crate::output::Format;
 use crate::snapshot::{self, SnapshotCommand, StatusFormat};
 
@@ -93,6 +94,11 @@ enum Command {
     Get {
         /// A snapshot or db file, or a data dir.
         path: PathBuf,
+        /// A data dir is read at its latest state: the db with the
+        /// committed WAL entries it lacks replayed, as etcd replays them on
+        /// restart. --no-wal reads the db alone.
+        #[arg(long)]
+        no_wal: bool,
         /// The key (or prefix).
         key: String,
         /// All keys with this prefix.
@@ -117,6 +123,11 @@ enum Command {
     Dump {
         /// A snapshot or db file, or a data dir.
         path: PathBuf,
+        /// A data dir is read at its latest state: the db with the
+        /// committed WAL entries it lacks replayed, as etcd replays them on
+        /// restart. --no-wal reads the db alone.
+        #[arg(long)]
+        no_wal: bool,
         /// Only keys with this prefix.
         #[arg(long, default_value = "")]
         prefix: String,
@@ -138,6 +149,11 @@ enum Command {
     History {
         /// A snapshot or db file, or a data dir.
         path: PathBuf,
+        /// A data dir is read at its latest state: the db with the
+        /// committed WAL entries it lacks replayed, as etcd replays them on
+        /// restart. --no-wal reads the db alone.
+        #[arg(long)]
+        no_wal: bool,
         /// The key (or prefix).
         key: String,
         /// All keys with this prefix.
@@ -158,6 +174,11 @@ enum Command {
         a: PathBuf,
         /// The second.
         b: PathBuf,
+        /// Data dirs are read at their latest state: the db with the
+        /// committed WAL entries it lacks replayed, as etcd replays them on
+        /// restart. --no-wal reads the dbs alone.
+        #[arg(long)]
+        no_wal: bool,
         /// Only keys with this prefix.
         #[arg(long, default_value = "")]
         prefix: String,
@@ -233,6 +254,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Verify { path, write_out } => run_verify(&path, write_out, out),
         Command::Get {
             path,
+            no_wal,
             key,
             prefix,
             rev,
@@ -240,7 +262,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             show_secrets,
             write_out,
         } => crate::extract::get(
-            &path,
+            &Source::new(path, no_wal),
             key.as_bytes(),
             prefix,
             rev,
@@ -253,13 +275,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         ),
         Command::Dump {
             path,
+            no_wal,
             prefix,
             rev,
             keys_only,
             show_secrets,
             write_out,
         } => crate::extract::dump(
-            &path,
+            &Source::new(path, no_wal),
             prefix.as_bytes(),
             rev,
             keys_only,
@@ -269,17 +292,32 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         ),
         Command::History {
             path,
+            no_wal,
             key,
             prefix,
             show_secrets,
             write_out,
-        } => crate::extract::history(&path, key.as_bytes(), prefix, show_secrets, write_out, out),
+        } => crate::extract::history(
+            &Source::new(path, no_wal),
+            key.as_bytes(),
+            prefix,
+            show_secrets,
+            write_out,
+            out,
+        ),
         Command::Diff {
             a,
             b,
+            no_wal,
             prefix,
             write_out,
-        } => crate::extract::diff(&a, &b, prefix.as_bytes(), write_out, out),
+        } => crate::extract::diff(
+            &Source::new(a, no_wal),
+            &Source::new(b, no_wal),
+            prefix.as_bytes(),
+            write_out,
+            out,
+        ),
         Command::K8s(K8sCommand::Summary {
             path,
             top,

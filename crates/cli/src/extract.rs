@@ -2,7 +2,7 @@
 //! member's db as etcd would serve them.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -91,8 +91,58 @@ fn simple(out: &mut dyn Write, kvs: &[Kv<'_>], keys_only: bool, show_secrets: bo
     Ok(())
 }
 
-fn open(path: &Path) -> Result<etcdsnap_bbolt::MappedFile> {
-    crate::cli::open_for_scan(&crate::cli::db_path(path))
+/// What extraction reads: a snapshot or db file, or a data dir (at its
+/// latest state unless `no_wal`).
+#[derive(Debug, Clone)]
+pub struct Source {
+    path: PathBuf,
+    no_wal: bool,
+}
+
+impl Source {
+    /// A source for `path`.
+    pub fn new(path: PathBuf, no_wal: bool) -> Self {
+        Source { path, no_wal }
+    }
+}
+
+/// An opened source: the mapping, and the replayed state it maps (kept
+/// until the mapping is dropped).
+struct Opened {
+    file: etcdsnap_bbolt::MappedFile,
+    _latest: Option<etcdsnap_restore::save::LatestState>,
+}
+
+impl Opened {
+    fn bytes(&self) -> &[u8] {
+        self.file.bytes()
+    }
+}
+
+fn open(src: &Source) -> Result<Opened> {
+    if src.path.is_dir() && !src.no_wal {
+        if let Some(latest) = etcdsnap_restore::save::latest_state(&src.path)? {
+            let r = &latest.replayed;
+            eprintln!(
+                "etcdsnap: {}: read at its latest state: {} committed WAL entries (index {}..={}) past the db replayed, revision {} -> {} (--no-wal reads the db alone)",
+                src.path.display(),
+                r.entries,
+                r.from_index + 1,
+                r.to_index,
+                r.revisions.0,
+                r.revisions.1
+            );
+            let file = crate::cli::open_for_scan(&latest.path)?;
+            return Ok(Opened {
+                file,
+                _latest: Some(latest),
+            });
+        }
+    }
+    Ok(Opened {
+        file: crate::cli::open_for_scan(&crate::cli::db_path(&src.path))?,
+        _latest: None,
+    })
 }
 
 /// What to print of each key.
@@ -106,7 +156,7 @@ pub struct Show {
 
 /// `etcdsnap get`.
 pub fn get(
-    path: &Path,
+    path: &Source,
     key: &[u8],
     prefix: bool,
     rev: i64,
@@ -162,7 +212,7 @@ pub fn get(
 
 /// `etcdsnap dump`.
 pub fn dump(
-    path: &Path,
+    path: &Source,
     prefix: &[u8],
     rev: i64,
     keys_only: bool,
@@ -191,7 +241,7 @@ pub fn dump(
 
 /// `etcdsnap history`.
 pub fn history(
-    path: &Path,
+    path: &Source,
     key: &[u8],
     prefix: bool,
     show_secrets: bool,
@@ -242,8 +292,8 @@ pub fn history(
 
 /// `etcdsnap diff`: live keys of `a` and `b` at their heads, compared.
 pub fn diff(
-    a: &Path,
-    b: &Path,
+    a: &Source,
+    b: &Source,
     prefix: &[u8],
     format: LinesFormat,
     out: &mut dyn Write,

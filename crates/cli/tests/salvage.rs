@@ -187,7 +187,12 @@ fn a_salvaged_snapshot_is_served_by_etcd_351() {
     std::fs::write(&input, &v.bytes).unwrap();
     let out = dir.path().join("salvaged.db");
     let o = etcdsnap(["salvage".as_ref(), input.as_os_str(), out.as_os_str()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     let ours: serde_json::Value = serde_json::from_slice(
         &etcdsnap([

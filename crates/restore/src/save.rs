@@ -194,3 +194,57 @@ fn write_snapshot(
     written?;
     crate::append_trailer(tmp)
 }
+
+/// A data dir's latest state, when its WAL holds committed entries the db
+/// lacks: the db with them replayed (as etcd replays them on restart),
+/// written to a private temporary directory that is removed on drop.
+#[derive(Debug)]
+pub struct LatestState {
+    _dir: fsutil::TempDir,
+    /// The replayed db (no trailer).
+    pub path: PathBuf,
+    /// What was replayed.
+    pub replayed: crate::replay::ReplaySummary,
+}
+
+/// The latest state of `data_dir` for reading: None when the db already
+/// holds every committed entry (read the db itself). A damaged WAL is an
+/// error (a torn last write is not: etcd drops it too), as is an entry the
+/// replay does not handle; both name what to pass to read the db alone.
+pub fn latest_state(data_dir: &Path) -> Result<Option<LatestState>, Error> {
+    let wal_dir = data_dir.join("member").join("wal");
+    if !wal_dir.is_dir() {
+        return Ok(None);
+    }
+    let db_file = crate::defrag::db_path(data_dir);
+    let file = MappedFile::open_for_scan(&db_file)?;
+    let db = Db::open(file.bytes())?;
+    let ci = consistent_index(&db)?;
+    let wal = etcdsnap_wal::reader::read_dir(&wal_dir)?;
+    if let Some(d) = wal.damage.as_ref().filter(|d| !d.torn) {
+        return Err(Error::Source(format!(
+            "WAL damaged in {} at offset {}: {}; the committed entries after it cannot be replayed \
+             (--no-wal reads the db alone)",
+            d.file, d.offset, d.message
+        )));
+    }
+    let Some((edits, replayed)) = crate::replay::replay(&db, &wal, ci)
+        .map_err(|e| Error::Source(format!("{e}; --no-wal reads the db alone")))?
+    else {
+        return Ok(None);
+    };
+    let dir = fsutil::TempDir::beside(&std::env::temp_dir().join("etcdsnap-latest"))?;
+    let path = dir.path().join("db");
+    let opts = WriteOptions {
+        page_size: db.page_size(),
+        ..WriteOptions::default()
+    };
+    crate::write_db(&path, |out| {
+        rewrite::rewrite(&db, out, opts, &edits).map(|_| ())
+    })?;
+    Ok(Some(LatestState {
+        _dir: dir,
+        path,
+        replayed,
+    }))
+}
