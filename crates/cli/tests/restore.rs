@@ -721,34 +721,56 @@ fn snapshot_save_from_a_stopped_member() {
     ]);
     assert_eq!(again.status.code(), Some(1));
 
-    // A db behind its WAL (consistent index set back to 90) where the WAL
-    // holds auth changes replay does not apply: refused, the entry named;
-    // --no-wal saves it and says what was left out.
+    // A db behind its WAL: consistent index set back to 81 and the auth
+    // store emptied, as before entries 82..=95 (roles, users with hashed
+    // passwords, grants, permissions, auth enable). Replay rebuilds it: the
+    // saved snapshot has the original db's status hash, which covers every
+    // bucket byte for byte.
     let behind = tmp.path().join("behind");
-    copy_member_dir(&behind);
-    let bdb = behind.join("member/snap/db");
-    let bytes = std::fs::read(&bdb).unwrap();
-    let src = etcdsnap_bbolt::Db::open(&bytes).unwrap();
-    let mut edits = etcdsnap_restore::rewrite::Edits::new();
-    let mut puts = std::collections::BTreeMap::new();
-    puts.insert(
-        b"consistent_index".to_vec(),
-        Some(90u64.to_be_bytes().to_vec()),
-    );
-    edits.insert(
-        b"meta".to_vec(),
-        etcdsnap_restore::rewrite::BucketEdit { clear: false, puts },
-    );
-    let mut f = std::fs::File::create(tmp.path().join("behind.db")).unwrap();
-    etcdsnap_restore::rewrite::rewrite(
-        &src,
-        &mut f,
-        etcdsnap_bbolt::writer::WriteOptions::default(),
-        &edits,
-    )
-    .unwrap();
-    drop(f);
-    std::fs::rename(tmp.path().join("behind.db"), &bdb).unwrap();
+    let rolled_back = |ci: u64, reset_auth: bool| {
+        copy_member_dir(&behind);
+        let bdb = behind.join("member/snap/db");
+        let bytes = std::fs::read(&bdb).unwrap();
+        let src = etcdsnap_bbolt::Db::open(&bytes).unwrap();
+        let mut edits = etcdsnap_restore::rewrite::Edits::new();
+        let mut puts = std::collections::BTreeMap::new();
+        puts.insert(
+            b"consistent_index".to_vec(),
+            Some(ci.to_be_bytes().to_vec()),
+        );
+        edits.insert(
+            b"meta".to_vec(),
+            etcdsnap_restore::rewrite::BucketEdit { clear: false, puts },
+        );
+        if reset_auth {
+            for b in ["authUsers", "authRoles"] {
+                edits.insert(
+                    b.as_bytes().to_vec(),
+                    etcdsnap_restore::rewrite::BucketEdit {
+                        clear: true,
+                        puts: Default::default(),
+                    },
+                );
+            }
+            let mut puts = std::collections::BTreeMap::new();
+            puts.insert(b"authEnabled".to_vec(), Some(vec![0u8]));
+            puts.insert(b"authRevision".to_vec(), Some(1u64.to_be_bytes().to_vec()));
+            edits.insert(
+                b"auth".to_vec(),
+                etcdsnap_restore::rewrite::BucketEdit { clear: true, puts },
+            );
+        }
+        let mut f = std::fs::File::create(tmp.path().join("behind.db")).unwrap();
+        etcdsnap_restore::rewrite::rewrite(
+            &src,
+            &mut f,
+            etcdsnap_bbolt::writer::WriteOptions::default(),
+            &edits,
+        )
+        .unwrap();
+        drop(f);
+        std::fs::rename(tmp.path().join("behind.db"), &bdb).unwrap();
+    };
     let out2 = tmp.path().join("behind-saved.db");
     let args = |extra: &[&str]| {
         let mut a: Vec<std::ffi::OsString> = vec![
@@ -761,14 +783,50 @@ fn snapshot_save_from_a_stopped_member() {
         a.extend(extra.iter().map(|s| s.into()));
         a
     };
+    rolled_back(81, true);
+    let users = etcdsnap([
+        "bolt".as_ref(),
+        "keys".as_ref(),
+        behind.join("member/snap/db").as_os_str(),
+        "authUsers".as_ref(),
+    ]);
+    assert!(users.stdout.is_empty(), "auth store not emptied");
+    let o = etcdsnap(args(&[]));
+    ok(&o, "save with auth changes replayed");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("replayed 14 committed WAL entries"));
+    let status_json = |p: &std::path::Path| {
+        let o = etcdsnap([
+            "snapshot".as_ref(),
+            "status".as_ref(),
+            p.as_os_str(),
+            "-w".as_ref(),
+            "json".as_ref(),
+        ]);
+        ok(&o, "status");
+        // The saved file is compact: its size differs, not its contents.
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_object_mut().unwrap().remove("totalSize");
+        v
+    };
+    assert_eq!(
+        status_json(&out2),
+        status_json(&db),
+        "replayed auth store differs from etcd's"
+    );
+    std::fs::remove_file(&out2).unwrap();
+    std::fs::remove_dir_all(&behind).unwrap();
+
+    // From consistent index 0 the WAL starts with membership changes,
+    // which replay does not apply: refused, the entry named; --no-wal
+    // saves the db and says what was left out.
+    rolled_back(0, false);
     let o = etcdsnap(args(&[]));
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    // Entry 91 grants a role: replay names it and refuses.
     assert!(
-        err.contains("WAL entry 91 is a auth_user_grant_role request")
+        err.contains("WAL entry 1 is a membership change")
             && err.contains("--no-wal")
-            && err.contains("consistent index 90"),
+            && err.contains("consistent index 0"),
         "{err}"
     );
     assert!(!out2.exists());
@@ -837,6 +895,35 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
             .unwrap();
         assert!(child.wait_with_output().unwrap().status.success());
     }
+    // Auth on (etcd commits its batch when auth is enabled), then writes
+    // as a user allowed only /burst/bob/: one permitted, two refused when
+    // etcd applies them (they are in the WAL all the same).
+    for args in [
+        &["user", "add", "root:rootpw"][..],
+        &["user", "grant-role", "root", "root"],
+        &["role", "add", "bobrole"],
+        &[
+            "role",
+            "grant-permission",
+            "bobrole",
+            "readwrite",
+            "/burst/bob/",
+            "--prefix",
+        ],
+        &["user", "add", "bob:bobpw"],
+        &["user", "grant-role", "bob", "bobrole"],
+        &["auth", "enable"],
+    ] {
+        e.ctl_ok(args);
+    }
+    e.user = Some("bob:bobpw");
+    e.ctl_ok(&["put", "/burst/bob/1", "mine"]);
+    for denied in [&["put", "/burst/not-bob", "x"][..], &["del", "/burst/k00"]] {
+        let o = e.ctl().args(denied).output().unwrap();
+        assert!(!o.status.success(), "{denied:?} must be denied");
+    }
+    e.user = Some("root:rootpw");
+    e.ctl_ok(&["put", "/burst/by-root", "r"]);
     e.kill9();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     for to in [&a, &b] {
@@ -867,6 +954,7 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
     );
     // Real etcd restarted on the other copy.
     let mut r = Etcd::spawn(&bin, &a, "m1", &peer, &cluster);
+    r.user = Some("root:rootpw");
     r.wait_healthy();
     let live: serde_json::Value =
         serde_json::from_str(&r.ctl_ok(&["get", "", "--prefix", "-w", "json"])).unwrap();

@@ -21,6 +21,7 @@ pub mod fuzzing;
 pub mod json;
 pub mod matrix;
 pub mod replay;
+mod replay_auth;
 pub mod rewrite;
 pub mod salvage;
 pub mod save;

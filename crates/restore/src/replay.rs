@@ -5,9 +5,11 @@
 //! Applied as etcd 3.5's apply loop does: puts, delete ranges, txns (with
 //! compares, nested txns), compactions, lease grants, revokes (deleting the
 //! lease's keys in one revision, in key order) and checkpoints, member
-//! attribute and cluster version updates; empty entries only move the
-//! consistent index. Requests of other kinds (auth and membership changes,
-//! alarms, v2 requests) are refused by name rather than guessed.
+//! attribute and cluster version updates, user and role changes and auth
+//! enable and disable ([`crate::replay_auth`]), with the permission checks
+//! etcd makes while auth is enabled; empty entries only move the
+//! consistent index. Requests of other kinds (membership changes, alarms,
+//! v2 requests) are refused by name rather than guessed.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -54,9 +56,10 @@ struct State {
     members: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     cluster: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     member_json: BTreeMap<String, Value>,
+    auth: crate::replay_auth::Auth,
 }
 
-fn bytes_of(v: &Value) -> Vec<u8> {
+pub(crate) fn bytes_of(v: &Value) -> Vec<u8> {
     match v {
         Value::String(s) => s.as_bytes().to_vec(),
         Value::Object(m) => m
@@ -261,9 +264,83 @@ fn leases_exist(st: &State, ops: &[Value]) -> bool {
     })
 }
 
+/// The permission checks etcd makes when it applies a key or lease request
+/// with auth enabled: false when the request fails them (and so changes
+/// nothing).
+fn permitted(st: &State, header: &Value, name: &str, body: &Value) -> bool {
+    let checked = matches!(name, "put" | "delete_range" | "txn" | "lease_revoke");
+    if !checked {
+        return true;
+    }
+    let user = match st.auth.subject(header) {
+        Ok(None) => return true,
+        Ok(Some(u)) => u,
+        Err(()) => return false,
+    };
+    let can = |key: &[u8], end: &[u8], want: i32| st.auth.permitted(user, key, end, want);
+    // Every key attached to a lease must be writable to put with it or
+    // revoke it.
+    let lease_keys_ok = |id: i64| {
+        id == 0
+            || st
+                .live
+                .iter()
+                .filter(|(_, l)| l.lease == id)
+                .all(|(k, _)| can(k, b"", 1))
+    };
+    /// May the user read (0) or write (1) a key or range?
+    type Can<'c> = &'c dyn Fn(&[u8], &[u8], i32) -> bool;
+    fn ops_ok(op: &Value, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -> bool {
+        if let Some(p) = op.get("request_put").or_else(|| op.get("put")) {
+            let key = bytes_of(field(p, "key"));
+            can(&key, b"", 1)
+                && (field(p, "prev_kv").as_bool() != Some(true) || can(&key, b"", 0))
+                && lease_ok(int(p, "lease"))
+        } else if let Some(d) = op
+            .get("request_delete_range")
+            .or_else(|| op.get("delete_range"))
+        {
+            let (k, e) = (bytes_of(field(d, "key")), bytes_of(field(d, "range_end")));
+            can(&k, &e, 1) && (field(d, "prev_kv").as_bool() != Some(true) || can(&k, &e, 0))
+        } else if let Some(r) = op.get("request_range") {
+            can(
+                &bytes_of(field(r, "key")),
+                &bytes_of(field(r, "range_end")),
+                0,
+            )
+        } else if let Some(t) = op.get("request_txn").or_else(|| op.get("txn")) {
+            as_list(field(t, "compare")).iter().all(|c| {
+                can(
+                    &bytes_of(field(c, "key")),
+                    &bytes_of(field(c, "range_end")),
+                    0,
+                )
+            }) && as_list(field(t, "success"))
+                .iter()
+                .chain(as_list(field(t, "failure")).iter())
+                .all(|o| ops_ok(o, can, lease_ok))
+        } else {
+            true
+        }
+    }
+    if name == "lease_revoke" {
+        return lease_keys_ok(int(body, "ID"));
+    }
+    let mut wrapped = serde_json::Map::new();
+    wrapped.insert(name.to_string(), body.clone());
+    ops_ok(&Value::Object(wrapped), &can, &lease_keys_ok)
+}
+
 fn apply(st: &mut State, req: &Value) -> Result<(), String> {
     let obj = req.as_object().ok_or("request is not an object")?;
+    let header = field(req, "header");
     for (name, body) in obj {
+        if !permitted(st, header, name, body) {
+            continue;
+        }
+        if name.starts_with("auth") && st.auth.apply(name, body)? {
+            continue;
+        }
         match name.as_str() {
             "header" | "ID" => {}
             "put" => {
@@ -463,6 +540,7 @@ pub fn replay(
         members: BTreeMap::new(),
         cluster: BTreeMap::new(),
         member_json: BTreeMap::new(),
+        auth: crate::replay_auth::Auth::load(db)?,
     };
     let root = db.root_bucket();
     if let Some(lb) = root.sub_bucket(db, b"lease")? {
@@ -527,6 +605,9 @@ pub fn replay(
         (b"meta", st.meta),
         (b"members", st.members),
         (b"cluster", st.cluster),
+        (b"auth", st.auth.auth_edits),
+        (b"authUsers", st.auth.user_edits),
+        (b"authRoles", st.auth.role_edits),
     ] {
         if !puts.is_empty() {
             edits.insert(name.to_vec(), BucketEdit { clear: false, puts });
