@@ -11,6 +11,7 @@
 //! consistent index. Requests of other kinds (membership changes, alarms,
 //! v2 requests) are refused by name rather than guessed.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use etcdsnap_bbolt::Db;
@@ -24,8 +25,10 @@ use crate::Error;
 
 /// A live key in the replayed state.
 #[derive(Debug, Clone)]
-struct Live {
-    value: Vec<u8>,
+struct Live<'a> {
+    /// Borrowed from the db's mapping until a replayed put replaces it, so
+    /// that replay holds the live keys' metadata, not their values.
+    value: Cow<'a, [u8]>,
     create: i64,
     modr: i64,
     version: i64,
@@ -46,8 +49,8 @@ pub struct ReplaySummary {
 }
 
 /// The state being built.
-struct State {
-    live: BTreeMap<Vec<u8>, Live>,
+struct State<'a> {
+    live: BTreeMap<Vec<u8>, Live<'a>>,
     leases: HashMap<i64, (i64, i64)>,
     rev: i64,
     keys: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
@@ -114,12 +117,12 @@ fn in_range(live: &BTreeMap<Vec<u8>, Live>, key: &[u8], end: &[u8]) -> Vec<Vec<u
 }
 
 /// One write transaction: changes at revision `rev`, sub-revisions in order.
-struct Txn<'s> {
-    st: &'s mut State,
+struct Txn<'s, 'a> {
+    st: &'s mut State<'a>,
     sub: i64,
 }
 
-impl Txn<'_> {
+impl Txn<'_, '_> {
     fn rev(&self) -> i64 {
         self.st.rev + 1
     }
@@ -145,7 +148,7 @@ impl Txn<'_> {
         self.st.live.insert(
             key,
             Live {
-                value,
+                value: Cow::Owned(value),
                 create,
                 modr: rev,
                 version,
@@ -176,7 +179,7 @@ impl Txn<'_> {
     }
 }
 
-fn compare_ok(st: &State, c: &Value) -> bool {
+fn compare_ok(st: &State<'_>, c: &Value) -> bool {
     let key = bytes_of(field(c, "key"));
     let end = bytes_of(field(c, "range_end"));
     let target = field(c, "target").as_str().unwrap_or("VERSION");
@@ -184,7 +187,7 @@ fn compare_ok(st: &State, c: &Value) -> bool {
     let check = |kv: Option<&Live>| {
         let ord = match target {
             "VALUE" => kv
-                .map_or(&[][..], |k| k.value.as_slice())
+                .map_or(&[][..], |k| &k.value[..])
                 .cmp(bytes_of(field(c, "value")).as_slice()),
             "CREATE" => kv.map_or(0, |k| k.create).cmp(&int(c, "create_revision")),
             "MOD" => kv.map_or(0, |k| k.modr).cmp(&int(c, "mod_revision")),
@@ -207,7 +210,7 @@ fn compare_ok(st: &State, c: &Value) -> bool {
 }
 
 /// Applies the operations of a txn branch (nested txns recursively).
-fn apply_ops(t: &mut Txn<'_>, ops: &[Value]) {
+fn apply_ops(t: &mut Txn<'_, '_>, ops: &[Value]) {
     for op in ops {
         if let Some(p) = op.get("request_put") {
             put_in(t, p);
@@ -224,11 +227,11 @@ fn apply_ops(t: &mut Txn<'_>, ops: &[Value]) {
     }
 }
 
-fn put_in(t: &mut Txn<'_>, p: &Value) {
+fn put_in(t: &mut Txn<'_, '_>, p: &Value) {
     let key = bytes_of(field(p, "key"));
     let prev = t.st.live.get(&key).cloned();
     let value = if field(p, "ignore_value").as_bool() == Some(true) {
-        prev.as_ref().map(|x| x.value.clone()).unwrap_or_default()
+        prev.as_ref().map(|x| x.value.to_vec()).unwrap_or_default()
     } else {
         bytes_of(field(p, "value"))
     };
@@ -250,7 +253,7 @@ fn as_list(v: &Value) -> Vec<Value> {
 
 /// Every put in `ops` (nested included) names an existing lease, or no
 /// lease (etcd checks this before a txn and fails it otherwise).
-fn leases_exist(st: &State, ops: &[Value]) -> bool {
+fn leases_exist(st: &State<'_>, ops: &[Value]) -> bool {
     ops.iter().all(|op| {
         if let Some(p) = op.get("request_put") {
             let l = int(p, "lease");
@@ -267,7 +270,7 @@ fn leases_exist(st: &State, ops: &[Value]) -> bool {
 /// The permission checks etcd makes when it applies a key or lease request
 /// with auth enabled: false when the request fails them (and so changes
 /// nothing).
-fn permitted(st: &State, header: &Value, name: &str, body: &Value) -> bool {
+fn permitted(st: &State<'_>, header: &Value, name: &str, body: &Value) -> bool {
     let checked = matches!(name, "put" | "delete_range" | "txn" | "lease_revoke");
     if !checked {
         return true;
@@ -331,7 +334,7 @@ fn permitted(st: &State, header: &Value, name: &str, body: &Value) -> bool {
     ops_ok(&Value::Object(wrapped), &can, &lease_keys_ok)
 }
 
-fn apply(st: &mut State, req: &Value) -> Result<(), String> {
+fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
     let obj = req.as_object().ok_or("request is not an object")?;
     let header = field(req, "header");
     for (name, body) in obj {
@@ -523,7 +526,7 @@ pub fn replay(
                 (
                     kv.key.to_vec(),
                     Live {
-                        value: kv.value.to_vec(),
+                        value: Cow::Borrowed(kv.value),
                         create: kv.create_revision,
                         modr: kv.mod_revision,
                         version: kv.version,
