@@ -1024,3 +1024,149 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
         .unwrap();
     ok(&rr, "etcdutl restore of the replayed snapshot");
 }
+
+/// A member that ran out of space: its quota exceeded by committed data,
+/// the next put raises the NOSPACE alarm (an entry the db lacks, its batch
+/// commit held back), then it is killed. The latest state read from its
+/// data dir holds the alarm, as real etcd 3.5.1 restarted on a copy
+/// reports it, and the same keys.
+#[test]
+fn a_nospace_alarm_in_the_wal_is_replayed() {
+    let Some(etcdutl) = etcdutl() else { return };
+    let bin = etcdutl.parent().unwrap().to_path_buf();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("m1");
+    let peer = live::peer_url();
+    let cluster = format!("m1={peer}");
+    let mut e = Etcd::spawn_with(
+        &bin,
+        &data,
+        "m1",
+        &peer,
+        &cluster,
+        &[
+            "--backend-batch-interval",
+            "5s",
+            "--backend-batch-limit",
+            "1000000",
+            "--quota-backend-bytes",
+            "200000",
+        ],
+    );
+    e.wait_healthy();
+    let big = "x".repeat(20_000);
+    let mut refused = false;
+    for round in 0..4 {
+        for i in 0..4 {
+            let o = e
+                .ctl()
+                .args(["put", &format!("/fill/r{round}k{i}"), &big])
+                .output()
+                .unwrap();
+            if !o.status.success() {
+                assert!(
+                    String::from_utf8_lossy(&o.stderr).contains("database space exceeded"),
+                    "{}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                refused = true;
+                break;
+            }
+        }
+        if refused {
+            break;
+        }
+        // Let the batch commit so the file grows to the quota.
+        std::thread::sleep(std::time::Duration::from_secs(6));
+    }
+    assert!(refused, "the quota was never reached");
+    assert!(e.ctl_ok(&["alarm", "list"]).contains("NOSPACE"));
+    e.kill9();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for to in [&a, &b] {
+        for sub in ["member/wal", "member/snap"] {
+            std::fs::create_dir_all(to.join(sub)).unwrap();
+            for f in std::fs::read_dir(data.join(sub)).unwrap() {
+                let f = f.unwrap();
+                if f.path().is_file() {
+                    std::fs::copy(f.path(), to.join(sub).join(f.file_name())).unwrap();
+                }
+            }
+        }
+    }
+    // The db alone has no alarm: it is in the WAL only.
+    let keys = |p: &Path| {
+        let o = etcdsnap([
+            "bolt".as_ref(),
+            "keys".as_ref(),
+            p.as_os_str(),
+            "alarm".as_ref(),
+        ]);
+        ok(&o, "bolt keys alarm");
+        o.stdout
+    };
+    assert!(
+        keys(&b.join("member/snap/db")).is_empty(),
+        "the alarm reached the db"
+    );
+    let out = tmp.path().join("latest.db");
+    let o = etcdsnap([
+        "snapshot".as_ref(),
+        "save".as_ref(),
+        "--data-dir".as_ref(),
+        b.as_os_str(),
+        out.as_os_str(),
+    ]);
+    ok(&o, "snapshot save");
+    assert!(!keys(&out).is_empty(), "the replayed state has no alarm");
+    let mut r = Etcd::spawn_with(
+        &bin,
+        &a,
+        "m1",
+        &peer,
+        &cluster,
+        &["--quota-backend-bytes", "200000"],
+    );
+    r.wait_serving();
+    let alarms = r.ctl_ok(&["alarm", "list"]);
+    assert!(alarms.contains("alarm:NOSPACE"), "{alarms}");
+    let live: serde_json::Value =
+        serde_json::from_str(&r.ctl_ok(&["get", "", "--prefix", "-w", "json"])).unwrap();
+    drop(r);
+    let g = etcdsnap([
+        "get".as_ref(),
+        out.as_os_str(),
+        "".as_ref(),
+        "--prefix".as_ref(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    ok(&g, "get");
+    let ours: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    assert_eq!(ours["kvs"], live["kvs"]);
+    // The alarm's member is the member etcd reports.
+    let member = alarms
+        .split("memberID:")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let verify = etcdsnap([
+        "verify".as_ref(),
+        out.as_os_str(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let id = u64::from_str_radix(
+        v["summary"]["members"][0]
+            .as_str()
+            .unwrap()
+            .split(['(', ')'])
+            .nth(1)
+            .unwrap(),
+        16,
+    )
+    .unwrap();
+    assert_eq!(member, id.to_string(), "alarm member");
+}

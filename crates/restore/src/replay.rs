@@ -7,8 +7,9 @@
 //! lease's keys in one revision, in key order) and checkpoints, member
 //! attribute and cluster version updates, user and role changes and auth
 //! enable and disable ([`crate::replay_auth`]), with the permission checks
-//! etcd makes while auth is enabled; empty entries only move the
-//! consistent index. Requests of other kinds (membership changes, alarms,
+//! etcd makes while auth is enabled; alarms (an active NOSPACE or CORRUPT
+//! alarm makes etcd refuse the requests it refuses); empty entries only
+//! move the consistent index. Requests of other kinds (membership changes,
 //! v2 requests) are refused by name rather than guessed.
 
 use std::borrow::Cow;
@@ -60,6 +61,55 @@ struct State<'a> {
     cluster: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     member_json: BTreeMap<String, Value>,
     auth: crate::replay_auth::Auth,
+    /// Active alarms: (member id, alarm type), as etcd's alarm store.
+    alarms: std::collections::BTreeSet<(u64, i32)>,
+    alarm_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+const NOSPACE: i32 = 1;
+const CORRUPT: i32 = 2;
+
+/// `etcdserverpb.AlarmMember` as etcd stores it (the alarm bucket's key).
+#[derive(Clone, PartialEq, prost::Message)]
+struct AlarmMember {
+    #[prost(uint64, tag = "1")]
+    member_id: u64,
+    #[prost(int32, tag = "2")]
+    alarm: i32,
+}
+
+/// The applier an active alarm puts etcd in refuses some requests: with
+/// CORRUPT every key and lease request, with NOSPACE puts (and txns that
+/// put) and lease grants.
+fn refused_by_alarm(st: &State<'_>, name: &str, body: &Value) -> bool {
+    let active = |t: i32| st.alarms.iter().any(|(_, a)| *a == t);
+    if active(CORRUPT) {
+        return matches!(
+            name,
+            "put"
+                | "range"
+                | "delete_range"
+                | "txn"
+                | "compaction"
+                | "lease_grant"
+                | "lease_revoke"
+        );
+    }
+    if active(NOSPACE) {
+        fn puts(t: &Value) -> bool {
+            ["success", "failure"].iter().any(|b| {
+                as_list(field(t, b)).iter().any(|op| {
+                    op.get("request_put").is_some() || op.get("request_txn").is_some_and(puts)
+                })
+            })
+        }
+        return match name {
+            "put" | "lease_grant" => true,
+            "txn" => puts(body),
+            _ => false,
+        };
+    }
+    false
 }
 
 pub(crate) fn bytes_of(v: &Value) -> Vec<u8> {
@@ -341,6 +391,9 @@ fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
         if !permitted(st, header, name, body) {
             continue;
         }
+        if refused_by_alarm(st, name, body) {
+            continue;
+        }
         if name.starts_with("auth") && st.auth.apply(name, body)? {
             continue;
         }
@@ -389,6 +442,28 @@ fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
                 if r > 0 && r <= st.rev {
                     st.meta
                         .insert(b"scheduledCompactRev".to_vec(), Some(rev_key(r, 0, false)));
+                }
+            }
+            "alarm" => {
+                let member = field(body, "memberID").as_u64().unwrap_or(0);
+                let alarm = match field(body, "alarm").as_str() {
+                    Some("NOSPACE") => NOSPACE,
+                    Some("CORRUPT") => CORRUPT,
+                    _ => 0,
+                };
+                let key = AlarmMember {
+                    member_id: member,
+                    alarm,
+                }
+                .encode_to_vec();
+                match field(body, "action").as_str() {
+                    Some("ACTIVATE") if alarm != 0 && st.alarms.insert((member, alarm)) => {
+                        st.alarm_edits.insert(key, Some(Vec::new()));
+                    }
+                    Some("DEACTIVATE") if st.alarms.remove(&(member, alarm)) => {
+                        st.alarm_edits.insert(key, None);
+                    }
+                    _ => {}
                 }
             }
             "lease_grant" => {
@@ -544,7 +619,17 @@ pub fn replay(
         cluster: BTreeMap::new(),
         member_json: BTreeMap::new(),
         auth: crate::replay_auth::Auth::load(db)?,
+        alarms: Default::default(),
+        alarm_edits: BTreeMap::new(),
     };
+    if let Some(ab) = db.root_bucket().sub_bucket(db, b"alarm")? {
+        for e in ab.iter(db) {
+            let e = e?;
+            if let Ok(a) = AlarmMember::decode(e.key) {
+                st.alarms.insert((a.member_id, a.alarm));
+            }
+        }
+    }
     let root = db.root_bucket();
     if let Some(lb) = root.sub_bucket(db, b"lease")? {
         for e in lb.iter(db) {
@@ -611,6 +696,7 @@ pub fn replay(
         (b"auth", st.auth.auth_edits),
         (b"authUsers", st.auth.user_edits),
         (b"authRoles", st.auth.role_edits),
+        (b"alarm", st.alarm_edits),
     ] {
         if !puts.is_empty() {
             edits.insert(name.to_vec(), BucketEdit { clear: false, puts });

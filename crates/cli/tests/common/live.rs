@@ -122,9 +122,19 @@ impl Etcd {
 
     /// Waits until `endpoint health` succeeds (30 s at most).
     pub fn wait_healthy(&mut self) {
+        self.wait_for(&["endpoint", "health"]);
+    }
+
+    /// Waits until `etcdctl alarm list` succeeds: the member serves, even
+    /// with an active alarm (which `endpoint health` reports as unhealthy).
+    pub fn wait_serving(&mut self) {
+        self.wait_for(&["alarm", "list"]);
+    }
+
+    fn wait_for(&mut self, probe: &[&str]) {
         let start = Instant::now();
         loop {
-            let h = self.ctl().args(["endpoint", "health"]).output().unwrap();
+            let h = self.ctl().args(probe).output().unwrap();
             if h.status.success() {
                 return;
             }
