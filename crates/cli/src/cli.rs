@@ -325,7 +325,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         }) => {
             let file = open_for_scan(&db_path(&path))?;
             let db = etcdsnap_bbolt::Db::open(file.bytes())?;
+            let progress = crate::progress::Progress::start("summarising", db.file().len() as u64);
             let s = etcdsnap_verify::k8s::summary(&db, top)?;
+            drop(progress);
             match write_out {
                 Format::Json => crate::output::write_json(out, &s)?,
                 Format::Text => {
@@ -383,7 +385,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             out: to,
             write_out,
         } => {
+            let size = std::fs::metadata(db_path(&input)).map_or(0, |m| m.len());
+            let progress = crate::progress::Progress::start("salvaging", size);
             let r = etcdsnap_restore::salvage::salvage(&db_path(&input), &to)?;
+            drop(progress);
             match write_out {
                 Format::Json => crate::output::write_json(out, &r)?,
                 Format::Text => {

@@ -121,7 +121,11 @@ impl Opened {
 
 fn open(src: &Source) -> Result<Opened> {
     if src.path.is_dir() && !src.no_wal {
-        if let Some(latest) = etcdsnap_restore::save::latest_state(&src.path)? {
+        let size = std::fs::metadata(crate::cli::db_path(&src.path)).map_or(0, |m| m.len());
+        let progress = crate::progress::Progress::start("replaying the WAL over", size);
+        let latest = etcdsnap_restore::save::latest_state(&src.path)?;
+        drop(progress);
+        if let Some(latest) = latest {
             let r = &latest.replayed;
             eprintln!(
                 "etcdsnap: {}: read at its latest state: {} committed WAL entries (index {}..={}) past the db replayed, revision {} -> {} (--no-wal reads the db alone)",
@@ -171,7 +175,9 @@ pub fn get(
         key: key.to_vec(),
         prefix,
     };
+    let progress = crate::progress::Progress::start("reading keys from", db.file().len() as u64);
     let r = extract::range(&db, &sel, rev)?;
+    drop(progress);
     match format {
         GetFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets)?,
         GetFormat::Json => {
@@ -226,7 +232,9 @@ pub fn dump(
         key: prefix.to_vec(),
         prefix: true,
     };
+    let progress = crate::progress::Progress::start("reading keys from", db.file().len() as u64);
     let r = extract::range(&db, &sel, rev)?;
+    drop(progress);
     match format {
         LinesFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets)?,
         LinesFormat::Jsonl => {
@@ -307,7 +315,10 @@ pub fn diff(
         key: prefix.to_vec(),
         prefix: true,
     };
+    let size = (da.file().len() + db.file().len()) as u64;
+    let progress = crate::progress::Progress::start("comparing", size);
     let (ra, rb) = (extract::range(&da, &sel, 0)?, extract::range(&db, &sel, 0)?);
+    drop(progress);
     let (mut i, mut j) = (0, 0);
     let mut changes = 0u64;
     let mut emit =
