@@ -816,15 +816,15 @@ fn snapshot_save_from_a_stopped_member() {
     std::fs::remove_file(&out2).unwrap();
     std::fs::remove_dir_all(&behind).unwrap();
 
-    // From consistent index 0 the WAL starts with membership changes,
-    // which replay does not apply: refused, the entry named; --no-wal
-    // saves the db and says what was left out.
+    // From consistent index 0 the WAL holds etcd's v2 requests (the
+    // member's attributes), which replay does not apply: refused, the
+    // entry named; --no-wal saves the db and says what was left out.
     rolled_back(0, false);
     let o = etcdsnap(args(&[]));
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("WAL entry 1 is a membership change")
+        err.contains("WAL entry 3 is not an etcd v3 request")
             && err.contains("--no-wal")
             && err.contains("consistent index 0"),
         "{err}"
@@ -924,6 +924,19 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
     }
     e.user = Some("root:rootpw");
     e.ctl_ok(&["put", "/burst/by-root", "r"]);
+    // Membership: a learner added and removed, another added (etcd allows
+    // one learner; learners never count for quorum, so these never start).
+    let (p2, p3) = (live::peer_url(), live::peer_url());
+    let added = e.ctl_ok(&["member", "add", "m2", "--learner", "--peer-urls", &p2]);
+    // "Member <hex id> added to cluster <hex id>".
+    let m2 = added
+        .split_whitespace()
+        .skip_while(|w| *w != "Member")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    e.ctl_ok(&["member", "remove", &m2]);
+    e.ctl_ok(&["member", "add", "m3", "--learner", "--peer-urls", &p3]);
     e.kill9();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     for to in [&a, &b] {
@@ -959,7 +972,81 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
     let live: serde_json::Value =
         serde_json::from_str(&r.ctl_ok(&["get", "", "--prefix", "-w", "json"])).unwrap();
     let leases = r.ctl_ok(&["lease", "list"]);
+    let ml: serde_json::Value =
+        serde_json::from_str(&r.ctl_ok(&["member", "list", "-w", "json"])).unwrap();
     drop(r);
+    let mut live_members: Vec<(String, String, bool)> = ml["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                format!("{:x}", m["ID"].as_u64().unwrap()),
+                m["peerURLs"].to_string(),
+                m["isLearner"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    live_members.sort();
+    assert_eq!(live_members.len(), 2, "{ml}");
+    let om = etcdsnap([
+        "members".as_ref(),
+        out.as_os_str(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    ok(&om, "members of the saved snapshot");
+    let om: serde_json::Value = serde_json::from_slice(&om.stdout).unwrap();
+    let mut ours_members: Vec<(String, String, bool)> = om
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["source"] == "db" && m["removed"] == false)
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().to_string(),
+                m["peer_urls"].to_string(),
+                m["learner"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    ours_members.sort();
+    assert_eq!(ours_members, live_members, "members after replay");
+    // Byte for byte: the membership buckets and the conf state etcd wrote
+    // when it replayed the same WAL on restart.
+    let entries = |p: &Path, bucket: &[u8]| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let bytes = std::fs::read(p).unwrap();
+        let db = etcdsnap_bbolt::Db::open(&bytes).unwrap();
+        let b = db.bucket(&[bucket]).unwrap();
+        b.iter(&db)
+            .map(|e| {
+                let e = e.unwrap();
+                (e.key.to_vec(), e.value.to_vec())
+            })
+            .filter(|(k, _)| bucket != b"meta" || k == b"confState")
+            .collect()
+    };
+    for bucket in [
+        &b"members"[..],
+        b"members_removed",
+        b"meta",
+        b"authUsers",
+        b"authRoles",
+    ] {
+        assert_eq!(
+            entries(&out, bucket),
+            entries(&a.join("member/snap/db"), bucket),
+            "bucket {}",
+            String::from_utf8_lossy(bucket)
+        );
+    }
+    assert!(
+        om.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["removed"] == true && m["id"].as_str() == Some(m2.as_str())),
+        "removed member {m2} not recorded: {om}"
+    );
     let g = etcdsnap([
         "get".as_ref(),
         out.as_os_str(),

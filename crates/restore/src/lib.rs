@@ -22,6 +22,7 @@ pub mod json;
 pub mod matrix;
 pub mod replay;
 mod replay_auth;
+mod replay_members;
 pub mod rewrite;
 pub mod salvage;
 pub mod save;

@@ -57,9 +57,8 @@ struct State<'a> {
     keys: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     lease_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     meta: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    members: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     cluster: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    member_json: BTreeMap<String, Value>,
+    mem: crate::replay_members::Members,
     auth: crate::replay_auth::Auth,
     /// Active alarms: (member id, alarm type), as etcd's alarm store.
     alarms: std::collections::BTreeSet<(u64, i32)>,
@@ -519,7 +518,7 @@ fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
                 let id = field(body, "member_ID").as_u64().unwrap_or(0);
                 let hex = format!("{id:x}");
                 let attrs = field(body, "member_attributes");
-                if let Some(m) = st.member_json.get_mut(&hex) {
+                if let Some(m) = st.mem.json.get_mut(&hex) {
                     if let Some(o) = m.as_object_mut() {
                         let name =
                             String::from_utf8_lossy(&bytes_of(field(attrs, "name"))).into_owned();
@@ -536,8 +535,7 @@ fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
                             o.insert("clientURLs".into(), Value::Array(urls));
                         }
                     }
-                    let json = member_json(m);
-                    st.members.insert(hex.into_bytes(), Some(json.into_bytes()));
+                    st.mem.save(&hex);
                 }
             }
             other => return Err(format!("a {other} request")),
@@ -548,7 +546,7 @@ fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
 
 /// A member record as etcd marshals it: id, peerURLs, isLearner, name,
 /// clientURLs, in that order, empty ones left out.
-fn member_json(m: &Value) -> String {
+pub(crate) fn member_json(m: &Value) -> String {
     let mut s = format!("{{\"id\":{}", field(m, "id").as_u64().unwrap_or(0));
     let urls = |k: &str| -> Vec<String> {
         as_list(field(m, k))
@@ -615,9 +613,8 @@ pub fn replay(
         keys: BTreeMap::new(),
         lease_edits: BTreeMap::new(),
         meta: BTreeMap::new(),
-        members: BTreeMap::new(),
         cluster: BTreeMap::new(),
-        member_json: BTreeMap::new(),
+        mem: crate::replay_members::Members::load(db)?,
         auth: crate::replay_auth::Auth::load(db)?,
         alarms: Default::default(),
         alarm_edits: BTreeMap::new(),
@@ -639,15 +636,6 @@ pub fn replay(
             }
         }
     }
-    if let Some(mb) = root.sub_bucket(db, b"members")? {
-        for e in mb.iter(db) {
-            let e = e?;
-            if let Ok(v) = serde_json::from_slice::<Value>(e.value) {
-                st.member_json
-                    .insert(String::from_utf8_lossy(e.key).into_owned(), v);
-            }
-        }
-    }
     let before = st.rev;
     for e in &todo {
         match e.r#type {
@@ -666,9 +654,22 @@ pub fn replay(
                     ))
                 })?;
             }
+            1 => {
+                let cc = etcdsnap_wal::proto::ConfChange::decode(e.data.as_slice()).map_err(|err| {
+                    Error::Source(format!("WAL entry {} is a conf change that does not decode: {err}", e.index))
+                })?;
+                st.mem
+                    .apply(cc.r#type, cc.node_id, cc.context.as_deref().unwrap_or_default())
+                    .map_err(|what| {
+                        Error::Source(format!(
+                            "WAL entry {} is {what}, which offline replay does not apply",
+                            e.index
+                        ))
+                    })?;
+            }
             _ => {
                 return Err(Error::Source(format!(
-                    "WAL entry {} is a membership change, which offline replay does not apply",
+                    "WAL entry {} is a joint-consensus conf change (ConfChangeV2), which etcd does not write and offline replay does not apply",
                     e.index
                 )))
             }
@@ -680,6 +681,9 @@ pub fn replay(
     );
     st.meta
         .insert(b"term".to_vec(), Some(last.term.to_be_bytes().to_vec()));
+    if let Some(cs) = st.mem.conf_state.take() {
+        st.meta.insert(b"confState".to_vec(), Some(cs));
+    }
     let summary = ReplaySummary {
         from_index: consistent_index,
         to_index: last.index,
@@ -691,7 +695,8 @@ pub fn replay(
         (&b"key"[..], st.keys),
         (b"lease", st.lease_edits),
         (b"meta", st.meta),
-        (b"members", st.members),
+        (b"members", st.mem.member_edits),
+        (b"members_removed", st.mem.removed_edits),
         (b"cluster", st.cluster),
         (b"auth", st.auth.auth_edits),
         (b"authUsers", st.auth.user_edits),
