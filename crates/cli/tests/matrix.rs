@@ -340,11 +340,12 @@ fn dir_case(e: &Entry, clean: &Clean, etcdutl: &Path, work: &Path) {
             torn,
             message,
         } => {
-            let rows = |o: &Output| {
+            let rows = |o: &Output| -> Vec<String> {
                 text(&o.stdout)
                     .lines()
                     .filter(|l| l.starts_with("   "))
-                    .count()
+                    .map(str::to_string)
+                    .collect()
             };
             let err = text(&wal.stderr);
             assert!(err.contains(message), "{what}: wal says {err}");
@@ -365,8 +366,20 @@ fn dir_case(e: &Entry, clean: &Clean, etcdutl: &Path, work: &Path) {
             } else {
                 assert_eq!(wal.status.code(), Some(1), "{what}: wal");
                 // Every entry before the damage is still shown.
-                let (n, full) = (rows(&wal), rows(clean_wal));
-                assert!(n > 0 && n < full, "{what}: {n} of {full} entries shown");
+                // Every entry before the damage is shown, as in the
+                // undamaged WAL, and none after it.
+                let (got, full) = (rows(&wal), rows(clean_wal));
+                assert!(
+                    !got.is_empty() && got.len() < full.len(),
+                    "{what}: {} of {} entries shown",
+                    got.len(),
+                    full.len()
+                );
+                assert_eq!(
+                    got[..],
+                    full[..got.len()],
+                    "{what}: entries before the damage"
+                );
                 assert_diagnosis(&save, &format!("{what}: save"), "WAL damaged in");
                 assert_diagnosis(&members, &format!("{what}: members"), "WAL damaged in");
                 assert_verify_finds(dir, message, what);
