@@ -55,3 +55,38 @@ pub fn etcd_file(data: &[u8]) {
         }
     }
 }
+
+/// Drives `wal` as the last WAL segment of a data dir whose db is
+/// `db_bytes`: read, then replayed over the db from several consistent
+/// indexes, and each replayed state written through the rewrite.
+///
+/// # Panics
+///
+/// When a replayed state is written but the result does not pass the
+/// checker: a bug, which is what the fuzzer looks for.
+#[allow(clippy::panic)]
+pub fn replay_wal(db_bytes: &[u8], wal: &[u8]) {
+    let Ok(db) = Db::open(db_bytes) else {
+        return;
+    };
+    let wal = etcdsnap_wal::reader::read_bytes(wal, "fuzz.wal");
+    for ci in [0, 4, 20, 50] {
+        let Ok(Some((edits, _))) = crate::replay::replay(&db, &wal, ci) else {
+            continue;
+        };
+        let mut out = std::io::Cursor::new(Vec::new());
+        let opts = etcdsnap_bbolt::writer::WriteOptions {
+            page_size: db.page_size(),
+            ..Default::default()
+        };
+        if crate::rewrite::rewrite(&db, &mut out, opts, &edits).is_ok() {
+            let report = etcdsnap_bbolt::check::check(out.get_ref());
+            if !report.problems.is_empty() {
+                panic!(
+                    "a replayed state wrote a damaged database: {:?}",
+                    report.problems
+                );
+            }
+        }
+    }
+}

@@ -44,3 +44,41 @@ fn replay_etcd() {
     }
     assert!(n >= 40, "only {n} inputs replayed");
 }
+
+#[test]
+fn replay_replay() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let db = std::fs::read(root.join("testdata/etcd/etcd-3.5.1.small.snapshot.db")).unwrap();
+    for sub in ["regressions", "artifacts", "corpus"] {
+        let Ok(rd) = std::fs::read_dir(root.join("fuzz").join(sub).join("replay")) else {
+            continue;
+        };
+        for e in rd.filter_map(Result::ok) {
+            if e.path().is_file() {
+                etcdsnap_restore::fuzzing::replay_wal(&db, &std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    // The real member's WAL segment and every damaged variant of it.
+    let tgz = root.join("testdata/etcd/etcd-3.5.1-member.tar.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let seg = std::fs::read(
+        dir.path()
+            .join("member/wal/0000000000000000-0000000000000000.wal"),
+    )
+    .unwrap();
+    etcdsnap_restore::fuzzing::replay_wal(&db, &seg);
+    let variants = etcdsnap_wal::damage::wal_variants(&seg);
+    assert!(variants.len() >= 4);
+    for v in variants {
+        etcdsnap_restore::fuzzing::replay_wal(&db, &v.bytes);
+    }
+}
