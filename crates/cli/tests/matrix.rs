@@ -18,7 +18,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
@@ -199,31 +199,27 @@ fn clean(file: &Path, dir: Option<&Path>) -> Clean {
     c
 }
 
-fn restore_refuses(db: &Path, work: &Path, what: &str, phrase: &str) {
+/// `snapshot restore DB` into `work/restored` (`--skip-hash-check` unless
+/// the trailer is what is being checked): the run and the target.
+fn restore(db: &Path, work: &Path, skip_hash_check: bool) -> (Output, PathBuf) {
     let target = work.join("restored");
-    let o = run_bounded(&[
-        "snapshot",
-        "restore",
-        &s(db),
-        "--skip-hash-check",
-        "--data-dir",
-        &s(&target),
-    ]);
+    let mut args = vec!["snapshot".to_string(), "restore".into(), s(db)];
+    if skip_hash_check {
+        args.push("--skip-hash-check".into());
+    }
+    args.extend(["--data-dir".into(), s(&target)]);
+    (run_bounded(&args), target)
+}
+
+fn restore_refuses(db: &Path, work: &Path, what: &str, phrase: &str) {
+    let (o, target) = restore(db, work, true);
     assert_no_crash(&o, what);
     assert_diagnosis(&o, &format!("{what}: restore"), phrase);
     assert!(!target.exists(), "{what}: restore left {target:?}");
 }
 
 fn restore_succeeds(db: &Path, work: &Path, what: &str) {
-    let target = work.join("restored");
-    let o = run_bounded(&[
-        "snapshot",
-        "restore",
-        &s(db),
-        "--skip-hash-check",
-        "--data-dir",
-        &s(&target),
-    ]);
+    let (o, target) = restore(db, work, true);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -274,18 +270,7 @@ fn file_case(e: &Entry, d: &Diagnosis, clean: &Clean, etcdutl: &Path, work: &Pat
         }
     }
     if db_refused(d) {
-        let target = work.join("restored");
-        let mut args = vec![
-            "snapshot".to_string(),
-            "restore".into(),
-            s(&e.path),
-            "--data-dir".into(),
-            s(&target),
-        ];
-        if !matches!(d, Diagnosis::Trailer) {
-            args.push("--skip-hash-check".into());
-        }
-        let o = run_bounded(&args);
+        let (o, target) = restore(&e.path, work, !matches!(d, Diagnosis::Trailer));
         assert_no_crash(&o, what);
         assert_eq!(o.status.code(), Some(1), "{what}: restore must refuse");
         assert!(!target.exists(), "{what}: restore left {target:?}");

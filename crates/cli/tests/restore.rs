@@ -939,17 +939,7 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
     e.ctl_ok(&["member", "add", "m3", "--learner", "--peer-urls", &p3]);
     e.kill9();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    for to in [&a, &b] {
-        for sub in ["member/wal", "member/snap"] {
-            std::fs::create_dir_all(to.join(sub)).unwrap();
-            for f in std::fs::read_dir(data.join(sub)).unwrap() {
-                let f = f.unwrap();
-                if f.path().is_file() {
-                    std::fs::copy(f.path(), to.join(sub).join(f.file_name())).unwrap();
-                }
-            }
-        }
-    }
+    copy_wal_and_snap(&data, &[&a, &b]);
     // Ours: the latest state saved offline.
     let out = tmp.path().join("latest.db");
     let o = etcdsnap([
@@ -1047,16 +1037,7 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
             .any(|m| m["removed"] == true && m["id"].as_str() == Some(m2.as_str())),
         "removed member {m2} not recorded: {om}"
     );
-    let g = etcdsnap([
-        "get".as_ref(),
-        out.as_os_str(),
-        "".as_ref(),
-        "--prefix".as_ref(),
-        "-w".as_ref(),
-        "json".as_ref(),
-    ]);
-    ok(&g, "get from the saved snapshot");
-    let ours: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    let (ours, _) = get_all_json(&out, &[]);
     assert!(live["kvs"].as_array().unwrap().len() > 10);
     assert_eq!(ours["kvs"], live["kvs"], "keys after replay");
     assert_eq!(
@@ -1066,27 +1047,11 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
     assert!(leases.contains(&id) && !leases.contains(&id2), "{leases}");
     // Extraction straight from the killed member's data dir reads the same
     // latest state; --no-wal reads the db, which lags.
-    let get_dir = |extra: &[&str]| {
-        let mut args: Vec<&std::ffi::OsStr> = vec![
-            "get".as_ref(),
-            b.as_os_str(),
-            "".as_ref(),
-            "--prefix".as_ref(),
-            "-w".as_ref(),
-            "json".as_ref(),
-        ];
-        args.extend(extra.iter().map(std::ffi::OsStr::new));
-        etcdsnap(args)
-    };
-    let g = get_dir(&[]);
-    ok(&g, "get from the data dir");
-    assert!(String::from_utf8_lossy(&g.stderr).contains("latest state"));
-    let from_dir: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    let (from_dir, err) = get_all_json(&b, &[]);
+    assert!(err.contains("latest state"));
     assert_eq!(from_dir["kvs"], live["kvs"], "get DATA_DIR after replay");
     assert_eq!(from_dir["header"]["revision"], live["header"]["revision"]);
-    let g = get_dir(&["--no-wal"]);
-    ok(&g, "get --no-wal from the data dir");
-    let db_only: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    let (db_only, _) = get_all_json(&b, &["--no-wal"]);
     assert!(
         db_only["header"]["revision"].as_i64() < live["header"]["revision"].as_i64(),
         "the db alone must lag: {} vs {}",
@@ -1170,17 +1135,7 @@ fn a_nospace_alarm_in_the_wal_is_replayed() {
     assert!(e.ctl_ok(&["alarm", "list"]).contains("NOSPACE"));
     e.kill9();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    for to in [&a, &b] {
-        for sub in ["member/wal", "member/snap"] {
-            std::fs::create_dir_all(to.join(sub)).unwrap();
-            for f in std::fs::read_dir(data.join(sub)).unwrap() {
-                let f = f.unwrap();
-                if f.path().is_file() {
-                    std::fs::copy(f.path(), to.join(sub).join(f.file_name())).unwrap();
-                }
-            }
-        }
-    }
+    copy_wal_and_snap(&data, &[&a, &b]);
     // The db alone has no alarm: it is in the WAL only.
     let keys = |p: &Path| {
         let o = etcdsnap([
@@ -1220,16 +1175,7 @@ fn a_nospace_alarm_in_the_wal_is_replayed() {
     let live: serde_json::Value =
         serde_json::from_str(&r.ctl_ok(&["get", "", "--prefix", "-w", "json"])).unwrap();
     drop(r);
-    let g = etcdsnap([
-        "get".as_ref(),
-        out.as_os_str(),
-        "".as_ref(),
-        "--prefix".as_ref(),
-        "-w".as_ref(),
-        "json".as_ref(),
-    ]);
-    ok(&g, "get");
-    let ours: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    let (ours, _) = get_all_json(&out, &[]);
     assert_eq!(ours["kvs"], live["kvs"]);
     // The alarm's member is the member etcd reports.
     let member = alarms

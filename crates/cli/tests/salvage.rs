@@ -194,31 +194,8 @@ fn a_salvaged_snapshot_is_served_by_etcd_351() {
         String::from_utf8_lossy(&o.stderr)
     );
 
-    let ours: serde_json::Value = serde_json::from_slice(
-        &etcdsnap([
-            "get".as_ref(),
-            out.as_os_str(),
-            "".as_ref(),
-            "--prefix".as_ref(),
-            "-w".as_ref(),
-            "json".as_ref(),
-        ])
-        .stdout,
-    )
-    .unwrap();
-    let salvaged_kvs = ours["kvs"].as_array().unwrap().clone();
-    let orig_kvs = serde_json::from_slice::<serde_json::Value>(
-        &etcdsnap([
-            "get".as_ref(),
-            testdata().join("etcd/etcd-3.5.1.snapshot.db").as_os_str(),
-            "".as_ref(),
-            "--prefix".as_ref(),
-            "-w".as_ref(),
-            "json".as_ref(),
-        ])
-        .stdout,
-    )
-    .unwrap()["kvs"]
+    let salvaged_kvs = get_all_json(&out, &[]).0["kvs"].as_array().unwrap().clone();
+    let orig_kvs = get_all_json(&testdata().join("etcd/etcd-3.5.1.snapshot.db"), &[]).0["kvs"]
         .as_array()
         .unwrap()
         .len();

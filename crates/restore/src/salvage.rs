@@ -154,13 +154,12 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
     }
     let file = MappedFile::open_for_scan(input)?;
     let bytes = file.bytes();
-    let db = Db::open(bytes).ok();
-    let ps = db.as_ref().map_or(4096, |d| d.page_size());
-    let mut report = SalvageReport {
-        page_size: ps,
-        ..SalvageReport::default()
-    };
-    let revs = scan(bytes, &db, ps, &mut report);
+    let FileScan {
+        db,
+        ps,
+        mut report,
+        revs,
+    } = scan_all(bytes);
 
     // 3. Write: the other top-level buckets copied where they read, the
     // key bucket from the scan.
@@ -195,6 +194,31 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
 /// Salvages `bytes` in memory: the report and the new database (without
 /// the trailer). What the fuzz target drives.
 pub fn salvage_bytes(bytes: &[u8]) -> Result<(SalvageReport, Vec<u8>), Error> {
+    let FileScan {
+        db,
+        ps,
+        mut report,
+        revs,
+    } = scan_all(bytes);
+    let mut out = std::io::Cursor::new(Vec::new());
+    build(&db, &revs, ps, &mut report, &mut out)?;
+    report.size = out.get_ref().len() as u64;
+    Ok((report, out.into_inner()))
+}
+
+/// What the scan of a whole file found, ready to be written.
+struct FileScan<'a> {
+    /// The tree, when a meta page still reads.
+    db: Option<Db<'a>>,
+    /// Page size (4096 when no meta page reads).
+    ps: usize,
+    /// The report so far.
+    report: SalvageReport,
+    /// The key revisions kept.
+    revs: BTreeMap<&'a [u8], &'a [u8]>,
+}
+
+fn scan_all(bytes: &[u8]) -> FileScan<'_> {
     let db = Db::open(bytes).ok();
     let ps = db.as_ref().map_or(4096, |d| d.page_size());
     let mut report = SalvageReport {
@@ -202,10 +226,12 @@ pub fn salvage_bytes(bytes: &[u8]) -> Result<(SalvageReport, Vec<u8>), Error> {
         ..SalvageReport::default()
     };
     let revs = scan(bytes, &db, ps, &mut report);
-    let mut out = std::io::Cursor::new(Vec::new());
-    build(&db, &revs, ps, &mut report, &mut out)?;
-    report.size = out.get_ref().len() as u64;
-    Ok((report, out.into_inner()))
+    FileScan {
+        db,
+        ps,
+        report,
+        revs,
+    }
 }
 
 /// Steps 1 and 2: every intact key revision, found page by page, with

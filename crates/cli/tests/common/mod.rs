@@ -190,3 +190,40 @@ pub fn run_bounded<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
         stderr: e.join().expect("join").expect("read stderr"),
     }
 }
+
+/// `etcdsnap get PATH "" --prefix -w json` with `extra` flags, asserting
+/// success: the parsed output (etcdctl's shape) and the run's stderr.
+pub fn get_all_json(path: &Path, extra: &[&str]) -> (serde_json::Value, String) {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "get".as_ref(),
+        path.as_os_str(),
+        "".as_ref(),
+        "--prefix".as_ref(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    let o = etcdsnap(args);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "get {}: {stderr}", path.display());
+    (
+        serde_json::from_slice(&o.stdout).expect("get -w json"),
+        stderr,
+    )
+}
+
+/// Copies the WAL and snap dirs of the data dir `from` (a killed member's,
+/// whose db is still open) to each of `to`.
+pub fn copy_wal_and_snap(from: &Path, to: &[&Path]) {
+    for t in to {
+        for sub in ["member/wal", "member/snap"] {
+            std::fs::create_dir_all(t.join(sub)).expect("mkdir");
+            for f in std::fs::read_dir(from.join(sub)).expect("read dir") {
+                let f = f.expect("entry");
+                if f.path().is_file() {
+                    std::fs::copy(f.path(), t.join(sub).join(f.file_name())).expect("copy");
+                }
+            }
+        }
+    }
+}
