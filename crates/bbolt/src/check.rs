@@ -330,6 +330,8 @@ struct Checker<'a, 'd, V: TopLeafVisitor<'a>> {
     counter: u64,
     /// Leaf pages whose elements are checked after the walk, in parallel.
     jobs: Vec<LeafJob<'a>>,
+    /// The walk's places the pending jobs refer to.
+    job_ctxs: Vec<JobCtx<'a>>,
 }
 
 /// Merges `acc` into top-level bucket `top`'s result.
@@ -353,10 +355,18 @@ struct LeafJob<'a> {
     lo: Option<&'a [u8]>,
     hi: Option<&'a [u8]>,
     seq: u64,
+    /// Index of the walk's place (shared by the children of one branch)
+    /// in the batch's contexts.
+    ctx: usize,
+}
+
+/// Where in the walk a branch's leaf jobs were queued: one per branch,
+/// shared by its children.
+struct JobCtx<'a> {
     depth: usize,
     bucket: Option<Arc<str>>,
-    path: Arc<[&'a [u8]]>,
-    ancestors: Arc<[u64]>,
+    path: Vec<&'a [u8]>,
+    ancestors: Vec<u64>,
     top: Option<usize>,
 }
 
@@ -402,6 +412,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             seq: 0,
             counter: 0,
             jobs: Vec::new(),
+            job_ctxs: Vec::new(),
         }
     }
 
@@ -932,11 +943,11 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         }
         let mut elems: Vec<(&'a [u8], u64, u64)> = Vec::with_capacity(node.count);
         let mut prev = None;
+        let seq = self.seq;
+        let bucket = self.path_name.clone();
         for i in 0..node.count {
             match node.branch(i) {
                 Ok(e) => {
-                    let seq = self.seq;
-                    let bucket = self.path_name.clone();
                     key_checks(node, i, e.key, prev, lo, hi, &mut |kind, page, off, msg| {
                         self_problems_push(&mut self.problems, seq, &bucket, kind, page, off, msg)
                     });
@@ -965,8 +976,14 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                     .is_ok_and(|h| h.flags == layout::FLAG_LEAF)
         });
         if first_is_leaf {
-            let path: Arc<[&'a [u8]]> = Arc::from(self.path.as_slice());
-            let ancestors: Arc<[u64]> = Arc::from(self.ancestors.as_slice());
+            let ctx = self.job_ctxs.len();
+            self.job_ctxs.push(JobCtx {
+                depth: depth + 1,
+                bucket: self.path_name.clone(),
+                path: self.path.clone(),
+                ancestors: self.ancestors.clone(),
+                top: self.top,
+            });
             for (j, (key, child, eoff)) in elems.iter().enumerate() {
                 self.counter += 1;
                 self.jobs.push(LeafJob {
@@ -975,11 +992,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                     lo: Some(*key),
                     hi: elems.get(j + 1).map(|n| n.0).or(hi),
                     seq: self.counter,
-                    depth: depth + 1,
-                    bucket: self.path_name.clone(),
-                    path: path.clone(),
-                    ancestors: ancestors.clone(),
-                    top: self.top,
+                    ctx,
                 });
             }
             if self.jobs.len() >= JOB_BATCH {
@@ -1111,6 +1124,8 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             self.top,
         );
         let jobs = std::mem::take(&mut self.jobs);
+        let ctxs = std::mem::take(&mut self.job_ctxs);
+        let (jobs, ctxs) = (&jobs, &ctxs);
         let db = self.db;
         let file_pages = self.file_pages;
         let visitor = self.visitor;
@@ -1120,9 +1135,21 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         let run = |chunk: &[LeafJob<'a>]| {
             let mut results = Vec::with_capacity(chunk.len());
             let mut runs: Vec<(usize, V::Acc)> = Vec::new();
-            for job in chunk {
-                let res = leaf_job(db, file_pages, job);
-                if let (Some(top), Some(node)) = (job.top, res.node.as_ref()) {
+            let ps = db.page_size() as u64;
+            for (i, job) in chunk.iter().enumerate() {
+                // Leaves come in key order, scattered over the file: start
+                // loading a coming one while this one is read.
+                if let Some(next) = chunk.get(i + 2).filter(|n| n.id < file_pages) {
+                    let off = (next.id * ps) as usize;
+                    if let Some(b) = db.data().get(off..off + ps as usize) {
+                        crate::prefetch::page_start(b);
+                    }
+                }
+                let Some(ctx) = ctxs.get(job.ctx) else {
+                    continue;
+                };
+                let res = leaf_job(db, file_pages, job, ctx);
+                if let (Some(top), Some(node)) = (ctx.top, res.node.as_ref()) {
                     match runs.last_mut() {
                         Some((t, acc)) if *t == top => visitor.leaf(acc, node),
                         _ => {
@@ -1140,8 +1167,25 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             use rayon::prelude::*;
             jobs.par_chunks(JOB_CHUNK).map(run).collect()
         } else {
-            vec![run(&jobs)]
+            vec![run(jobs)]
         };
+        self.apply_jobs(jobs, ctxs, chunks);
+        (
+            self.seq,
+            self.path,
+            self.path_name,
+            self.ancestors,
+            self.top,
+        ) = saved;
+    }
+
+    /// Applies leaf results in walk order (see [`Self::run_jobs`]).
+    fn apply_jobs(
+        &mut self,
+        jobs: &[LeafJob<'a>],
+        ctxs: &[JobCtx<'a>],
+        chunks: Vec<ChunkResult<'a, V::Acc>>,
+    ) {
         let mut runs = Vec::new();
         let mut results = Vec::with_capacity(jobs.len());
         for (r, u) in chunks {
@@ -1151,14 +1195,25 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         for (top, acc) in runs {
             merge_top(self.visitor, &mut self.tops, top, acc);
         }
-        for (job, res) in jobs.iter().zip(results) {
+        // The walk's place is restored only when it changes (consecutive
+        // jobs are mostly siblings) or when the last job moved it.
+        let mut placed: Option<usize> = None;
+        // Jobs without a context produced no result (see `run_jobs`).
+        let jobs = jobs.iter().filter(|j| ctxs.get(j.ctx).is_some());
+        for (job, res) in jobs.zip(results) {
+            let Some(ctx) = ctxs.get(job.ctx) else {
+                continue;
+            };
             self.seq = job.seq;
-            self.path.clear();
-            self.path.extend_from_slice(&job.path);
-            self.path_name = job.bucket.clone();
+            if placed != Some(job.ctx) {
+                self.path.clear();
+                self.path.extend_from_slice(&ctx.path);
+                self.path_name = ctx.bucket.clone();
+                self.top = ctx.top;
+                placed = Some(job.ctx);
+            }
             self.ancestors.clear();
-            self.ancestors.extend_from_slice(&job.ancestors);
-            self.top = job.top;
+            self.ancestors.extend_from_slice(&ctx.ancestors);
             let Some(node) = self.visit_with(job.id, Some(job.from), res.header) else {
                 continue;
             };
@@ -1167,25 +1222,25 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                 self.counts.keys += res.keys;
                 self.problems.extend(res.problems);
                 if res.has_buckets {
-                    self.sub_buckets(&node, job.depth);
+                    self.sub_buckets(&node, ctx.depth);
+                    placed = None;
                 }
             } else {
-                self.check_branch(&node, job.lo, job.hi, job.depth);
+                self.check_branch(&node, job.lo, job.hi, ctx.depth);
+                placed = None;
             }
         }
-        (
-            self.seq,
-            self.path,
-            self.path_name,
-            self.ancestors,
-            self.top,
-        ) = saved;
     }
 }
 
 /// The parallel part of a leaf job: reads the header and, when the page is
 /// a well-formed leaf, checks its elements.
-fn leaf_job<'a>(db: &Db<'a>, file_pages: u64, job: &LeafJob<'a>) -> LeafResult<'a> {
+fn leaf_job<'a>(
+    db: &Db<'a>,
+    file_pages: u64,
+    job: &LeafJob<'a>,
+    ctx: &JobCtx<'a>,
+) -> LeafResult<'a> {
     let mut res = LeafResult {
         header: None,
         leaf: false,
@@ -1224,10 +1279,10 @@ fn leaf_job<'a>(db: &Db<'a>, file_pages: u64, job: &LeafJob<'a>) -> LeafResult<'
         )
         .is_some_and(|f| f & LEAF_FLAG_BUCKET != 0)
     });
-    let root = job.path.is_empty();
+    let root = ctx.path.is_empty();
     let problems = &mut res.problems;
     res.keys = leaf_contents(&node, job.lo, job.hi, root, &mut |kind, page, o, msg| {
-        self_problems_push(problems, job.seq, &job.bucket, kind, page, o, msg)
+        self_problems_push(problems, job.seq, &ctx.bucket, kind, page, o, msg)
     });
     res
 }
