@@ -371,13 +371,12 @@ struct JobCtx<'a> {
 }
 
 /// What a leaf job found, applied in walk order afterwards.
-struct LeafResult<'a> {
+struct LeafResult {
     header: Option<PageHeader>,
     leaf: bool,
     has_buckets: bool,
     keys: u64,
     problems: Vec<(u64, Problem)>,
-    node: Option<Node<'a>>,
 }
 
 /// Below this many leaf pages the element checks run on one thread.
@@ -388,7 +387,7 @@ const PARALLEL_MIN_JOBS: usize = 32;
 const JOB_BATCH: usize = 8192;
 
 /// A chunk's leaf results and its runs of visitor results per top bucket.
-type ChunkResult<'a, A> = (Vec<LeafResult<'a>>, Vec<(usize, A)>);
+type ChunkResult<A> = (Vec<LeafResult>, Vec<(usize, A)>);
 
 /// Leaf jobs per parallel task.
 const JOB_CHUNK: usize = 64;
@@ -1148,8 +1147,8 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                 let Some(ctx) = ctxs.get(job.ctx) else {
                     continue;
                 };
-                let res = leaf_job(db, file_pages, job, ctx);
-                if let (Some(top), Some(node)) = (ctx.top, res.node.as_ref()) {
+                let (res, node) = leaf_job(db, file_pages, job, ctx);
+                if let (Some(top), Some(node)) = (ctx.top, node.as_ref()) {
                     match runs.last_mut() {
                         Some((t, acc)) if *t == top => visitor.leaf(acc, node),
                         _ => {
@@ -1163,11 +1162,11 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             }
             (results, runs)
         };
-        let chunks: Vec<ChunkResult<'a, V::Acc>> = if jobs.len() >= PARALLEL_MIN_JOBS {
+        let chunks: Vec<ChunkResult<V::Acc>> = if jobs.len() >= PARALLEL_MIN_JOBS {
             use rayon::prelude::*;
             jobs.par_chunks(JOB_CHUNK).map(run).collect()
         } else {
-            vec![run(jobs)]
+            jobs.chunks(JOB_CHUNK).map(run).collect()
         };
         self.apply_jobs(jobs, ctxs, chunks);
         (
@@ -1184,50 +1183,47 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         &mut self,
         jobs: &[LeafJob<'a>],
         ctxs: &[JobCtx<'a>],
-        chunks: Vec<ChunkResult<'a, V::Acc>>,
+        chunks: Vec<ChunkResult<V::Acc>>,
     ) {
-        let mut runs = Vec::new();
-        let mut results = Vec::with_capacity(jobs.len());
-        for (r, u) in chunks {
-            results.extend(r);
-            runs.extend(u);
-        }
-        for (top, acc) in runs {
-            merge_top(self.visitor, &mut self.tops, top, acc);
-        }
         // The walk's place is restored only when it changes (consecutive
         // jobs are mostly siblings) or when the last job moved it.
         let mut placed: Option<usize> = None;
-        // Jobs without a context produced no result (see `run_jobs`).
-        let jobs = jobs.iter().filter(|j| ctxs.get(j.ctx).is_some());
-        for (job, res) in jobs.zip(results) {
-            let Some(ctx) = ctxs.get(job.ctx) else {
-                continue;
-            };
-            self.seq = job.seq;
-            if placed != Some(job.ctx) {
-                self.path.clear();
-                self.path.extend_from_slice(&ctx.path);
-                self.path_name = ctx.bucket.clone();
-                self.top = ctx.top;
-                placed = Some(job.ctx);
+        // Each chunk's results are those of its jobs that have a context
+        // (all of them: contexts are queued with their jobs).
+        for (jobs, (results, runs)) in jobs.chunks(JOB_CHUNK).zip(chunks) {
+            for (top, acc) in runs {
+                merge_top(self.visitor, &mut self.tops, top, acc);
             }
-            self.ancestors.clear();
-            self.ancestors.extend_from_slice(&ctx.ancestors);
-            let Some(node) = self.visit_with(job.id, Some(job.from), res.header) else {
-                continue;
-            };
-            self.ancestors.push(job.id);
-            if res.leaf {
-                self.counts.keys += res.keys;
-                self.problems.extend(res.problems);
-                if res.has_buckets {
-                    self.sub_buckets(&node, ctx.depth);
+            let jobs = jobs.iter().filter(|j| ctxs.get(j.ctx).is_some());
+            for (job, res) in jobs.zip(results) {
+                let Some(ctx) = ctxs.get(job.ctx) else {
+                    continue;
+                };
+                self.seq = job.seq;
+                if placed != Some(job.ctx) {
+                    self.path.clear();
+                    self.path.extend_from_slice(&ctx.path);
+                    self.path_name = ctx.bucket.clone();
+                    self.top = ctx.top;
+                    placed = Some(job.ctx);
+                }
+                self.ancestors.clear();
+                self.ancestors.extend_from_slice(&ctx.ancestors);
+                let Some(node) = self.visit_with(job.id, Some(job.from), res.header) else {
+                    continue;
+                };
+                self.ancestors.push(job.id);
+                if res.leaf {
+                    self.counts.keys += res.keys;
+                    self.problems.extend(res.problems);
+                    if res.has_buckets {
+                        self.sub_buckets(&node, ctx.depth);
+                        placed = None;
+                    }
+                } else {
+                    self.check_branch(&node, job.lo, job.hi, ctx.depth);
                     placed = None;
                 }
-            } else {
-                self.check_branch(&node, job.lo, job.hi, ctx.depth);
-                placed = None;
             }
         }
     }
@@ -1240,38 +1236,36 @@ fn leaf_job<'a>(
     file_pages: u64,
     job: &LeafJob<'a>,
     ctx: &JobCtx<'a>,
-) -> LeafResult<'a> {
+) -> (LeafResult, Option<Node<'a>>) {
     let mut res = LeafResult {
         header: None,
         leaf: false,
         has_buckets: false,
         keys: 0,
         problems: Vec::new(),
-        node: None,
     };
     if job.id >= file_pages {
-        return res;
+        return (res, None);
     }
     let Ok(header) = db.header(PageId(job.id)) else {
-        return res;
+        return (res, None);
     };
     res.header = Some(header);
     let last = job.id.saturating_add(u64::from(header.overflow));
     if header.flags != layout::FLAG_LEAF || last >= file_pages {
-        return res;
+        return (res, None);
     }
     let ps = db.page_size() as u64;
     let off = job.id * ps;
     let span = (u64::from(header.overflow) + 1) * ps;
     let Some(bytes) = db.data().get(off as usize..(off + span) as usize) else {
-        return res;
+        return (res, None);
     };
     let Ok(node) = Node::new_unchecked(PageId(job.id), off, bytes, true, header.count, false)
     else {
-        return res;
+        return (res, None);
     };
     res.leaf = true;
-    res.node = Some(node);
     res.has_buckets = (0..node.count).any(|i| {
         layout::u32_at(
             node.bytes,
@@ -1284,7 +1278,7 @@ fn leaf_job<'a>(
     res.keys = leaf_contents(&node, job.lo, job.hi, root, &mut |kind, page, o, msg| {
         self_problems_push(problems, job.seq, &ctx.bucket, kind, page, o, msg)
     });
-    res
+    (res, Some(node))
 }
 
 fn self_problems_push(

@@ -32,7 +32,7 @@ pub mod layout;
 pub mod meta;
 mod mmap;
 pub mod page;
-mod prefetch;
+pub mod prefetch;
 pub mod stats;
 pub mod writer;
 
