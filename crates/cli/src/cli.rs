@@ -223,6 +223,10 @@ enum Command {
         /// Output format, as etcdutl 3.6's hashkv prints it.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t = StatusFormat::Simple)]
         write_out: StatusFormat,
+        /// Which etcd to answer as: 3.5 (and 3.4) refuse the compact
+        /// revision itself; 3.6 hashes it and refuses only what is below.
+        #[arg(long, value_enum, default_value_t = crate::snapshot::Release::V3_5)]
+        etcd_version: crate::snapshot::Release,
     },
 }
 
@@ -497,11 +501,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             file,
             rev,
             write_out,
+            etcd_version,
         } => {
             let mapped = open_for_scan(&file)?;
             let db = etcdsnap_bbolt::Db::open(mapped.bytes())?;
             let progress = crate::progress::Progress::start("hashing", mapped.bytes().len() as u64);
-            let h = hashkv::hashkv(&db, rev)?;
+            let h = hashkv::hashkv_as(&db, rev, etcd_version.into())?;
             drop(progress);
             out.write_all(hashkv::render(&h, write_out.into()).as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -125,6 +125,15 @@ pub enum Release {
     V3_6,
 }
 
+impl From<Release> for EtcdVersion {
+    fn from(r: Release) -> Self {
+        match r {
+            Release::V3_5 => EtcdVersion::V3_5,
+            Release::V3_6 => EtcdVersion::V3_6,
+        }
+    }
+}
+
 pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
     match cmd {
         SnapshotCommand::Save {
@@ -244,10 +253,7 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
                 eprintln!("etcdsnap: warning: {w}");
             }
             let opts = StatusOptions {
-                version: match etcd_version {
-                    Release::V3_5 => EtcdVersion::V3_5,
-                    Release::V3_6 => EtcdVersion::V3_6,
-                },
+                version: etcd_version.into(),
             };
             let progress = crate::progress::Progress::start("reading", mapped.bytes().len() as u64);
             // The trailer, the structure check and the status pass are

@@ -242,3 +242,58 @@ fn get_equals_live_etcd_351() {
         assert!(String::from_utf8_lossy(&o.stderr).contains(word));
     }
 }
+
+/// `--etcd-version 3.6` hashes the compact revision itself, which 3.5.1
+/// refuses (checked against the live etcd above), and still refuses what
+/// is below it. After a finished compaction at C the `key` bucket holds,
+/// at or below C, exactly the revisions etcd's `keep(C)` keeps (each key's
+/// newest revision unless it is a tombstone), so the hash at C must be
+/// CRC-32C of `key` and every key and value up to C, computed here from
+/// the file independently of etcdsnap's hashkv.
+#[test]
+fn hashkv_36_hashes_the_compact_revision() {
+    let fixture = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let bytes = std::fs::read(&fixture).unwrap();
+    let db = etcdsnap_bbolt::Db::open(&bytes).unwrap();
+    let kb = db.root_bucket().sub_bucket(&db, b"key").unwrap().unwrap();
+    // testdata/etcd/fixtures-info.txt: compacted at 61, head 75.
+    let compact = 61u64;
+    let mut crc = crc32c::crc32c(b"key");
+    let mut hashed = 0;
+    for e in kb.iter(&db) {
+        let e = e.unwrap();
+        let main = u64::from_be_bytes(e.key[..8].try_into().unwrap());
+        if main <= compact {
+            crc = crc32c::crc32c_append(crc, e.key);
+            crc = crc32c::crc32c_append(crc, e.value);
+            hashed += 1;
+        }
+    }
+    assert!(
+        hashed > 10,
+        "the fixture keeps {hashed} revisions up to {compact}"
+    );
+    let at = |rev: u64, version: &str| {
+        etcdsnap([
+            "hashkv",
+            fixture.to_str().unwrap(),
+            "--rev",
+            &rev.to_string(),
+            "--etcd-version",
+            version,
+            "-w",
+            "json",
+        ])
+    };
+    let o = at(compact, "3.6");
+    assert_no_crash(&o, "hashkv 3.6");
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["hash"], crc, "hash at the compact revision");
+    assert_eq!(j["hashRevision"], compact);
+    assert_eq!(j["compactRevision"], compact);
+    for (rev, version) in [(compact, "3.5"), (compact - 1, "3.6")] {
+        let o = at(rev, version);
+        assert_eq!(o.status.code(), Some(1), "--rev {rev} as {version}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("compacted"));
+    }
+}

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::revision::Revision;
 use crate::scan::{fold_entries, CrcPart};
+use crate::status::EtcdVersion;
 use crate::Error;
 
 /// What `hashkv` answers.
@@ -68,9 +69,26 @@ pub fn compact_revision(db: &Db<'_>) -> Result<i64, Error> {
     })
 }
 
-/// Computes HashKV at `rev` (0 = head) with etcd's errors for revisions
-/// at or below the compact revision or above the head.
+/// Computes HashKV at `rev` (0 = head) as etcd 3.5.1 does, with its
+/// errors for revisions at or below the compact revision or above the head.
 pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
+    hashkv_as(db, rev, EtcdVersion::V3_5)
+}
+
+/// Computes HashKV at `rev` (0 = head) as the given release does.
+///
+/// The releases differ only in the compact revision itself: etcd 3.4 and
+/// 3.5 as first released refuse it (`rev <= compactRev` in `HashByRev`);
+/// etcd 3.6 hashes it (`rev < compactRev` refuses), a change that 3.5 and
+/// 3.4 took in June 2023 (etcd-io/etcd#14457, backported in #16048 and
+/// #16047). The hash itself is the same function in every release: the
+/// 3.6 compactor keeps a tombstone at the compact revision in the `key`
+/// bucket (etcd-io/etcd#18274), but the key index's `keep`, which decides
+/// what below the compact revision is hashed, still leaves such a
+/// tombstone out "to stay consistent with existing versions"; a tombstone
+/// is only hashed where nothing is kept at all, and then from the file as
+/// it is, which is what etcd hashes too.
+pub fn hashkv_as(db: &Db<'_>, rev: i64, version: EtcdVersion) -> Result<HashKv, Error> {
     let compact = compact_revision(db)?;
     let kb = key_bucket(db)?;
     let head = head_revision(db, compact)?;
@@ -80,8 +98,13 @@ pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
             head,
         });
     }
-    // etcd 3.4 and 3.5 refuse the compact revision itself too.
-    if rev > 0 && rev <= compact {
+    // etcd 3.4 and 3.5 as first released refuse the compact revision
+    // itself too; 3.6 only what is below it.
+    let refused = match version {
+        EtcdVersion::V3_5 => rev <= compact,
+        EtcdVersion::V3_6 => rev < compact,
+    };
+    if rev > 0 && refused {
         return Err(Error::Compacted {
             requested: rev,
             compacted: compact,
