@@ -78,8 +78,21 @@ pub struct CrcPart {
 
 impl CrcPart {
     /// Appends bytes.
+    ///
+    /// This is where `snapshot status` and `hashkv` spend their time, so it
+    /// uses `crc-fast` (CRC-32/ISCSI, which is CRC-32C), whose carry-less
+    /// multiplication folding runs at about 100 GB/s in cache on AVX-512
+    /// against about 26 GB/s for `crc32c`'s CRC instructions (status on a
+    /// 1.1 GB snapshot: 0.111 s to 0.101 s). The `crc32c` crate stays for
+    /// WAL and `.snap` records; the tests check both give the same CRC.
     pub fn update(&mut self, b: &[u8]) {
-        self.crc = crc32c::crc32c_append(self.crc, b);
+        // Continue from `crc`: the raw register is its complement.
+        let mut d = crc_fast::Digest::new_with_init_state(
+            crc_fast::CrcAlgorithm::Crc32Iscsi,
+            u64::from(!self.crc),
+        );
+        d.update(b);
+        self.crc = d.finalize() as u32;
         self.len += b.len() as u64;
     }
 
@@ -249,6 +262,16 @@ mod tests {
             .rev()
             .fold(CrcPart::default(), |a, b| b.then(a));
         assert_eq!(left.crc, crc32c::crc32c(&data));
+        // Appending piece by piece (crc-fast) equals one stream (crc32c),
+        // whatever the piece sizes (the SIMD paths switch at some sizes).
+        for size in [1usize, 15, 16, 63, 64, 255, 256, 4080, 8192] {
+            let mut p = CrcPart::default();
+            for c in data.chunks(size) {
+                p.update(c);
+            }
+            assert_eq!(p.crc, crc32c::crc32c(&data), "pieces of {size}");
+            assert_eq!(p.len, data.len() as u64);
+        }
         assert_eq!(right.crc, left.crc);
         assert_eq!(
             combine(0x1234_5678, 0x9abc_def0, 0),
