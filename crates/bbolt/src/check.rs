@@ -371,6 +371,7 @@ struct JobCtx<'a> {
 }
 
 /// What a leaf job found, applied in walk order afterwards.
+#[derive(Default)]
 struct LeafResult {
     header: Option<PageHeader>,
     leaf: bool,
@@ -1138,13 +1139,15 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             for (i, job) in chunk.iter().enumerate() {
                 // Leaves come in key order, scattered over the file: start
                 // loading a coming one while this one is read.
-                if let Some(next) = chunk.get(i + 2).filter(|n| n.id < file_pages) {
-                    let off = (next.id * ps) as usize;
-                    if let Some(b) = db.data().get(off..off + ps as usize) {
+                if let Some(next) = chunk.get(i + 2) {
+                    let off = usize::try_from(next.id.saturating_mul(ps)).unwrap_or(usize::MAX);
+                    if let Some(b) = db.data().get(off..) {
                         crate::prefetch::page_start(b);
                     }
                 }
+                // Every job has its context (they are queued together).
                 let Some(ctx) = ctxs.get(job.ctx) else {
+                    results.push(LeafResult::default());
                     continue;
                 };
                 let (res, node) = leaf_job(db, file_pages, job, ctx);
@@ -1188,14 +1191,11 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         // The walk's place is restored only when it changes (consecutive
         // jobs are mostly siblings) or when the last job moved it.
         let mut placed: Option<usize> = None;
-        // Each chunk's results are those of its jobs that have a context
-        // (all of them: contexts are queued with their jobs).
         for (jobs, (results, runs)) in jobs.chunks(JOB_CHUNK).zip(chunks) {
             for (top, acc) in runs {
                 merge_top(self.visitor, &mut self.tops, top, acc);
             }
-            let jobs = jobs.iter().filter(|j| ctxs.get(j.ctx).is_some());
-            for (job, res) in jobs.zip(results) {
+            for (job, res) in jobs.iter().zip(results) {
                 let Some(ctx) = ctxs.get(job.ctx) else {
                     continue;
                 };
@@ -1237,13 +1237,7 @@ fn leaf_job<'a>(
     job: &LeafJob<'a>,
     ctx: &JobCtx<'a>,
 ) -> (LeafResult, Option<Node<'a>>) {
-    let mut res = LeafResult {
-        header: None,
-        leaf: false,
-        has_buckets: false,
-        keys: 0,
-        problems: Vec::new(),
-    };
+    let mut res = LeafResult::default();
     if job.id >= file_pages {
         return (res, None);
     }

@@ -130,16 +130,10 @@ impl Drop for MappedFile {
 /// cache keeps the file's pages.
 #[cfg(target_os = "linux")]
 fn release_parallel(map: &memmap2::Mmap) {
-    use rayon::prelude::*;
-    const SLICE: usize = 64 << 20;
-    let len = map.len();
-    if len < 4 * SLICE {
+    if map.len() < 4 * SLICE {
         return;
     }
-    let slices = len.div_ceil(SLICE);
-    (0..slices).into_par_iter().for_each(|i| {
-        let off = i * SLICE;
-        let n = SLICE.min(len - off);
+    for_each_slice(map, |off, n| {
         // SAFETY: see the module's safety contract and the function's
         // comment: the mapping is shared, read-only and no longer borrowed,
         // so dropping its page-table entries cannot change what any live
@@ -154,13 +148,22 @@ fn release_parallel(map: &memmap2::Mmap) {
 /// kernel without it the pages are simply faulted in on first touch.
 #[cfg(target_os = "linux")]
 fn populate_parallel(map: &memmap2::Mmap) {
-    use rayon::prelude::*;
-    const SLICE: usize = 64 << 20;
-    let len = map.len();
-    let slices = len.div_ceil(SLICE);
-    (0..slices).into_par_iter().for_each(|i| {
-        let off = i * SLICE;
-        let n = SLICE.min(len - off);
+    for_each_slice(map, |off, n| {
         let _ = map.advise_range(memmap2::Advice::PopulateRead, off, n);
+    });
+}
+
+/// The slices the mapping is advised in, one kernel call each.
+#[cfg(target_os = "linux")]
+const SLICE: usize = 64 << 20;
+
+/// Calls `f(offset, length)` for each slice of the mapping, in parallel.
+#[cfg(target_os = "linux")]
+fn for_each_slice(map: &memmap2::Mmap, f: impl Fn(usize, usize) + Sync) {
+    use rayon::prelude::*;
+    let len = map.len();
+    (0..len.div_ceil(SLICE)).into_par_iter().for_each(|i| {
+        let off = i * SLICE;
+        f(off, SLICE.min(len - off));
     });
 }
