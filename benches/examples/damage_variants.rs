@@ -1,4 +1,4 @@
-//! Writes the damaged variants of a bbolt file (see `etcdsnap_bbolt::damage`)
+//! Writes the damaged variants of a bbolt file (see `etcdsnap_testsupport::bbolt_damage`)
 //! into a directory, one file per defect, for running other tools on them.
 //! Usage: damage_variants FILE OUTDIR
 fn main() {
@@ -9,7 +9,7 @@ fn main() {
     };
     let bytes = std::fs::read(&file).expect("read input");
     std::fs::create_dir_all(&out).expect("create output dir");
-    for v in etcdsnap_bbolt::damage::variants(&bytes) {
+    for v in etcdsnap_testsupport::bbolt_damage::variants(&bytes) {
         let p = std::path::Path::new(&out).join(v.name);
         std::fs::write(&p, &v.bytes).expect("write variant");
         println!(

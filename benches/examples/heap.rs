@@ -45,21 +45,20 @@ fn main() {
     });
     measure("hashkv", || drop(etcdsnap_verify::hashkv::hashkv(&db, 0)));
     measure("verify", || drop(etcdsnap_verify::semantic::verify(&db)));
-    let all = etcdsnap_verify::extract::Selector {
+    let all = etcdsnap_mvcc::extract::Selector {
         key: Vec::new(),
         prefix: true,
     };
     measure("range", || {
-        drop(etcdsnap_verify::extract::range(&db, &all, 0));
+        drop(etcdsnap_mvcc::extract::range(&db, &all, 0));
     });
     measure("history", || {
-        drop(etcdsnap_verify::extract::history(&db, &all));
+        drop(etcdsnap_mvcc::extract::history(&db, &all));
     });
     let tmp = std::env::temp_dir().join(format!("etcdsnap-heap-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("tmp");
     measure("salvage", || {
-        etcdsnap_restore::salvage::salvage(std::path::Path::new(&path), &tmp.join("s.db"))
-            .expect("salvage");
+        etcdsnap_salvage::salvage(std::path::Path::new(&path), &tmp.join("s.db")).expect("salvage");
     });
     measure("restore", || {
         let cfg = etcdsnap_restore::RestoreConfig {

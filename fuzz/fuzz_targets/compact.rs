@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    etcdsnap_bbolt::fuzzing::compact_round_trip(data);
+    etcdsnap_testsupport::fuzz_bbolt::compact_round_trip(data);
 });

@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    etcdsnap_restore::fuzzing::etcd_file(data);
+    etcdsnap_testsupport::fuzz_etcd::etcd_file(data);
 });

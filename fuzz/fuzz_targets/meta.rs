@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    etcdsnap_bbolt::fuzzing::meta_pages(data);
+    etcdsnap_testsupport::fuzz_bbolt::meta_pages(data);
 });

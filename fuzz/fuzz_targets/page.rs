@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    etcdsnap_bbolt::fuzzing::single_page(data);
+    etcdsnap_testsupport::fuzz_bbolt::single_page(data);
 });

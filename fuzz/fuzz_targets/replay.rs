@@ -6,5 +6,5 @@ use libfuzzer_sys::fuzz_target;
 static DB: &[u8] = include_bytes!("../../testdata/etcd/etcd-3.5.1.small.snapshot.db");
 
 fuzz_target!(|data: &[u8]| {
-    etcdsnap_restore::fuzzing::replay_wal(DB, data);
+    etcdsnap_testsupport::fuzz_etcd::replay_wal(DB, data);
 });

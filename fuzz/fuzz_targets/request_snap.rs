@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    etcdsnap_wal::fuzzing::request_and_snap(data);
+    etcdsnap_testsupport::fuzz_wal::request_and_snap(data);
 });

@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    etcdsnap_bbolt::fuzzing::whole_file(data);
+    etcdsnap_testsupport::fuzz_bbolt::whole_file(data);
 });

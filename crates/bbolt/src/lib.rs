@@ -22,17 +22,17 @@
 pub mod bucket;
 pub mod check;
 #[doc(hidden)]
-pub mod damage;
 pub mod db;
 mod error;
 pub mod freelist;
 #[doc(hidden)]
-pub mod fuzzing;
 pub mod layout;
 pub mod meta;
 mod mmap;
 pub mod page;
 pub mod prefetch;
+pub mod rewrite;
+pub mod scan;
 pub mod stats;
 pub mod writer;
 

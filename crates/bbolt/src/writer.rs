@@ -582,6 +582,10 @@ pub enum CopyError {
     /// Buckets nested too deep.
     #[error("buckets nested too deep")]
     TooDeep,
+    /// The source's shape does not allow the copy or its edits (a plain
+    /// key in the root bucket, an edit naming a nested bucket).
+    #[error("{0}")]
+    Shape(String),
 }
 
 /// A compact copy of the whole of `db` into `out`.

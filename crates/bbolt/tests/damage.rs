@@ -369,7 +369,7 @@ fn problems_come_in_the_same_order_every_run() {
 
 #[test]
 fn every_generated_variant_gets_its_diagnosis() {
-    let variants = etcdsnap_bbolt::damage::variants(&nested());
+    let variants = etcdsnap_testsupport::bbolt_damage::variants(&nested());
     let names: Vec<&str> = variants.iter().map(|v| v.name).collect();
     assert!(variants.len() >= 14, "{names:?}");
     for v in &variants {

@@ -13,7 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [snapshot, member, out] = args.as_slice() else {
         return Err("usage: corruption_matrix SNAPSHOT MEMBER_DATA_DIR OUT_DIR".into());
     };
-    let entries = etcdsnap_restore::matrix::build(
+    let entries = etcdsnap_testsupport::matrix::build(
         std::path::Path::new(snapshot),
         std::path::Path::new(member),
         std::path::Path::new(out),

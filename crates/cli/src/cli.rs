@@ -330,7 +330,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             let file = open_for_scan(&db_path(&path))?;
             let db = etcdsnap_bbolt::Db::open(file.bytes())?;
             let progress = crate::progress::Progress::start("summarising", db.file().len() as u64);
-            let s = etcdsnap_verify::k8s::summary(&db, top)?;
+            let s = etcdsnap_k8s::summary(&db, top)?;
             drop(progress);
             match write_out {
                 Format::Json => crate::output::write_json(out, &s)?,
@@ -342,10 +342,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                     )?;
                     let table = |out: &mut dyn Write,
                                  title: &str,
-                                 m: &std::collections::BTreeMap<
-                        String,
-                        etcdsnap_verify::k8s::Tally,
-                    >,
+                                 m: &std::collections::BTreeMap<String, etcdsnap_k8s::Tally>,
                                  churn: bool|
                      -> Result<()> {
                         writeln!(out, "\n{title}")?;
@@ -391,7 +388,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         } => {
             let size = std::fs::metadata(db_path(&input)).map_or(0, |m| m.len());
             let progress = crate::progress::Progress::start("salvaging", size);
-            let r = etcdsnap_restore::salvage::salvage(&db_path(&input), &to)?;
+            let r = etcdsnap_salvage::salvage(&db_path(&input), &to)?;
             drop(progress);
             match write_out {
                 Format::Json => crate::output::write_json(out, &r)?,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use base64::Engine;
 use clap::ValueEnum;
-use etcdsnap_verify::extract::{self, Kv, Selector};
+use etcdsnap_mvcc::extract::{self, Kv, Selector};
 use serde_json::{json, Map, Value};
 
 /// Output of `get`.

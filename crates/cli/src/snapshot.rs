@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 use etcdsnap_bbolt::Db;
-use etcdsnap_verify::status::{self, EtcdVersion, StatusOptions};
+use etcdsnap_schema::EtcdVersion;
+use etcdsnap_verify::status::{self, StatusOptions};
 use etcdsnap_verify::trailer::{self, Trailer};
 
 use crate::cli::open_for_scan;

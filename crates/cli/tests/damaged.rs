@@ -22,7 +22,7 @@ fn damaged_files_through_every_command() {
         "bolt/keys-and-fill.db",
     ] {
         let bytes = std::fs::read(testdata().join(base)).unwrap();
-        for v in etcdsnap_bbolt::damage::variants(&bytes) {
+        for v in etcdsnap_testsupport::bbolt_damage::variants(&bytes) {
             n += 1;
             let path = dir
                 .path()

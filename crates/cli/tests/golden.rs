@@ -57,7 +57,7 @@ fn golden_damaged_diagnosis() {
     let bytes = std::fs::read(testdata().join("bolt/nested-4096.db")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     for name in ["zeroed-leaf-page", "branch-cycle", "truncated-at-half"] {
-        let v = etcdsnap_bbolt::damage::variants(&bytes)
+        let v = etcdsnap_testsupport::bbolt_damage::variants(&bytes)
             .into_iter()
             .find(|v| v.name == name)
             .unwrap();

@@ -1,6 +1,6 @@
 //! The corruption matrix: every damaged variant of a real etcd 3.5.1
 //! snapshot file and of a real member's data dir (db, WAL segment, `.snap`;
-//! see `etcdsnap_restore::matrix`) through every command (`check`,
+//! see `etcdsnap_testsupport::matrix`) through every command (`check`,
 //! `snapshot status`, `verify`, `hashkv`, `dump`, `snapshot restore`,
 //! `wal`, `snapshot save`, `members`), each under an address-space limit
 //! and a deadline. Every run must end without a crash; a damaged part a
@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
-use etcdsnap_restore::matrix::{self, Case, Entry};
-use etcdsnap_verify::damage::Diagnosis;
+use etcdsnap_testsupport::etcd_damage::Diagnosis;
+use etcdsnap_testsupport::matrix::{self, Case, Entry};
 
 /// SHA-256 of every file under `p` (a file or a directory).
 fn tree_hash(p: &Path) -> BTreeMap<String, String> {

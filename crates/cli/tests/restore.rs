@@ -732,7 +732,7 @@ fn snapshot_save_from_a_stopped_member() {
         let bdb = behind.join("member/snap/db");
         let bytes = std::fs::read(&bdb).unwrap();
         let src = etcdsnap_bbolt::Db::open(&bytes).unwrap();
-        let mut edits = etcdsnap_restore::rewrite::Edits::new();
+        let mut edits = etcdsnap_bbolt::rewrite::Edits::new();
         let mut puts = std::collections::BTreeMap::new();
         puts.insert(
             b"consistent_index".to_vec(),
@@ -740,13 +740,13 @@ fn snapshot_save_from_a_stopped_member() {
         );
         edits.insert(
             b"meta".to_vec(),
-            etcdsnap_restore::rewrite::BucketEdit { clear: false, puts },
+            etcdsnap_bbolt::rewrite::BucketEdit { clear: false, puts },
         );
         if reset_auth {
             for b in ["authUsers", "authRoles"] {
                 edits.insert(
                     b.as_bytes().to_vec(),
-                    etcdsnap_restore::rewrite::BucketEdit {
+                    etcdsnap_bbolt::rewrite::BucketEdit {
                         clear: true,
                         puts: Default::default(),
                     },
@@ -757,11 +757,11 @@ fn snapshot_save_from_a_stopped_member() {
             puts.insert(b"authRevision".to_vec(), Some(1u64.to_be_bytes().to_vec()));
             edits.insert(
                 b"auth".to_vec(),
-                etcdsnap_restore::rewrite::BucketEdit { clear: true, puts },
+                etcdsnap_bbolt::rewrite::BucketEdit { clear: true, puts },
             );
         }
         let mut f = std::fs::File::create(tmp.path().join("behind.db")).unwrap();
-        etcdsnap_restore::rewrite::rewrite(
+        etcdsnap_bbolt::rewrite::rewrite(
             &src,
             &mut f,
             etcdsnap_bbolt::writer::WriteOptions::default(),

@@ -15,8 +15,8 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use common::*;
+use etcdsnap_bbolt::scan::{leaves, Leaves};
 use etcdsnap_bbolt::Db;
-use etcdsnap_verify::scan::{leaves, Leaves};
 
 /// The revision keys of the `key` bucket, each with the page range of the
 /// leaf holding it.
@@ -66,7 +66,7 @@ fn salvage_recovers_every_intact_revision() {
         let mut cases = vec![("undamaged", orig.clone())];
         // The matrix's damaged variants: page format, etcd semantics,
         // trailer.
-        for v in etcdsnap_verify::damage::variants(&orig) {
+        for v in etcdsnap_testsupport::etcd_damage::variants(&orig) {
             cases.push((v.name, v.bytes));
         }
         for (name, bytes) in cases {
@@ -178,7 +178,7 @@ fn a_salvaged_snapshot_is_served_by_etcd_351() {
     };
     let bin = etcdutl.parent().unwrap().to_path_buf();
     let orig = std::fs::read(testdata().join("etcd/etcd-3.5.1.snapshot.db")).unwrap();
-    let v = etcdsnap_verify::damage::variants(&orig)
+    let v = etcdsnap_testsupport::etcd_damage::variants(&orig)
         .into_iter()
         .find(|v| v.name == "zeroed-leaf-page")
         .expect("zeroed-leaf-page variant");

@@ -124,7 +124,7 @@ fn status_verifies_the_trailer() {
 fn status_refuses_damage_that_etcd_refuses_without_crashing() {
     let bytes = std::fs::read(testdata().join("bolt/nested-4096.db")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    for v in etcdsnap_bbolt::damage::variants(&bytes) {
+    for v in etcdsnap_testsupport::bbolt_damage::variants(&bytes) {
         let p = dir.path().join(v.name);
         std::fs::write(&p, &v.bytes).unwrap();
         let o = etcdsnap(["snapshot".as_ref(), "status".as_ref(), p.as_os_str()]);

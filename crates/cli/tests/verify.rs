@@ -130,7 +130,7 @@ fn a_wrong_mod_revision_is_found() {
 fn structurally_damaged_files_do_not_verify() {
     let bytes = std::fs::read(testdata().join("bolt/nested-4096.db")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    for v in etcdsnap_bbolt::damage::variants(&bytes) {
+    for v in etcdsnap_testsupport::bbolt_damage::variants(&bytes) {
         let p = dir.path().join(v.name);
         std::fs::write(&p, &v.bytes).unwrap();
         let o = etcdsnap(["verify".as_ref(), p.as_os_str()]);

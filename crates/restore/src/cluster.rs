@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha1::{Digest, Sha1};
 
-use crate::json;
 use crate::urls::{self, PeerUrl};
 use crate::Error;
+use etcdsnap_schema::member::MemberRecord;
 
 /// A member of the restored cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,25 +43,26 @@ impl Member {
         format!("{:x}", self.id)
     }
 
-    fn urls_json(&self) -> String {
-        let urls: Vec<String> = self.peer_urls.iter().map(|u| u.to_string()).collect();
-        json::string_array(&urls)
+    /// The member as etcd stores it (no client URLs: a restored member
+    /// has not published its attributes yet).
+    pub fn record(&self) -> MemberRecord {
+        MemberRecord {
+            id: self.id,
+            peer_urls: self.peer_urls.iter().map(|u| u.to_string()).collect(),
+            name: self.name.clone(),
+            ..MemberRecord::default()
+        }
     }
 
     /// `json.Marshal` of etcd's `Member`: what the `members` bucket holds
     /// and what a conf-change entry carries as context.
     pub fn to_json(&self) -> String {
-        let mut s = format!("{{\"id\":{},\"peerURLs\":{}", self.id, self.urls_json());
-        if !self.name.is_empty() {
-            s.push_str(&format!(",\"name\":{}", json::string(&self.name)));
-        }
-        s.push('}');
-        s
+        self.record().to_json()
     }
 
     /// `json.Marshal` of the member's `RaftAttributes` (v2 store value).
     pub fn raft_attributes_json(&self) -> String {
-        format!("{{\"peerURLs\":{}}}", self.urls_json())
+        self.record().raft_attributes_json()
     }
 }
 

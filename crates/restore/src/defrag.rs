@@ -9,7 +9,8 @@ use etcdsnap_bbolt::writer::WriteOptions;
 use etcdsnap_bbolt::{Db, MappedFile};
 use serde::Serialize;
 
-use crate::{fsutil, rewrite, Error};
+use crate::{fsutil, Error};
+use etcdsnap_bbolt::rewrite;
 
 /// What a defrag did.
 #[derive(Debug, Clone, Serialize)]
@@ -92,7 +93,6 @@ pub fn defrag(data_dir: &Path) -> Result<DefragSummary, Error> {
         return Err(Error::io(&db_file)(e));
     }
     fsutil::sync_dir(&dir)?;
-    drop(lock);
     Ok(DefragSummary {
         db: db_file,
         size_before,

@@ -12,23 +12,30 @@
 //!
 //! Everything is built in a hidden directory beside the target, fsynced,
 //! and renamed into place, so a failure leaves nothing half-made; the
-//! snapshot file is only read.
+//! snapshot file is only read. The same rewrite and placement serve
+//! offline defrag ([`defrag`]), a data dir's latest state saved as a
+//! snapshot ([`save`]) and salvage's output.
+//!
+//! ```no_run
+//! use etcdsnap_restore::{restore, RestoreConfig};
+//!
+//! let summary = restore(&RestoreConfig {
+//!     snapshot: "backup.db".into(),
+//!     data_dir: Some("restored.etcd".into()),
+//!     ..RestoreConfig::default()
+//! })?;
+//! println!("member {} of cluster {}", summary.member_id, summary.cluster_id);
+//! # Ok::<(), etcdsnap_restore::Error>(())
+//! ```
 
 pub mod cluster;
 pub mod defrag;
-mod fsutil;
-pub mod fuzzing;
-pub mod json;
-pub mod matrix;
-pub mod replay;
-mod replay_auth;
-mod replay_members;
-pub mod rewrite;
-pub mod salvage;
+pub mod fsutil;
 pub mod save;
 pub mod urls;
 pub mod v2store;
 
+use etcdsnap_schema::{names, Revision};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -40,7 +47,7 @@ use etcdsnap_wal::proto::{
 use serde::Serialize;
 
 pub use cluster::{Cluster, ClusterConfig, Member};
-use rewrite::{BucketEdit, Edits};
+use etcdsnap_bbolt::rewrite::{self as rewrite, BucketEdit, Edits};
 
 /// Why a restore or defrag did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +95,12 @@ pub enum Error {
     /// Reading etcd's data in the db failed.
     #[error(transparent)]
     Etcd(#[from] etcdsnap_verify::Error),
+    /// etcd's schema in the db does not read.
+    #[error(transparent)]
+    Schema(#[from] etcdsnap_schema::Error),
+    /// The WAL's committed entries could not be replayed.
+    #[error(transparent)]
+    Replay(#[from] etcdsnap_replay::Error),
     /// Writing the WAL or `.snap` failed.
     #[error(transparent)]
     Wal(#[from] etcdsnap_wal::Error),
@@ -102,7 +115,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
         move |source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -164,28 +178,6 @@ pub struct MemberInfo {
     pub id: String,
     /// Peer URLs.
     pub peer_urls: Vec<String>,
-}
-
-/// The revision encoded in the first 17 bytes of a `key` bucket key.
-fn revision_of(key: &[u8]) -> Result<(i64, i64), String> {
-    let main = key.get(0..8).and_then(|b| b.try_into().ok());
-    let sub = key.get(9..17).and_then(|b| b.try_into().ok());
-    match (main, sub) {
-        (Some(m), Some(s)) => Ok((i64::from_be_bytes(m), i64::from_be_bytes(s))),
-        _ => Err(format!(
-            "the last key of the key bucket is {} bytes, not a 17-byte revision",
-            key.len()
-        )),
-    }
-}
-
-/// A 17-byte revision key `main_sub`.
-fn revision_key(main: i64, sub: i64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(17);
-    k.extend_from_slice(&main.to_be_bytes());
-    k.push(b'_');
-    k.extend_from_slice(&sub.to_be_bytes());
-    k
 }
 
 /// Restores `cfg.snapshot` into a new data dir.
@@ -288,7 +280,9 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         },
         || {
             write_db(&db_path, |out| {
-                rewrite::rewrite(&db, out, opts, &edits).map(|_| ())
+                rewrite::rewrite(&db, out, opts, &edits)
+                    .map(|_| ())
+                    .map_err(Error::from)
             })
         },
     );
@@ -419,7 +413,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
 fn restore_edits(cluster: &Cluster, commit: u64, term: u64, latest: i64, bump: i64) -> Edits {
     let mut edits: Edits = BTreeMap::new();
     edits.insert(
-        b"members".to_vec(),
+        names::MEMBERS.to_vec(),
         BucketEdit {
             clear: true,
             puts: cluster
@@ -430,28 +424,32 @@ fn restore_edits(cluster: &Cluster, commit: u64, term: u64, latest: i64, bump: i
         },
     );
     edits.insert(
-        b"members_removed".to_vec(),
+        names::MEMBERS_REMOVED.to_vec(),
         BucketEdit {
             clear: true,
             ..BucketEdit::default()
         },
     );
-    edits.insert(b"cluster".to_vec(), BucketEdit::default());
+    edits.insert(names::CLUSTER.to_vec(), BucketEdit::default());
     let mut meta = BTreeMap::new();
     meta.insert(
-        b"consistent_index".to_vec(),
+        names::CONSISTENT_INDEX.to_vec(),
         Some(commit.to_be_bytes().to_vec()),
     );
-    meta.insert(b"term".to_vec(), Some(term.to_be_bytes().to_vec()));
+    meta.insert(names::TERM.to_vec(), Some(term.to_be_bytes().to_vec()));
     if bump > 0 {
         // The bumped revision: an empty value under revision
         // (latest + bump, 0), and that revision as the scheduled compaction.
-        let bumped = revision_key(latest + bump, 0);
-        meta.insert(b"scheduledCompactRev".to_vec(), Some(bumped.clone()));
+        let bumped = Revision {
+            main: latest + bump,
+            sub: 0,
+        }
+        .to_key(false);
+        meta.insert(names::SCHEDULED_COMPACT_REV.to_vec(), Some(bumped.clone()));
         let mut key = BTreeMap::new();
         key.insert(bumped, Some(Vec::new()));
         edits.insert(
-            b"key".to_vec(),
+            names::KEY.to_vec(),
             BucketEdit {
                 puts: key,
                 ..BucketEdit::default()
@@ -459,7 +457,7 @@ fn restore_edits(cluster: &Cluster, commit: u64, term: u64, latest: i64, bump: i
         );
     }
     edits.insert(
-        b"meta".to_vec(),
+        names::META.to_vec(),
         BucketEdit {
             puts: meta,
             ..BucketEdit::default()
@@ -471,7 +469,7 @@ fn restore_edits(cluster: &Cluster, commit: u64, term: u64, latest: i64, bump: i
 /// Creates `path` (0600), lets `fill` write the db into it through a
 /// buffer, flushing to disk in the background as it grows, fsyncs it, and
 /// returns its size.
-pub(crate) fn write_db(
+pub fn write_db(
     path: &Path,
     fill: impl FnOnce(&mut std::io::BufWriter<fsutil::SyncingFile>) -> Result<(), Error>,
 ) -> Result<u64, Error> {
@@ -488,13 +486,7 @@ pub(crate) fn write_db(
 
 /// The highest revision in the `key` bucket, (0, 0) when there is none.
 fn latest_revision(db: &Db<'_>) -> Result<(i64, i64), Error> {
-    Ok(match db.root_bucket().sub_bucket(db, b"key")? {
-        Some(kb) => match etcdsnap_verify::scan::last_key(db, &kb)? {
-            Some(k) => revision_of(k).map_err(Error::Source)?,
-            None => (0, 0),
-        },
-        None => (0, 0),
-    })
+    Ok(etcdsnap_schema::meta::latest_revision(db)?.map_or((0, 0), |r| (r.main, r.sub)))
 }
 
 /// The checker's verdict on `bytes` as an error, when it finds damage.
@@ -509,7 +501,7 @@ fn damaged(path: &Path, bytes: &[u8]) -> Option<Error> {
 
 /// Appends etcd's snapshot trailer (the SHA-256 of everything before it)
 /// to the file at `path`, fsyncs, and returns the new size and the hash.
-pub(crate) fn append_trailer(path: &Path) -> Result<(u64, String), Error> {
+pub fn append_trailer(path: &Path) -> Result<(u64, String), Error> {
     use sha2::Digest;
     let copy = MappedFile::open_for_scan(path)?;
     let digest = sha2::Sha256::digest(copy.bytes());

@@ -15,7 +15,8 @@ use etcdsnap_bbolt::writer::WriteOptions;
 use etcdsnap_bbolt::{Db, MappedFile};
 use serde::Serialize;
 
-use crate::{fsutil, rewrite, Error};
+use crate::{fsutil, Error};
+use etcdsnap_bbolt::rewrite;
 
 /// What to save.
 #[derive(Debug, Clone)]
@@ -49,17 +50,11 @@ pub struct SaveSummary {
     pub warnings: Vec<String>,
     /// The WAL entries replayed into the snapshot, when there were any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replayed: Option<crate::replay::ReplaySummary>,
+    pub replayed: Option<etcdsnap_replay::ReplaySummary>,
 }
 
 fn consistent_index(db: &Db<'_>) -> Result<u64, Error> {
-    let Some(meta) = db.root_bucket().sub_bucket(db, b"meta")? else {
-        return Ok(0);
-    };
-    Ok(meta
-        .get(db, b"consistent_index")?
-        .and_then(|e| e.value.first_chunk::<8>().map(|b| u64::from_be_bytes(*b)))
-        .unwrap_or(0))
+    Ok(etcdsnap_schema::meta::consistent_index(db)?)
 }
 
 /// Saves the data dir's db as a snapshot file.
@@ -107,7 +102,7 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
             }
         }
         if !cfg.no_wal {
-            if let Some((e, summary)) = crate::replay::replay(&db, &wal, ci).map_err(|e| {
+            if let Some((e, summary)) = etcdsnap_replay::replay(&db, &wal, ci).map_err(|e| {
                 Error::Source(format!(
                     "{e}; --no-wal saves the db as it is, without the committed WAL entries past its consistent index {ci}"
                 ))
@@ -151,7 +146,6 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
         return Err(Error::io(&cfg.out)(e));
     }
     fsutil::sync_dir(&parent)?;
-    drop(lock);
     Ok(SaveSummary {
         out: cfg.out.clone(),
         size,
@@ -180,7 +174,9 @@ fn write_snapshot(
         || etcdsnap_bbolt::check::check(bytes),
         || {
             crate::write_db(tmp, |out| {
-                rewrite::rewrite(db, out, opts, edits).map(|_| ())
+                rewrite::rewrite(db, out, opts, edits)
+                    .map(|_| ())
+                    .map_err(Error::from)
             })
         },
     );
@@ -204,7 +200,7 @@ pub struct LatestState {
     /// The replayed db (no trailer).
     pub path: PathBuf,
     /// What was replayed.
-    pub replayed: crate::replay::ReplaySummary,
+    pub replayed: etcdsnap_replay::ReplaySummary,
 }
 
 /// The latest state of `data_dir` for reading: None when the db already
@@ -228,7 +224,7 @@ pub fn latest_state(data_dir: &Path) -> Result<Option<LatestState>, Error> {
             d.file, d.offset, d.message
         )));
     }
-    let Some((edits, replayed)) = crate::replay::replay(&db, &wal, ci)
+    let Some((edits, replayed)) = etcdsnap_replay::replay(&db, &wal, ci)
         .map_err(|e| Error::Source(format!("{e}; --no-wal reads the db alone")))?
     else {
         return Ok(None);
@@ -240,7 +236,9 @@ pub fn latest_state(data_dir: &Path) -> Result<Option<LatestState>, Error> {
         ..WriteOptions::default()
     };
     crate::write_db(&path, |out| {
-        rewrite::rewrite(&db, out, opts, &edits).map(|_| ())
+        rewrite::rewrite(&db, out, opts, &edits)
+            .map(|_| ())
+            .map_err(Error::from)
     })?;
     Ok(Some(LatestState {
         _dir: dir,

@@ -8,7 +8,7 @@
 //! same bytes.
 
 use crate::cluster::Member;
-use crate::json;
+use etcdsnap_schema::gojson as json;
 
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 const HISTORY_CAPACITY: usize = 1000;

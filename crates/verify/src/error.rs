@@ -24,62 +24,8 @@ pub enum Error {
         /// Hex of the computed hash.
         computed: String,
     },
-    /// A key in the `key` bucket is not a revision.
-    #[error("key bucket: page {page} (file offset {offset}): key {key} is not a revision key (17 or 18 bytes)")]
-    BadRevisionKey {
-        /// Page holding the key.
-        page: u64,
-        /// Absolute file offset of the key.
-        offset: u64,
-        /// The key, shown as text or hex.
-        key: String,
-    },
-    /// The requested revision has been compacted.
-    /// A `key` bucket value is not a `mvccpb.KeyValue`.
-    #[error("key bucket: revision {revision} (page {page}, value at file offset {offset}) does not decode as mvccpb.KeyValue")]
-    BadKeyValue {
-        /// Page holding the entry.
-        page: u64,
-        /// Absolute file offset of the value.
-        offset: u64,
-        /// Its revision key, as `main_sub`.
-        revision: String,
-    },
-    #[error("mvcc: required revision has been compacted (requested {requested}, compacted at {compacted})")]
-    Compacted {
-        /// Requested revision.
-        requested: i64,
-        /// Compact revision.
-        compacted: i64,
-    },
-    /// The requested revision is beyond the head.
-    #[error("mvcc: required revision is a future revision (requested {requested}, head {head})")]
-    FutureRevision {
-        /// Requested revision.
-        requested: i64,
-        /// Head revision.
-        head: i64,
-    },
-}
-
-impl Error {
-    /// A key of the `key` bucket that is not a revision key.
-    pub fn bad_revision_key(db: &etcdsnap_bbolt::Db<'_>, key: &[u8]) -> Self {
-        let offset = db.offset_of(key);
-        Error::BadRevisionKey {
-            page: offset / db.page_size().max(1) as u64,
-            offset,
-            key: etcdsnap_bbolt::check::show_key(key),
-        }
-    }
-
-    /// A value of the `key` bucket that does not decode.
-    pub fn bad_key_value(db: &etcdsnap_bbolt::Db<'_>, revision: String, value: &[u8]) -> Self {
-        let offset = db.offset_of(value);
-        Error::BadKeyValue {
-            page: offset / db.page_size().max(1) as u64,
-            offset,
-            revision,
-        }
-    }
+    /// etcd's schema does not read (a revision key, a KeyValue, a
+    /// compacted or future revision).
+    #[error(transparent)]
+    Schema(#[from] etcdsnap_schema::Error),
 }

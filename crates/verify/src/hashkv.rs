@@ -16,10 +16,11 @@ use std::collections::HashMap;
 use etcdsnap_bbolt::{Bucket, Db};
 use serde::Serialize;
 
-use crate::revision::Revision;
-use crate::scan::{fold_entries, CrcPart};
-use crate::status::EtcdVersion;
+use crate::crc::CrcPart;
 use crate::Error;
+use etcdsnap_bbolt::scan::fold_entries;
+use etcdsnap_schema::EtcdVersion;
+use etcdsnap_schema::Revision;
 
 /// What `hashkv` answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,41 +34,8 @@ pub struct HashKv {
     pub compact_revision: i64,
 }
 
-/// The `key` bucket, or None for a database without one.
-fn key_bucket<'a>(db: &Db<'a>) -> Result<Option<Bucket<'a>>, Error> {
-    Ok(db.root_bucket().sub_bucket(db, b"key")?)
-}
-
-/// The current revision etcd starts with: the newest revision in the `key`
-/// bucket, at least 1 and never below the compact revision `compact`.
-pub fn head_revision(db: &Db<'_>, compact: i64) -> Result<i64, Error> {
-    let mut head = 0i64;
-    if let Some(kb) = key_bucket(db)? {
-        if let Some(k) = crate::scan::last_key(db, &kb)? {
-            let (r, _) = Revision::decode(k).ok_or_else(|| Error::bad_revision_key(db, k))?;
-            head = r.main;
-        }
-    }
-    Ok(head.max(1).max(compact))
-}
-
-/// The compact revision etcd starts with: `finishedCompactRev`, or a later
-/// `scheduledCompactRev` (etcd resumes that compaction at start-up), else -1.
-pub fn compact_revision(db: &Db<'_>) -> Result<i64, Error> {
-    let Some(meta) = db.root_bucket().sub_bucket(db, b"meta")? else {
-        return Ok(-1);
-    };
-    let read = |name: &[u8]| -> Result<Option<i64>, Error> {
-        Ok(meta.get(db, name)?.and_then(|e| Revision::main_of(e.value)))
-    };
-    let finished = read(b"finishedCompactRev")?.unwrap_or(-1);
-    // etcd resumes a scheduled compaction only when it is non-zero and
-    // after the finished one.
-    Ok(match read(b"scheduledCompactRev")? {
-        Some(s) if s != 0 && s > finished => s,
-        _ => finished,
-    })
-}
+use etcdsnap_schema::meta::key_bucket;
+pub use etcdsnap_schema::meta::{compact_revision, head_revision};
 
 /// Computes HashKV at `rev` (0 = head) as etcd 3.5.1 does, with its
 /// errors for revisions at or below the compact revision or above the head.
@@ -93,22 +61,25 @@ pub fn hashkv_as(db: &Db<'_>, rev: i64, version: EtcdVersion) -> Result<HashKv, 
     let kb = key_bucket(db)?;
     let head = head_revision(db, compact)?;
     if rev > 0 && rev > head {
-        return Err(Error::FutureRevision {
+        return Err(etcdsnap_schema::Error::FutureRevision {
             requested: rev,
             head,
-        });
+        }
+        .into());
     }
     // etcd 3.4 and 3.5 as first released refuse the compact revision
     // itself too; 3.6 only what is below it.
-    let refused = match version {
-        EtcdVersion::V3_5 => rev <= compact,
-        EtcdVersion::V3_6 => rev < compact,
+    let refused = if version.refuses_hash_at_compact_revision() {
+        rev <= compact
+    } else {
+        rev < compact
     };
     if rev > 0 && refused {
-        return Err(Error::Compacted {
+        return Err(etcdsnap_schema::Error::Compacted {
             requested: rev,
             compacted: compact,
-        });
+        }
+        .into());
     }
     let at = if rev <= 0 { head } else { rev };
     let mut seed = CrcPart::default();
@@ -170,7 +141,7 @@ struct Newest {
 
 impl Newest {
     fn keeps(&self, e: &etcdsnap_bbolt::Entry<'_>, r: Revision) -> bool {
-        let key = crate::mvcc::kv_key(e.value).unwrap_or(&[]);
+        let key = etcdsnap_schema::kv::key_of(e.value);
         let fp = std::hash::BuildHasher::hash_one(&self.hasher, key);
         matches!(self.map.get(&fp), Some((n, false)) if *n == r)
     }
@@ -190,7 +161,7 @@ fn newest_at(db: &Db<'_>, kb: &Bucket<'_>, at: i64) -> Result<Newest, Error> {
         if r.main > at {
             break;
         }
-        let key = crate::mvcc::kv_key(e.value).unwrap_or(&[]);
+        let key = etcdsnap_schema::kv::key_of(e.value);
         let fp = std::hash::BuildHasher::hash_one(&n.hasher, key);
         n.map.insert(fp, (r, tomb));
     }

@@ -1,6 +1,8 @@
-//! etcd semantics over a bbolt file, offline: `snapshot status` as etcdutl
-//! computes it, the HashKV hash of the maintenance API, and the SHA-256
-//! trailer of snapshot files.
+//! The answers about a backup, offline: `snapshot status` as etcdutl
+//! computes it (hash, revision, key count, size), the HashKV hash of the
+//! maintenance API, the SHA-256 trailer of snapshot files, and the
+//! semantic verification of etcd's invariants that says whether a
+//! backup is restorable.
 //!
 //! ```no_run
 //! use etcdsnap_bbolt::{Db, MappedFile};
@@ -13,19 +15,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod damage;
+pub mod crc;
 mod error;
-pub mod extract;
 pub mod hashkv;
 pub mod humanize;
-pub mod k8s;
-pub mod mvcc;
-pub mod proto;
-pub mod revision;
-pub mod scan;
 pub mod semantic;
 pub mod status;
 pub mod trailer;
 
 pub use error::Error;
-pub use revision::Revision;

@@ -19,6 +19,7 @@
 //!   under their own names, and users' roles exist.
 //! - `members`: JSON members stored under their hex id.
 
+use etcdsnap_schema::names;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
@@ -27,10 +28,11 @@ use etcdsnap_bbolt::{check, Bucket, Db};
 use prost::Message;
 use serde::Serialize;
 
-use crate::proto::{KeyValueHeader, Lease, Role, User};
-use crate::revision::Revision;
 use crate::trailer::{self, Trailer};
 use crate::{hashkv, Error};
+use etcdsnap_schema::kv::decode_kv;
+use etcdsnap_schema::proto::{Lease, Role, User};
+use etcdsnap_schema::Revision;
 
 /// One semantic problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,12 +136,8 @@ pub fn key_values_decode(db: &Db<'_>) -> Result<(), Error> {
     };
     for e in b.iter(db) {
         let e = e?;
-        if KeyValueHeader::decode(e.value).is_err() {
-            let revision = match Revision::decode(e.key) {
-                Some((r, _)) => format!("{}_{}", r.main, r.sub),
-                None => show(e.key),
-            };
-            return Err(Error::bad_key_value(db, revision, e.value));
+        if decode_kv(e.value).is_none() {
+            return Err(etcdsnap_schema::Error::bad_key_value(db, e.key, e.value).into());
         }
     }
     Ok(())
@@ -243,18 +241,12 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
             };
             r.summary.first_revision.get_or_insert(rev.main);
             r.summary.revision = r.summary.revision.max(rev.main);
-            let kv = match KeyValueHeader::decode(e.value) {
-                Ok(kv) => kv,
-                Err(err) => {
-                    note(
-                        &mut r,
-                        format!(
-                            "revision {}.{}: value does not decode as mvccpb.KeyValue: {err}",
-                            rev.main, rev.sub
-                        ),
-                    );
-                    continue;
-                }
+            let Some(kv) = decode_kv(e.value) else {
+                note(
+                    &mut r,
+                    format!("revision {rev}: value does not decode as mvccpb.KeyValue"),
+                );
+                continue;
             };
             if kv.key.is_empty() {
                 note(
@@ -263,9 +255,9 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                 );
                 continue;
             }
-            let fp = fingerprint(&hasher, &kv.key);
+            let fp = fingerprint(&hasher, kv.key);
             // Only built when a problem is reported.
-            let at = || format!("revision {}.{} key {}", rev.main, rev.sub, show(&kv.key));
+            let at = || format!("revision {}.{} key {}", rev.main, rev.sub, show(kv.key));
             if tomb {
                 r.summary.tombstones += 1;
                 if kv.create_revision != 0
@@ -390,7 +382,7 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
         for e in b.iter(db) {
             let e = e?;
             match e.key {
-                b"consistent_index" | b"term" => match u64_be(e.value) {
+                names::CONSISTENT_INDEX | b"term" => match u64_be(e.value) {
                     Some(v) if e.key == b"term" => r.summary.term = Some(v),
                     Some(v) => r.summary.consistent_index = Some(v),
                     None => r.push(
@@ -398,7 +390,7 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                         format!("{} is {} bytes, expected 8", show(e.key), e.value.len()),
                     ),
                 },
-                b"scheduledCompactRev" | b"finishedCompactRev" => {
+                names::SCHEDULED_COMPACT_REV | names::FINISHED_COMPACT_REV => {
                     match Revision::main_of(e.value) {
                         Some(m) if e.value.len() == 17 => {
                             if m > r.summary.revision && r.summary.history_entries > 0 {
@@ -415,7 +407,9 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                         _ => r.push("meta", format!("{} is not a revision", show(e.key))),
                     }
                 }
-                b"confState" if serde_json::from_slice::<serde_json::Value>(e.value).is_err() => {
+                names::CONF_STATE
+                    if serde_json::from_slice::<serde_json::Value>(e.value).is_err() =>
+                {
                     r.push("meta", "confState is not JSON");
                 }
                 _ => {}
@@ -427,7 +421,10 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
                 .flatten()
                 .and_then(|e| Revision::main_of(e.value))
         };
-        if let (Some(f), Some(s)) = (rev(b"finishedCompactRev"), rev(b"scheduledCompactRev")) {
+        if let (Some(f), Some(s)) = (
+            rev(names::FINISHED_COMPACT_REV),
+            rev(names::SCHEDULED_COMPACT_REV),
+        ) {
             if f > s {
                 r.push(
                     "meta",
@@ -494,7 +491,7 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
         }
     }
     if let Some(b) = bucket(b"auth")? {
-        if let Some(e) = b.get(db, b"authEnabled")? {
+        if let Some(e) = b.get(db, names::AUTH_ENABLED)? {
             r.summary.auth_enabled = e.value == [1];
         }
     }
@@ -530,7 +527,7 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
         }
     }
     if let Some(b) = bucket(b"cluster")? {
-        if let Some(e) = b.get(db, b"clusterVersion")? {
+        if let Some(e) = b.get(db, names::CLUSTER_VERSION)? {
             r.summary.cluster_version = Some(String::from_utf8_lossy(e.value).into_owned());
         }
     }

@@ -10,24 +10,16 @@
 //!   keys live at the head revision.
 //! - TotalSize: high-water mark × page size.
 
+use etcdsnap_schema::names;
 use std::fmt::Write as _;
 
 use etcdsnap_bbolt::{check, Bucket, Db, PageId};
 use serde::Serialize;
 
-use crate::revision::Revision;
-use crate::scan::{fold_entries, CrcPart};
+use crate::crc::CrcPart;
 use crate::{humanize, Error};
-
-/// Which etcd release's semantics to follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EtcdVersion {
-    /// etcdutl 3.5 / etcdctl 3.4 (identical output).
-    #[default]
-    V3_5,
-    /// etcdutl 3.6: live keys only, and a Version column.
-    V3_6,
-}
+use etcdsnap_bbolt::scan::fold_entries;
+use etcdsnap_schema::{EtcdVersion, Revision};
 
 /// Options for [`status`].
 #[derive(Debug, Clone, Default)]
@@ -190,7 +182,7 @@ pub fn checked_status(db: &Db<'_>, opts: &StatusOptions) -> Result<(Warnings, St
         }
     }
     if opts.version == EtcdVersion::V3_6 {
-        total_key = match db.root_bucket().sub_bucket(db, b"key")? {
+        total_key = match db.root_bucket().sub_bucket(db, names::KEY)? {
             Some(b) => live_keys(db, &b)?,
             None => 0,
         };
@@ -280,7 +272,7 @@ fn live_keys(db: &Db<'_>, key_bucket: &Bucket<'_>) -> Result<u64, Error> {
         let tomb = Revision::decode(e.key).is_some_and(|(_, t)| t);
         // An empty value (a revision bump marker) decodes to the empty key,
         // as etcd counts it.
-        let k = crate::mvcc::kv_key(e.value).unwrap_or(&[]);
+        let k = etcdsnap_schema::kv::key_of(e.value);
         newest.insert(k.to_vec(), tomb);
     }
     Ok(newest.values().filter(|t| !**t).count() as u64)
@@ -288,12 +280,12 @@ fn live_keys(db: &Db<'_>, key_bucket: &Bucket<'_>) -> Result<u64, Error> {
 
 /// `meta/storageVersion`, empty when absent or not a version (etcd 3.6).
 fn storage_version(db: &Db<'_>) -> Result<String, Error> {
-    let Some(meta) = db.root_bucket().sub_bucket(db, b"meta")? else {
+    let Some(meta) = db.root_bucket().sub_bucket(db, names::META)? else {
         return Ok(String::new());
     };
     // etcd prints the value parsed as a semantic version, or nothing.
     let v = meta
-        .get(db, b"storageVersion")?
+        .get(db, names::STORAGE_VERSION)?
         .map(|e| String::from_utf8_lossy(e.value).into_owned())
         .unwrap_or_default();
     let semver = {

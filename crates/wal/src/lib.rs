@@ -9,10 +9,8 @@
 //! # Ok::<(), etcdsnap_wal::Error>(())
 //! ```
 
-pub mod damage;
 pub mod dump;
 #[doc(hidden)]
-pub mod fuzzing;
 pub mod proto;
 pub mod reader;
 pub mod request;

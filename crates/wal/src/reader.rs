@@ -127,7 +127,7 @@ fn frame(buf: &[u8], off: usize) -> Result<Frame<'_>, FrameError<'_>> {
 /// True when `bytes` (at file offset `base`), cut at 512-byte sector
 /// boundaries of the file, has a piece that is all zeros: a sector that
 /// never reached the disk, the mark of a torn write (etcd's rule).
-pub(crate) fn has_zero_sector(bytes: &[u8], base: usize) -> bool {
+pub fn has_zero_sector(bytes: &[u8], base: usize) -> bool {
     let mut off = base;
     let mut rest = bytes;
     while !rest.is_empty() {

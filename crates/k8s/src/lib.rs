@@ -1,0 +1,359 @@
+//! Kubernetes objects as the API server stores them in etcd: keys under
+//! `/registry/`, values as JSON, as the `k8s\0` protobuf envelope
+//! (`runtime.Unknown`: type meta with apiVersion and kind, then the raw
+//! object), or encrypted at rest (`k8s:enc:<provider>:<version>:<key
+//! name>:` then ciphertext). Payloads are never decoded beyond the type
+//! meta; encrypted ones are only named.
+//!
+//! ```no_run
+//! use etcdsnap_bbolt::{Db, MappedFile};
+//!
+//! let file = MappedFile::open("snapshot.db")?;
+//! let db = Db::open(file.bytes())?;
+//! let summary = etcdsnap_k8s::summary(&db, 10)?;
+//! println!("{} objects", summary.objects);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use etcdsnap_bbolt::Db;
+use serde::Serialize;
+
+use etcdsnap_mvcc::extract::{self, Selector};
+use etcdsnap_schema::Error;
+
+/// Where a key points in the Kubernetes API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    /// `pods`, `services/specs`, `apiregistration.k8s.io/apiservices`...
+    pub resource: String,
+    /// Namespace, empty for cluster-scoped objects.
+    pub namespace: String,
+    /// Object name.
+    pub name: String,
+}
+
+/// Names the object of a `/registry/...` key. A resource segment with a
+/// dot is an API group and takes the next segment with it; `services`
+/// keeps its `specs`/`endpoints` sub-tree. Two segments after the
+/// resource are namespace and name, one is a cluster-scoped name.
+pub fn resource_of(key: &[u8]) -> Option<Resource> {
+    let rest = key.strip_prefix(b"/registry/")?;
+    let s = std::str::from_utf8(rest).ok()?;
+    let mut parts: Vec<&str> = s.split('/').collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let first = parts.remove(0);
+    let resource = if first.contains('.')
+        || (first == "services" && matches!(parts.first(), Some(&"specs" | &"endpoints")))
+    {
+        if parts.len() < 2 {
+            return None;
+        }
+        format!("{first}/{}", parts.remove(0))
+    } else {
+        first.to_string()
+    };
+    match parts.as_slice() {
+        [name] => Some(Resource {
+            resource,
+            namespace: String::new(),
+            name: (*name).to_string(),
+        }),
+        [ns, name] => Some(Resource {
+            resource,
+            namespace: (*ns).to_string(),
+            name: (*name).to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// How a value is encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "encoding", rename_all = "snake_case")]
+pub enum Encoding {
+    /// JSON, with the kind and apiVersion it declares.
+    Json {
+        /// `kind`.
+        kind: String,
+        /// `apiVersion`.
+        api_version: String,
+    },
+    /// The `k8s\0` protobuf envelope.
+    Protobuf {
+        /// `kind` from the type meta.
+        kind: String,
+        /// `apiVersion` from the type meta.
+        api_version: String,
+    },
+    /// Encrypted at rest.
+    Encrypted {
+        /// `aescbc`, `aesgcm`, `secretbox`, `kms`, ...
+        provider: String,
+        /// Provider format version (`v1`, `v2`).
+        version: String,
+        /// The key name the API server's config gives.
+        key_name: String,
+    },
+    /// Anything else.
+    Other,
+}
+
+fn varint(b: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v = 0u64;
+    for (i, byte) in b.iter().enumerate().take(10) {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((v, b.get(i + 1..)?));
+        }
+    }
+    None
+}
+
+/// The length-delimited fields of a protobuf message: (number, bytes).
+fn bytes_fields(mut b: &[u8]) -> Vec<(u64, &[u8])> {
+    let mut out = Vec::new();
+    while let Some((tag, rest)) = varint(b) {
+        let v = match tag & 7 {
+            0 => match varint(rest) {
+                Some((_, r)) => {
+                    b = r;
+                    continue;
+                }
+                None => break,
+            },
+            2 => match varint(rest) {
+                Some((len, r)) => {
+                    let Some(x) = usize::try_from(len).ok().and_then(|l| r.get(..l)) else {
+                        break;
+                    };
+                    b = r.get(x.len()..).unwrap_or_default();
+                    x
+                }
+                None => break,
+            },
+            _ => break,
+        };
+        out.push((tag >> 3, v));
+    }
+    out
+}
+
+/// Recognises how `value` is encoded.
+pub fn encoding_of(value: &[u8]) -> Encoding {
+    if let Some(rest) = value.strip_prefix(b"k8s:enc:") {
+        let mut it = rest.splitn(4, |c| *c == b':');
+        let (p, v, k) = (it.next(), it.next(), it.next());
+        if let (Some(p), Some(v), Some(k), Some(_)) = (p, v, k, it.next()) {
+            let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            return Encoding::Encrypted {
+                provider: s(p),
+                version: s(v),
+                key_name: s(k),
+            };
+        }
+        return Encoding::Other;
+    }
+    if let Some(rest) = value.strip_prefix(b"k8s\0") {
+        let fields = bytes_fields(rest);
+        if let Some((_, tm)) = fields.iter().find(|(n, _)| *n == 1) {
+            let tmf = bytes_fields(tm);
+            let get = |n: u64| {
+                tmf.iter()
+                    .find(|(f, _)| *f == n)
+                    .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default()
+            };
+            return Encoding::Protobuf {
+                api_version: get(1),
+                kind: get(2),
+            };
+        }
+        return Encoding::Other;
+    }
+    if value.first() == Some(&b'{') {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(value) {
+            let get = |k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            return Encoding::Json {
+                kind: get("kind"),
+                api_version: get("apiVersion"),
+            };
+        }
+    }
+    Encoding::Other
+}
+
+/// Count and bytes of a group.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    /// Objects.
+    pub objects: u64,
+    /// Bytes of their values.
+    pub bytes: u64,
+    /// Stored revisions (history entries, deletes included).
+    pub revisions: u64,
+}
+
+/// One of the largest objects.
+#[derive(Debug, Clone, Serialize)]
+pub struct Large {
+    /// The key.
+    pub key: String,
+    /// Value bytes.
+    pub bytes: u64,
+    /// Kind, when the value names one.
+    pub kind: String,
+}
+
+/// What a database holds, Kubernetes-wise.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// The revision read at.
+    pub revision: i64,
+    /// Live objects under `/registry/`.
+    pub objects: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Keys outside `/registry/` (or not naming an object).
+    pub other_keys: u64,
+    /// By resource.
+    pub by_resource: BTreeMap<String, Tally>,
+    /// By namespace (`""`: cluster-scoped).
+    pub by_namespace: BTreeMap<String, Tally>,
+    /// By encoding: `json`, `protobuf`, `encrypted:<provider>:<key name>`, `other`.
+    pub by_encoding: BTreeMap<String, Tally>,
+    /// The largest objects, largest first.
+    pub largest: Vec<Large>,
+}
+
+fn encoding_label(e: &Encoding) -> String {
+    match e {
+        Encoding::Json { .. } => "json".into(),
+        Encoding::Protobuf { .. } => "protobuf".into(),
+        Encoding::Encrypted {
+            provider, key_name, ..
+        } => format!("encrypted:{provider}:{key_name}"),
+        Encoding::Other => "other".into(),
+    }
+}
+
+fn kind_of(e: &Encoding) -> String {
+    match e {
+        Encoding::Json { kind, .. } | Encoding::Protobuf { kind, .. } => kind.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Summarises the live objects at the head, the `top` largest, and the
+/// revision churn per resource over the stored history.
+pub fn summary(db: &Db<'_>, top: usize) -> Result<Summary, Error> {
+    let sel = Selector {
+        key: Vec::new(),
+        prefix: true,
+    };
+    let r = extract::range(db, &sel, 0)?;
+    let mut s = Summary {
+        revision: r.revision,
+        ..Summary::default()
+    };
+    let mut largest: Vec<Large> = Vec::new();
+    for kv in &r.kvs {
+        let Some(res) = resource_of(kv.key) else {
+            s.other_keys += 1;
+            continue;
+        };
+        let enc = encoding_of(kv.value);
+        let n = kv.value.len() as u64;
+        s.objects += 1;
+        s.bytes += n;
+        for t in [
+            s.by_resource.entry(res.resource.clone()).or_default(),
+            s.by_namespace.entry(res.namespace.clone()).or_default(),
+            s.by_encoding.entry(encoding_label(&enc)).or_default(),
+        ] {
+            t.objects += 1;
+            t.bytes += n;
+        }
+        largest.push(Large {
+            key: String::from_utf8_lossy(kv.key).into_owned(),
+            bytes: n,
+            kind: kind_of(&enc),
+        });
+    }
+    largest.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
+    largest.truncate(top);
+    s.largest = largest;
+    for ev in extract::history(db, &sel)? {
+        if let Some(res) = resource_of(ev.kv.key) {
+            s.by_resource.entry(res.resource).or_default().revisions += 1;
+        }
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_keys() {
+        let r = resource_of(b"/registry/pods/default/x").unwrap();
+        assert_eq!(
+            (r.resource.as_str(), r.namespace.as_str(), r.name.as_str()),
+            ("pods", "default", "x")
+        );
+        let r = resource_of(b"/registry/services/specs/default/kubernetes").unwrap();
+        assert_eq!(r.resource, "services/specs");
+        let r = resource_of(b"/registry/apiregistration.k8s.io/apiservices/v1.apps").unwrap();
+        assert_eq!(
+            (r.resource.as_str(), r.namespace.as_str(), r.name.as_str()),
+            ("apiregistration.k8s.io/apiservices", "", "v1.apps")
+        );
+        let r = resource_of(b"/registry/nodes/n1").unwrap();
+        assert_eq!((r.namespace.as_str(), r.name.as_str()), ("", "n1"));
+        assert!(resource_of(b"/other/x").is_none());
+        assert!(resource_of(b"/registry/pods").is_none());
+    }
+
+    #[test]
+    fn recognises_encodings() {
+        // k8s\0 + runtime.Unknown{typeMeta{apiVersion "v1", kind "Pod"}, raw}
+        let tm = [0x0a, 0x02, b'v', b'1', 0x12, 0x03, b'P', b'o', b'd'];
+        let mut v = b"k8s\0".to_vec();
+        v.push(0x0a);
+        v.push(tm.len() as u8);
+        v.extend_from_slice(&tm);
+        v.extend_from_slice(&[0x12, 0x01, 0x00]);
+        assert_eq!(
+            encoding_of(&v),
+            Encoding::Protobuf {
+                kind: "Pod".into(),
+                api_version: "v1".into()
+            }
+        );
+        assert_eq!(
+            encoding_of(b"k8s:enc:aescbc:v1:key1:\x01\x02secret"),
+            Encoding::Encrypted {
+                provider: "aescbc".into(),
+                version: "v1".into(),
+                key_name: "key1".into()
+            }
+        );
+        assert_eq!(
+            encoding_of(br#"{"kind":"Pod","apiVersion":"v1"}"#),
+            Encoding::Json {
+                kind: "Pod".into(),
+                api_version: "v1".into()
+            }
+        );
+        assert_eq!(encoding_of(b"plain"), Encoding::Other);
+    }
+}

@@ -1,0 +1,401 @@
+//! The auth store in a replay: user and role changes, auth enable and
+//! disable, applied as etcd 3.5's auth store applies them (each change
+//! that succeeds bumps the auth revision; one that fails changes nothing),
+//! and the permission checks etcd makes when it applies a key or lease
+//! request while auth is enabled.
+
+use etcdsnap_schema::names;
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use etcdsnap_bbolt::Db;
+use etcdsnap_schema::proto::{Permission, Role, User, UserAddOptions};
+use prost::Message;
+use serde_json::Value;
+
+use crate::Error;
+
+const ROOT: &[u8] = b"root";
+const READ: i32 = 0;
+const WRITE: i32 = 1;
+const READWRITE: i32 = 2;
+
+/// The auth store being replayed, and the bucket changes it made.
+#[derive(Debug, Default)]
+pub(crate) struct Auth {
+    enabled: bool,
+    revision: u64,
+    users: BTreeMap<Vec<u8>, User>,
+    roles: BTreeMap<Vec<u8>, Role>,
+    /// `auth` bucket puts.
+    pub(crate) auth_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// `authUsers` bucket puts and deletes.
+    pub(crate) user_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// `authRoles` bucket puts and deletes.
+    pub(crate) role_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+fn text(v: &Value) -> Vec<u8> {
+    crate::bytes_of(v)
+}
+
+fn get<'a>(v: &'a Value, k: &str) -> &'a Value {
+    v.get(k).unwrap_or(&Value::Null)
+}
+
+fn perm_type(v: &Value) -> i32 {
+    match get(v, "permType").as_str() {
+        Some("WRITE") => WRITE,
+        Some("READWRITE") => READWRITE,
+        _ => READ,
+    }
+}
+
+/// An interval of keys: `[begin, end)`, `end` None for no end.
+type Ivl = (Vec<u8>, Option<Vec<u8>>);
+
+/// etcd's interval for a key and range end: a single key when the end is
+/// empty, everything from the key on when it is `\0`.
+fn interval(key: &[u8], end: &[u8]) -> Ivl {
+    if end.is_empty() {
+        let mut e = key.to_vec();
+        e.push(0);
+        (key.to_vec(), Some(e))
+    } else if end == [0] {
+        (key.to_vec(), None)
+    } else {
+        (key.to_vec(), Some(end.to_vec()))
+    }
+}
+
+/// True when the union of `have` covers all of `want`.
+fn covers(have: &mut [Ivl], want: &Ivl) -> bool {
+    have.sort();
+    let mut reached = want.0.clone();
+    for (b, e) in have.iter() {
+        if b.as_slice() > reached.as_slice() {
+            continue;
+        }
+        match e {
+            None => return true,
+            Some(e) if e.as_slice() > reached.as_slice() => reached = e.clone(),
+            Some(_) => {}
+        }
+        if let Some(w) = &want.1 {
+            if reached.as_slice() >= w.as_slice() {
+                return true;
+            }
+        }
+    }
+    match &want.1 {
+        Some(w) => reached.as_slice() >= w.as_slice(),
+        None => false,
+    }
+}
+
+impl Auth {
+    /// The auth store of `db`.
+    pub(crate) fn load(db: &Db<'_>) -> Result<Self, Error> {
+        let mut a = Auth::default();
+        let root = db.root_bucket();
+        if let Some(b) = root.sub_bucket(db, names::AUTH)? {
+            if let Some(e) = b.get(db, names::AUTH_ENABLED)? {
+                a.enabled = e.value.first() == Some(&1);
+            }
+            if let Some(e) = b.get(db, names::AUTH_REVISION)? {
+                a.revision = e
+                    .value
+                    .first_chunk::<8>()
+                    .map_or(0, |x| u64::from_be_bytes(*x));
+            }
+        }
+        if let Some(b) = root.sub_bucket(db, names::AUTH_USERS)? {
+            for e in b.iter(db) {
+                let e = e?;
+                if let Ok(u) = User::decode(e.value) {
+                    a.users.insert(e.key.to_vec(), u);
+                }
+            }
+        }
+        if let Some(b) = root.sub_bucket(db, names::AUTH_ROLES)? {
+            for e in b.iter(db) {
+                let e = e?;
+                if let Ok(r) = Role::decode(e.value) {
+                    a.roles.insert(e.key.to_vec(), r);
+                }
+            }
+        }
+        Ok(a)
+    }
+
+    fn commit(&mut self) {
+        self.revision += 1;
+        self.auth_edits.insert(
+            names::AUTH_REVISION.to_vec(),
+            Some(self.revision.to_be_bytes().to_vec()),
+        );
+    }
+
+    fn put_user(&mut self, u: User) {
+        self.user_edits
+            .insert(u.name.clone(), Some(u.encode_to_vec()));
+        self.users.insert(u.name.clone(), u);
+    }
+
+    fn put_role(&mut self, r: Role) {
+        self.role_edits
+            .insert(r.name.clone(), Some(r.encode_to_vec()));
+        self.roles.insert(r.name.clone(), r);
+    }
+
+    /// The password etcd stores: the hash the API layer computed (base64 in
+    /// the request). A request from before 3.5 carries the plain password,
+    /// which etcd hashes with a random salt: that cannot be reproduced.
+    fn password(body: &Value) -> Result<Vec<u8>, String> {
+        let hashed = text(get(body, "hashedPassword"));
+        if hashed.is_empty() && !text(get(body, "password")).is_empty() {
+            return Err("a password change without etcd 3.5's hashed password (an entry written before 3.5)".into());
+        }
+        Ok(base64::engine::general_purpose::STANDARD
+            .decode(&hashed)
+            .unwrap_or_default())
+    }
+
+    /// Applies one auth request (`name` is its field in the internal
+    /// request); Ok(false) when `name` is not an auth request.
+    pub(crate) fn apply(&mut self, name: &str, body: &Value) -> Result<bool, String> {
+        match name {
+            "auth_enable" => {
+                let root_ok = self
+                    .users
+                    .get(ROOT)
+                    .is_some_and(|u| u.roles.iter().any(|r| r.as_bytes() == ROOT));
+                if !self.enabled && root_ok {
+                    self.enabled = true;
+                    self.auth_edits
+                        .insert(names::AUTH_ENABLED.to_vec(), Some(vec![1]));
+                }
+            }
+            "auth_disable" => {
+                if self.enabled {
+                    self.enabled = false;
+                    self.auth_edits
+                        .insert(names::AUTH_ENABLED.to_vec(), Some(vec![0]));
+                    self.commit();
+                }
+            }
+            "auth_user_add" => {
+                let n = text(get(body, "name"));
+                if n.is_empty() || self.users.contains_key(&n) {
+                    return Ok(true);
+                }
+                let no_password = get(get(body, "options"), "no_password").as_bool() == Some(true);
+                let password = if no_password {
+                    Vec::new()
+                } else {
+                    Self::password(body)?
+                };
+                self.put_user(User {
+                    name: n,
+                    password,
+                    roles: Vec::new(),
+                    options: Some(UserAddOptions { no_password }),
+                });
+                self.commit();
+            }
+            "auth_user_delete" => {
+                let n = text(get(body, "name"));
+                if (self.enabled && n == ROOT) || self.users.remove(&n).is_none() {
+                    return Ok(true);
+                }
+                self.user_edits.insert(n, None);
+                self.commit();
+            }
+            "auth_user_change_password" => {
+                let n = text(get(body, "name"));
+                let Some(mut u) = self.users.get(&n).cloned() else {
+                    return Ok(true);
+                };
+                let no_password = u.options.as_ref().is_some_and(|o| o.no_password);
+                u.password = if no_password {
+                    Vec::new()
+                } else {
+                    Self::password(body)?
+                };
+                self.put_user(u);
+                self.commit();
+            }
+            "auth_user_grant_role" => {
+                let (n, role) = (text(get(body, "user")), text(get(body, "role")));
+                let Some(mut u) = self.users.get(&n).cloned() else {
+                    return Ok(true);
+                };
+                if role != ROOT && !self.roles.contains_key(&role) {
+                    return Ok(true);
+                }
+                let role = String::from_utf8_lossy(&role).into_owned();
+                if u.roles.contains(&role) {
+                    return Ok(true);
+                }
+                u.roles.push(role);
+                u.roles.sort();
+                self.put_user(u);
+                self.commit();
+            }
+            "auth_user_revoke_role" => {
+                let (n, role) = (text(get(body, "name")), text(get(body, "role")));
+                if self.enabled && n == ROOT && role == ROOT {
+                    return Ok(true);
+                }
+                let Some(mut u) = self.users.get(&n).cloned() else {
+                    return Ok(true);
+                };
+                let before = u.roles.len();
+                u.roles.retain(|r| r.as_bytes() != role.as_slice());
+                if u.roles.len() == before {
+                    return Ok(true);
+                }
+                self.put_user(u);
+                self.commit();
+            }
+            "auth_role_add" => {
+                let n = text(get(body, "name"));
+                if n.is_empty() || self.roles.contains_key(&n) {
+                    return Ok(true);
+                }
+                self.put_role(Role {
+                    name: n,
+                    key_permission: Vec::new(),
+                });
+                self.commit();
+            }
+            "auth_role_delete" => {
+                let n = text(get(body, "role"));
+                if (self.enabled && n == ROOT) || self.roles.remove(&n).is_none() {
+                    return Ok(true);
+                }
+                self.role_edits.insert(n.clone(), None);
+                let holders: Vec<User> = self
+                    .users
+                    .values()
+                    .filter(|u| u.roles.iter().any(|r| r.as_bytes() == n.as_slice()))
+                    .cloned()
+                    .collect();
+                for mut u in holders {
+                    u.roles.retain(|r| r.as_bytes() != n.as_slice());
+                    self.put_user(u);
+                }
+                self.commit();
+            }
+            "auth_role_grant_permission" => {
+                let n = text(get(body, "name"));
+                let p = get(body, "perm");
+                if p.is_null() {
+                    return Ok(true);
+                }
+                let Some(mut r) = self.roles.get(&n).cloned() else {
+                    return Ok(true);
+                };
+                let (key, end) = (text(get(p, "key")), text(get(p, "range_end")));
+                let idx = r.key_permission.partition_point(|x| x.key < key);
+                match r.key_permission.get_mut(idx) {
+                    Some(x) if x.key == key && x.range_end == end => x.perm_type = perm_type(p),
+                    _ => {
+                        r.key_permission.push(Permission {
+                            perm_type: perm_type(p),
+                            key,
+                            range_end: end,
+                        });
+                        // Go's sort.Sort is not stable: equal keys keep no
+                        // defined order; a stable sort is one of its orders.
+                        r.key_permission.sort_by(|a, b| a.key.cmp(&b.key));
+                    }
+                }
+                self.put_role(r);
+                self.commit();
+            }
+            "auth_role_revoke_permission" => {
+                let n = text(get(body, "role"));
+                let (key, end) = (text(get(body, "key")), text(get(body, "range_end")));
+                let Some(mut r) = self.roles.get(&n).cloned() else {
+                    return Ok(true);
+                };
+                let before = r.key_permission.len();
+                r.key_permission
+                    .retain(|x| !(x.key == key && x.range_end == end));
+                if r.key_permission.len() == before {
+                    return Ok(true);
+                }
+                self.put_role(r);
+                self.commit();
+            }
+            // Reads and logins that pass through raft change nothing.
+            "auth_status" | "authenticate" | "auth_user_get" | "auth_user_list"
+            | "auth_role_get" | "auth_role_list" => {}
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The user a request runs as, when auth checks apply to it: None when
+    /// auth is off or the user holds the root role (everything allowed);
+    /// Err(()) when the request may not run at all (no user, a user that
+    /// does not exist, or an auth revision older than the store's).
+    pub(crate) fn subject(&self, header: &Value) -> Result<Option<&User>, ()> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let name = text(get(header, "username"));
+        let rev = get(header, "auth_revision").as_u64().unwrap_or(0);
+        if rev == 0 || rev < self.revision {
+            return Err(());
+        }
+        let u = self.users.get(&name).ok_or(())?;
+        if u.roles.iter().any(|r| r.as_bytes() == ROOT) {
+            return Ok(None);
+        }
+        Ok(Some(u))
+    }
+
+    /// Does `user` hold `want` (READ or WRITE) over `[key, end)` (etcd's
+    /// range rules), through the union of its roles' permissions?
+    pub(crate) fn permitted(&self, user: &User, key: &[u8], end: &[u8], want: i32) -> bool {
+        let mut have: Vec<Ivl> = Vec::new();
+        for r in &user.roles {
+            let Some(role) = self.roles.get(r.as_bytes()) else {
+                continue;
+            };
+            for p in &role.key_permission {
+                if p.perm_type == want || p.perm_type == READWRITE {
+                    have.push(interval(&p.key, &p.range_end));
+                }
+            }
+        }
+        covers(&mut have, &interval(key, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ivl(b: &str, e: Option<&str>) -> Ivl {
+        (b.as_bytes().to_vec(), e.map(|e| e.as_bytes().to_vec()))
+    }
+
+    #[test]
+    fn coverage_by_unions_of_intervals() {
+        let mut have = vec![ivl("/a", Some("/c")), ivl("/c", Some("/e"))];
+        assert!(covers(&mut have, &ivl("/b", Some("/d"))));
+        assert!(!covers(&mut have, &ivl("/b", Some("/f"))));
+        assert!(covers(&mut have, &interval(b"/d", b"")));
+        assert!(!covers(&mut have, &interval(b"/e", b"")));
+        let mut open = vec![ivl("/a", None)];
+        assert!(covers(&mut open, &interval(b"/z", b"\0")));
+        assert!(!covers(&mut [ivl("/b", None)], &interval(b"/a", b"\0")));
+        // A point permission covers exactly its key.
+        let mut point = vec![interval(b"/last", b"")];
+        assert!(covers(&mut point, &interval(b"/last", b"")));
+        assert!(!covers(&mut point, &interval(b"/last", b"/lastx")));
+    }
+}
