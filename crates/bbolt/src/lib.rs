@@ -43,7 +43,7 @@ use serde::Serialize;
 pub use bucket::{Bucket, Cursor, Entry, Root};
 pub use db::Db;
 pub use error::{Error, MetaError};
-pub use mmap::MappedFile;
+pub use mmap::{try_lock, Lock, MappedFile, LOCKED};
 
 /// A page id: a page's offset in the file divided by the page size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]

@@ -513,12 +513,20 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
 
 /// Maps the file read-only, for point lookups.
 pub fn open(path: &std::path::Path) -> Result<MappedFile> {
-    Ok(MappedFile::open(path)?)
+    warn_unlocked(MappedFile::open(path)?)
 }
 
 /// Maps the file read-only, for commands that read all of it.
 pub fn open_for_scan(path: &std::path::Path) -> Result<MappedFile> {
-    Ok(MappedFile::open_for_scan(path)?)
+    warn_unlocked(MappedFile::open_for_scan(path)?)
+}
+
+/// Says on stderr when a file system could not lock the file.
+fn warn_unlocked(file: MappedFile) -> Result<MappedFile> {
+    if let Some(w) = file.lock_warning() {
+        eprintln!("etcdsnap: warning: {w}");
+    }
+    Ok(file)
 }
 
 fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {

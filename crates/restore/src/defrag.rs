@@ -36,18 +36,9 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 /// running etcd) holds the db's lock, and when the db is damaged.
 pub fn defrag(data_dir: &Path) -> Result<DefragSummary, Error> {
     let db_file = db_path(data_dir);
-    let lock = std::fs::File::open(&db_file).map_err(Error::io(&db_file))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(Error::Target(format!(
-                "{} is locked by another process (is etcd running on this data dir? stop it first)",
-                db_file.display()
-            )))
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&db_file)(e)),
-    }
-    let file = MappedFile::open_for_scan(&db_file)?;
+    // Exclusive, as etcd's own: nothing may read or write the db while it
+    // is replaced.
+    let file = MappedFile::open_exclusive_for_scan(&db_file)?;
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
     let dir = db_file

@@ -63,13 +63,8 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
         return Err(Error::Target(format!("{} exists", cfg.out.display())));
     }
     let db_file = crate::defrag::db_path(&cfg.data_dir);
-    let lock = std::fs::File::open(&db_file).map_err(Error::io(&db_file))?;
-    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock_shared() {
-        return Err(Error::Target(format!(
-            "{} is locked by another process (is etcd running? use `etcdctl snapshot save` against it, or stop it first)",
-            db_file.display()
-        )));
-    }
+    // The mapping holds a shared lock while it lives: refused while etcd
+    // runs on the data dir.
     let file = MappedFile::open_for_scan(&db_file)?;
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
