@@ -327,7 +327,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             top,
             write_out,
         }) => {
-            let file = open_for_scan(&db_path(&path))?;
+            let file = open_for_scan(&etcdsnap_datadir::db_of(&path))?;
             let db = etcdsnap_bbolt::Db::open(file.bytes())?;
             let progress = crate::progress::Progress::start("summarising", db.file().len() as u64);
             let s = etcdsnap_k8s::summary(&db, top)?;
@@ -386,9 +386,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             out: to,
             write_out,
         } => {
-            let size = std::fs::metadata(db_path(&input)).map_or(0, |m| m.len());
+            let size = std::fs::metadata(etcdsnap_datadir::db_of(&input)).map_or(0, |m| m.len());
             let progress = crate::progress::Progress::start("salvaging", size);
-            let r = etcdsnap_salvage::salvage(&db_path(&input), &to)?;
+            let r = etcdsnap_salvage::salvage(&etcdsnap_datadir::db_of(&input), &to)?;
             drop(progress);
             match write_out {
                 Format::Json => crate::output::write_json(out, &r)?,
@@ -477,8 +477,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             data_dir,
             write_out,
         } => {
-            let size = std::fs::metadata(etcdsnap_restore::defrag::db_path(&data_dir))
-                .map_or(0, |m| m.len());
+            let size =
+                std::fs::metadata(etcdsnap_datadir::db_file(&data_dir)).map_or(0, |m| m.len());
             let progress = crate::progress::Progress::start("defragmenting", size);
             let s = etcdsnap_restore::defrag::defrag(&data_dir)?;
             drop(progress);
@@ -566,25 +566,14 @@ fn verdict(ok: bool) -> ExitCode {
     }
 }
 
-/// A data dir means its `member/snap/db`.
-pub fn db_path(path: &std::path::Path) -> PathBuf {
-    if path.is_dir() {
-        let db = path.join("member/snap/db");
-        if db.is_file() {
-            return db;
-        }
-    }
-    path.to_path_buf()
-}
-
 fn run_verify(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
-    let file = open_for_scan(&db_path(path))?;
+    let file = open_for_scan(&etcdsnap_datadir::db_of(path))?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
     let progress = crate::progress::Progress::start("verifying", file.bytes().len() as u64);
     let mut report = etcdsnap_verify::semantic::verify(&db)?;
     drop(progress);
     if path.is_dir() {
-        let findings = crate::datadir::inspect(path)?;
+        let findings = etcdsnap_datadir::inspect(path)?;
         for w in &findings.warnings {
             eprintln!("etcdsnap: warning: {w}");
         }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use base64::Engine;
 use clap::ValueEnum;
+use etcdsnap_mvcc::diff::Change;
 use etcdsnap_mvcc::extract::{self, Kv, Selector};
 use serde_json::{json, Map, Value};
 
@@ -121,7 +122,7 @@ impl Opened {
 
 fn open(src: &Source) -> Result<Opened> {
     if src.path.is_dir() && !src.no_wal {
-        let size = std::fs::metadata(crate::cli::db_path(&src.path)).map_or(0, |m| m.len());
+        let size = std::fs::metadata(etcdsnap_datadir::db_of(&src.path)).map_or(0, |m| m.len());
         let progress = crate::progress::Progress::start("replaying the WAL over", size);
         let latest = etcdsnap_restore::save::latest_state(&src.path)?;
         drop(progress);
@@ -144,7 +145,7 @@ fn open(src: &Source) -> Result<Opened> {
         }
     }
     Ok(Opened {
-        file: crate::cli::open_for_scan(&crate::cli::db_path(&src.path))?,
+        file: crate::cli::open_for_scan(&etcdsnap_datadir::db_of(&src.path))?,
         _latest: None,
     })
 }
@@ -319,66 +320,42 @@ pub fn diff(
     let progress = crate::progress::Progress::start("comparing", size);
     let (ra, rb) = (extract::range(&da, &sel, 0)?, extract::range(&db, &sel, 0)?);
     drop(progress);
-    let (mut i, mut j) = (0, 0);
-    let mut changes = 0u64;
-    let mut emit =
-        |op: &str, x: Option<&Kv<'_>>, y: Option<&Kv<'_>>, out: &mut dyn Write| -> Result<()> {
-            changes += 1;
-            let key = x.or(y).map_or(&[][..], |k| k.key);
-            match format {
-                LinesFormat::Jsonl => {
-                    let mut m = Map::new();
-                    m.insert("op".into(), op.into());
-                    put_bytes(&mut m, "key", key);
-                    if let Some(x) = x {
-                        m.insert("a".into(), kv_line(x, false, false));
-                    }
-                    if let Some(y) = y {
-                        m.insert("b".into(), kv_line(y, false, false));
-                    }
-                    serde_json::to_writer(&mut *out, &Value::Object(m))?;
-                    writeln!(out)?;
-                }
-                LinesFormat::Simple => {
-                    let sign = match op {
-                        "added" => "+",
-                        "removed" => "-",
-                        _ => "~",
-                    };
-                    write!(out, "{sign} ")?;
-                    out.write_all(key)?;
-                    let revs = |k: Option<&Kv<'_>>| {
-                        k.map_or("-".to_string(), |k| k.mod_revision.to_string())
-                    };
-                    writeln!(out, " (mod revision {} -> {})", revs(x), revs(y))?;
-                }
-            }
-            Ok(())
+    let changes = etcdsnap_mvcc::diff::diff(&ra.kvs, &rb.kvs);
+    for c in &changes {
+        let (x, y) = match c {
+            Change::Added(y) => (None, Some(*y)),
+            Change::Removed(x) => (Some(*x), None),
+            Change::Changed { a, b } => (Some(*a), Some(*b)),
         };
-    while i < ra.kvs.len() || j < rb.kvs.len() {
-        match (ra.kvs.get(i), rb.kvs.get(j)) {
-            (Some(x), Some(y)) if x.key == y.key => {
-                if x.value != y.value || x.lease != y.lease || x.mod_revision != y.mod_revision {
-                    emit("changed", Some(x), Some(y), out)?;
+        match format {
+            LinesFormat::Jsonl => {
+                let mut m = Map::new();
+                m.insert("op".into(), c.op().into());
+                put_bytes(&mut m, "key", c.key());
+                if let Some(x) = x {
+                    m.insert("a".into(), kv_line(x, false, false));
                 }
-                i += 1;
-                j += 1;
+                if let Some(y) = y {
+                    m.insert("b".into(), kv_line(y, false, false));
+                }
+                serde_json::to_writer(&mut *out, &Value::Object(m))?;
+                writeln!(out)?;
             }
-            (Some(x), Some(y)) if x.key < y.key => {
-                emit("removed", Some(x), None, out)?;
-                i += 1;
+            LinesFormat::Simple => {
+                let sign = match c {
+                    Change::Added(_) => "+",
+                    Change::Removed(_) => "-",
+                    Change::Changed { .. } => "~",
+                };
+                write!(out, "{sign} ")?;
+                out.write_all(c.key())?;
+                let revs =
+                    |k: Option<&Kv<'_>>| k.map_or("-".to_string(), |k| k.mod_revision.to_string());
+                writeln!(out, " (mod revision {} -> {})", revs(x), revs(y))?;
             }
-            (Some(x), None) => {
-                emit("removed", Some(x), None, out)?;
-                i += 1;
-            }
-            (_, Some(y)) => {
-                emit("added", None, Some(y), out)?;
-                j += 1;
-            }
-            (None, None) => break,
         }
     }
+    let changes = changes.len();
     eprintln!(
         "etcdsnap: {changes} difference(s); a at revision {}, b at revision {}",
         ra.revision, rb.revision

@@ -9,7 +9,6 @@ use clap::Parser;
 mod bolt;
 mod bolt_page;
 mod cli;
-mod datadir;
 mod extract;
 mod members;
 mod output;

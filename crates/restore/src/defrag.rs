@@ -27,15 +27,10 @@ pub struct DefragSummary {
     pub buckets: u64,
 }
 
-/// The db of a data dir.
-pub fn db_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("member").join("snap").join("db")
-}
-
 /// Defragments the db of `data_dir`. Refuses while another process (a
 /// running etcd) holds the db's lock, and when the db is damaged.
 pub fn defrag(data_dir: &Path) -> Result<DefragSummary, Error> {
-    let db_file = db_path(data_dir);
+    let db_file = etcdsnap_datadir::db_file(data_dir);
     // Exclusive, as etcd's own: nothing may read or write the db while it
     // is replaced.
     let file = MappedFile::open_exclusive_for_scan(&db_file)?;

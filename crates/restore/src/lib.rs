@@ -203,7 +203,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
     let wal_dir = cfg
         .wal_dir
         .clone()
-        .unwrap_or_else(|| data_dir.join("member").join("wal"));
+        .unwrap_or_else(|| etcdsnap_datadir::wal_dir(&data_dir));
     if !fsutil::dir_is_free(&data_dir)? {
         return Err(Error::Target(format!(
             "data-dir {:?} not empty or could not be read",
@@ -250,7 +250,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
     let wal_build = match &wal_tmp {
         Some(t) => t.path().to_path_buf(),
         None => {
-            let p = data_tmp.path().join("member").join("wal");
+            let p = etcdsnap_datadir::wal_dir(data_tmp.path());
             fsutil::create_private_dirs(&p)?;
             p
         }

@@ -62,7 +62,7 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
     if cfg.out.exists() {
         return Err(Error::Target(format!("{} exists", cfg.out.display())));
     }
-    let db_file = crate::defrag::db_path(&cfg.data_dir);
+    let db_file = etcdsnap_datadir::db_file(&cfg.data_dir);
     // The mapping holds a shared lock while it lives: refused while etcd
     // runs on the data dir.
     let file = MappedFile::open_for_scan(&db_file)?;
@@ -77,7 +77,7 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
     })?;
     let mut warnings = Vec::new();
 
-    let wal_dir = cfg.data_dir.join("member").join("wal");
+    let wal_dir = etcdsnap_datadir::wal_dir(&cfg.data_dir);
     let mut edits = rewrite::Edits::new();
     let mut replayed = None;
     let (wal_commit, pending) = if wal_dir.is_dir() {
@@ -203,11 +203,11 @@ pub struct LatestState {
 /// error (a torn last write is not: etcd drops it too), as is an entry the
 /// replay does not handle; both name what to pass to read the db alone.
 pub fn latest_state(data_dir: &Path) -> Result<Option<LatestState>, Error> {
-    let wal_dir = data_dir.join("member").join("wal");
+    let wal_dir = etcdsnap_datadir::wal_dir(data_dir);
     if !wal_dir.is_dir() {
         return Ok(None);
     }
-    let db_file = crate::defrag::db_path(data_dir);
+    let db_file = etcdsnap_datadir::db_file(data_dir);
     let file = MappedFile::open_for_scan(&db_file)?;
     let db = Db::open(file.bytes())?;
     let ci = consistent_index(&db)?;

@@ -29,6 +29,35 @@ pub struct MemberRecord {
 }
 
 impl MemberRecord {
+    /// Reads a member record, or either half of one (`RaftAttributes`,
+    /// `Attributes`), from etcd's JSON; absent fields stay empty. None
+    /// when the bytes are not a JSON object.
+    pub fn parse(json: &[u8]) -> Option<MemberRecord> {
+        let v: serde_json::Value = serde_json::from_slice(json).ok()?;
+        let o = v.as_object()?;
+        let strings = |k: &str| -> Vec<String> {
+            o.get(k)
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Some(MemberRecord {
+            id: o.get("id").and_then(serde_json::Value::as_u64).unwrap_or(0),
+            peer_urls: strings("peerURLs"),
+            is_learner: o.get("isLearner").and_then(serde_json::Value::as_bool) == Some(true),
+            name: o
+                .get("name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            client_urls: strings("clientURLs"),
+        })
+    }
+
     /// `json.Marshal` of the member, byte for byte as etcd writes it.
     pub fn to_json(&self) -> String {
         let mut s = format!(
