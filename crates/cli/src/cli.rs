@@ -228,6 +228,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = crate::snapshot::Release::V3_5)]
         etcd_version: crate::snapshot::Release,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish,
+    /// powershell) to stdout, e.g. `etcdsnap completions bash >
+    /// /etc/bash_completion.d/etcdsnap`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the etcdsnap(1) man page (roff) to stdout, or, given a
+    /// directory, write it there with one page per subcommand
+    /// (etcdsnap-snapshot-status.1, ...), e.g. `etcdsnap man
+    /// /usr/local/share/man/man1`.
+    Man {
+        /// Where to write every page; stdout gets etcdsnap.1 alone
+        /// without it.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `etcdsnap k8s ...`.
@@ -253,6 +269,26 @@ pub enum K8sCommand {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     match cli.command {
         Command::Check { file, write_out } => run_check(&file, write_out, out),
+        Command::Completions { shell } => {
+            // Generated into memory: the generator panics on a write error
+            // (a closed pipe), which must not reach the user.
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "etcdsnap", &mut script);
+            out.write_all(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir } => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match dir {
+                None => clap_mangen::Man::new(cmd).render(out)?,
+                Some(dir) => {
+                    clap_mangen::generate_to(cmd, &dir)
+                        .map_err(|e| anyhow::Error::new(e).context(dir.display().to_string()))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bolt(cmd) => bolt::run(cmd, out),
         Command::Snapshot(cmd) => snapshot::run(cmd, out),
         Command::Verify { path, write_out } => run_verify(&path, write_out, out),
