@@ -254,10 +254,16 @@ pub fn check_with<'a, V: TopLeafVisitor<'a>>(
             return (report, Vec::new());
         }
         Err(e) => {
+            // Too short to hold a meta page is truncation; anything else
+            // Db::open may refuse is a meta page that cannot be used.
+            let (kind, page, offset) = match &e {
+                Error::TooShort { len, .. } => (ProblemKind::Truncated, Some(0), Some(*len)),
+                _ => (ProblemKind::MetaInvalid, Some(0), Some(0)),
+            };
             report.problems.push(Problem {
-                kind: ProblemKind::Truncated,
-                page: None,
-                offset: None,
+                kind,
+                page,
+                offset,
                 bucket: None,
                 message: e.to_string(),
                 bbolt: None,

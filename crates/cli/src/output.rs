@@ -115,7 +115,8 @@ pub fn write_json(
 }
 
 /// Exit status for an error: 2 when the command could not run (the file
-/// could not be read), 1 when it ran and found the input damaged or the
+/// could not be read or is locked by a running etcd, a flag is wrong, the
+/// target is not free), 1 when it ran and found the input damaged or the
 /// requested bucket or key missing.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     let io = e.chain().any(|c| {
@@ -126,7 +127,12 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
             )
             || matches!(
                 c.downcast_ref::<etcdsnap_restore::Error>(),
-                Some(etcdsnap_restore::Error::Io { .. })
+                Some(
+                    etcdsnap_restore::Error::Io { .. }
+                        | etcdsnap_restore::Error::Config(_)
+                        | etcdsnap_restore::Error::Url { .. }
+                        | etcdsnap_restore::Error::Target(_)
+                )
             )
     });
     if io {

@@ -213,14 +213,15 @@ fn restore_matches_etcdutl_351() {
     compare(&etcdutl, &db, &["--skip-hash-check"], false);
 }
 
-/// A refused restore exits 1, says why, creates nothing and leaves the
-/// input alone.
-fn refused(file: &Path, args: &[&str], expect: &str) {
+/// A refused restore exits `code` (2: could not run, a flag is wrong; 1:
+/// the input is damaged or fails its check), says why, creates nothing and
+/// leaves the input alone.
+fn refused(file: &Path, args: &[&str], expect: &str, code: i32) {
     let tmp = tempfile::tempdir().unwrap();
     let before = sha256(file);
     let data = tmp.path().join("out");
     let o = restore_ours(file, &data, args);
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {o:?}");
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {o:?}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains(expect),
@@ -236,11 +237,12 @@ fn refused(file: &Path, args: &[&str], expect: &str) {
 #[test]
 fn restore_refusals() {
     let snap = snapshot("etcd-3.5.1.snapshot.db");
-    refused(&snap, &["--name", "x"], "couldn't find local name \"x\"");
+    refused(&snap, &["--name", "x"], "couldn't find local name \"x\"", 2);
     refused(
         &snap,
         &["--initial-advertise-peer-urls", "http://localhost:2381"],
         "--initial-cluster has default=http://localhost:2380",
+        2,
     );
     refused(
         &snap,
@@ -249,18 +251,21 @@ fn restore_refusals() {
             "default=http://localhost:2380,b=http://localhost:2380",
         ],
         "has duplicate url",
+        2,
     );
     refused(
         &snap,
         &["--initial-cluster", "default=ftp://localhost:2380"],
         "URL scheme must be http, https, unix, or unixs",
+        2,
     );
     refused(
         &snap,
         &["--bump-revision", "5"],
         "--mark-compacted required",
+        2,
     );
-    refused(&snap, &["--mark-compacted"], "--mark-compacted required");
+    refused(&snap, &["--mark-compacted"], "--mark-compacted required", 2);
 
     let tmp = tempfile::tempdir().unwrap();
     // No trailer (a member's db) without --skip-hash-check.
@@ -270,13 +275,14 @@ fn restore_refusals() {
         &raw,
         &[],
         "snapshot missing hash but --skip-hash-check=false",
+        1,
     );
     // A byte changed: the trailer no longer matches.
     let bad = tmp.path().join("bad.db");
     let mut bytes = std::fs::read(&snap).unwrap();
     bytes[20_000] ^= 0x55;
     std::fs::write(&bad, &bytes).unwrap();
-    refused(&bad, &[], "SHA-256 trailer mismatch");
+    refused(&bad, &[], "SHA-256 trailer mismatch", 1);
     // Structural damage, with the hash check skipped: the checker refuses it.
     let mut bytes = std::fs::read(member_dir().join("member/snap/db")).unwrap();
     let key_root = {
@@ -292,14 +298,19 @@ fn restore_refusals() {
     std::fs::write(&broken, &bytes).unwrap();
     let o = etcdsnap(["check".as_ref(), broken.as_os_str()]);
     assert_eq!(o.status.code(), Some(1), "the damage must be real");
-    refused(&broken, &["--skip-hash-check"], "the database is damaged");
+    refused(
+        &broken,
+        &["--skip-hash-check"],
+        "the database is damaged",
+        1,
+    );
 
     // A non-empty data dir and an existing wal dir are refused untouched.
     let data = tmp.path().join("busy");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("keep"), b"x").unwrap();
     let o = restore_ours(&snap, &data, &[]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "a busy target: could not run");
     assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
     assert_eq!(std::fs::read(data.join("keep")).unwrap(), b"x");
     let wal = tmp.path().join("wal");
@@ -309,7 +320,7 @@ fn restore_refusals() {
         &tmp.path().join("fresh"),
         &["--wal-dir", wal.to_str().unwrap()],
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "a busy wal dir: could not run");
     assert!(String::from_utf8_lossy(&o.stderr).contains("exists"));
     assert!(!tmp.path().join("fresh").exists());
     // An empty data dir is fine, as in etcd.
@@ -729,7 +740,11 @@ fn snapshot_save_from_a_stopped_member() {
         dir.as_os_str(),
         out.as_os_str(),
     ]);
-    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "the output exists: could not run"
+    );
 
     // A db behind its WAL: consistent index set back to 81 and the auth
     // store emptied, as before entries 82..=95 (roles, users with hashed

@@ -82,7 +82,9 @@ fn key_leaf(page: &[u8]) -> Option<Scanned<'_>> {
     if count == 0 {
         return None;
     }
-    let mut out = Vec::with_capacity(count);
+    // The count comes from the file: the capacity is bounded by the
+    // elements the page can hold.
+    let mut out = Vec::with_capacity(count.min(page.len() / ELEMENT_SIZE));
     let mut rejected = Vec::new();
     for i in 0..count {
         let e = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
