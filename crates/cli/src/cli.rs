@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use etcdsnap_bbolt::{check, MappedFile};
+use etcdsnap_bbolt::MappedFile;
 use etcdsnap_verify::hashkv;
 
 use crate::bolt::{self, BoltCommand};
@@ -268,7 +268,7 @@ pub enum K8sCommand {
 /// Runs the command; the exit code says how it went.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     match cli.command {
-        Command::Check { file, write_out } => run_check(&file, write_out, out),
+        Command::Check { file, write_out } => crate::check::run(&file, write_out, out),
         Command::Completions { shell } => {
             // Generated into memory: the generator panics on a write error
             // (a closed pipe), which must not reach the user.
@@ -291,7 +291,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         }
         Command::Bolt(cmd) => bolt::run(cmd, out),
         Command::Snapshot(cmd) => snapshot::run(cmd, out),
-        Command::Verify { path, write_out } => run_verify(&path, write_out, out),
+        Command::Verify { path, write_out } => crate::verify::run(&path, write_out, out),
         Command::Get {
             path,
             no_wal,
@@ -362,101 +362,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             path,
             top,
             write_out,
-        }) => {
-            let file = open_for_scan(&etcdsnap_datadir::db_of(&path))?;
-            let db = etcdsnap_bbolt::Db::open(file.bytes())?;
-            let progress = crate::progress::Progress::start("summarising", db.file().len() as u64);
-            let s = etcdsnap_k8s::summary(&db, top)?;
-            drop(progress);
-            match write_out {
-                Format::Json => crate::output::write_json(out, &s)?,
-                Format::Text => {
-                    writeln!(
-                        out,
-                        "revision {}: {} objects, {} bytes ({} other keys)",
-                        s.revision, s.objects, s.bytes, s.other_keys
-                    )?;
-                    let table = |out: &mut dyn Write,
-                                 title: &str,
-                                 m: &std::collections::BTreeMap<String, etcdsnap_k8s::Tally>,
-                                 churn: bool|
-                     -> Result<()> {
-                        writeln!(out, "\n{title}")?;
-                        let mut rows: Vec<_> = m.iter().collect();
-                        rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(b.0)));
-                        for (k, t) in rows {
-                            let name = if k.is_empty() {
-                                "(cluster)"
-                            } else {
-                                k.as_str()
-                            };
-                            if churn {
-                                writeln!(
-                                    out,
-                                    "  {name:<40} {:>8} objects {:>12} bytes {:>8} revisions",
-                                    t.objects, t.bytes, t.revisions
-                                )?;
-                            } else {
-                                writeln!(
-                                    out,
-                                    "  {name:<40} {:>8} objects {:>12} bytes",
-                                    t.objects, t.bytes
-                                )?;
-                            }
-                        }
-                        Ok(())
-                    };
-                    table(out, "by resource", &s.by_resource, true)?;
-                    table(out, "by namespace", &s.by_namespace, false)?;
-                    table(out, "by encoding", &s.by_encoding, false)?;
-                    writeln!(out, "\nlargest")?;
-                    for l in &s.largest {
-                        writeln!(out, "  {:>12} {} {}", l.bytes, l.key, l.kind)?;
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        }) => crate::k8s::summary(&path, top, write_out, out),
         Command::Salvage {
             input,
             out: to,
             write_out,
-        } => {
-            let size = std::fs::metadata(etcdsnap_datadir::db_of(&input)).map_or(0, |m| m.len());
-            let progress = crate::progress::Progress::start("salvaging", size);
-            let r = etcdsnap_salvage::salvage(&etcdsnap_datadir::db_of(&input), &to)?;
-            drop(progress);
-            match write_out {
-                Format::Json => crate::output::write_json(out, &r)?,
-                Format::Text => {
-                    writeln!(out, "salvaged into {} ({} bytes)", r.out.display(), r.size)?;
-                    writeln!(
-                        out,
-                        "scanned {} pages of {} bytes: {} key leaves",
-                        r.pages, r.page_size, r.key_leaves
-                    )?;
-                    let range = r
-                        .revision_range
-                        .map_or("none".to_string(), |(a, b)| format!("{a}..{b}"));
-                    writeln!(
-                        out,
-                        "recovered {} revisions of {} keys (revisions {range}); {} left out by etcd's compaction rule",
-                        r.revisions, r.keys, r.compacted_away
-                    )?;
-                    writeln!(out, "buckets copied: {}", r.buckets_copied.join(", "))?;
-                    for l in &r.buckets_lost {
-                        writeln!(out, "bucket lost: {l}")?;
-                    }
-                    for (a, b) in &r.unreadable_pages {
-                        writeln!(out, "unreadable leaf pages: {a}..{b}")?;
-                    }
-                    for k in &r.revisions_rejected {
-                        writeln!(out, "damaged revision left out: {k}")?;
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => crate::salvage::run(&input, &to, write_out, out),
         Command::Members { path, write_out } => crate::members::run(&path, write_out, out),
         Command::Wal {
             data_dir,
@@ -464,51 +375,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             end_index,
             entry_type,
             write_out,
-        } => {
-            let opts = etcdsnap_wal::dump::DumpOptions {
+        } => crate::wal::run(
+            &data_dir,
+            etcdsnap_wal::dump::DumpOptions {
                 start_index,
                 end_index,
                 entry_types: entry_type,
-            };
-            let d = etcdsnap_wal::dump::dump(&data_dir, &opts)?;
-            for t in &d.unknown_entry_types {
-                eprintln!("etcdsnap: warning: [{t}] is not a valid entry-type, ignored");
-            }
-            for b in &d.bad_snapshots {
-                eprintln!("etcdsnap: snapshot {b}; an older one is used, as etcd does on start");
-            }
-            match write_out {
-                Format::Json => crate::output::write_json(out, &d)?,
-                Format::Text => out.write_all(
-                    etcdsnap_wal::dump::render_text(&d, start_index.is_some()).as_bytes(),
-                )?,
-            }
-            match &d.damage {
-                Some(dmg) if dmg.torn => {
-                    eprintln!(
-                        "etcdsnap: warning: torn last write in {} at offset {} (the last record was cut by a crash; etcd repairs this on start): {}",
-                        dmg.file, dmg.offset, dmg.message
-                    );
-                    Ok(if d.bad_snapshots.is_empty() {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    })
-                }
-                Some(dmg) => {
-                    eprintln!(
-                        "etcdsnap: WAL damaged in {} at offset {}: {}; {} entries before it are shown",
-                        dmg.file,
-                        dmg.offset,
-                        dmg.message,
-                        d.entries.len()
-                    );
-                    Ok(ExitCode::from(1))
-                }
-                None if d.bad_snapshots.is_empty() => Ok(ExitCode::SUCCESS),
-                None => Ok(ExitCode::from(1)),
-            }
-        }
+            },
+            write_out,
+            out,
+        ),
         Command::Defrag {
             data_dir,
             write_out,
@@ -565,123 +441,16 @@ fn warn_unlocked(file: MappedFile) -> Result<MappedFile> {
     Ok(file)
 }
 
-fn run_check(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
-    let file = open_for_scan(path)?;
-    let progress = crate::progress::Progress::start("checking", file.bytes().len() as u64);
-    let report = check::check(file.bytes());
-    drop(progress);
-    match format {
-        Format::Json => {
-            crate::output::write_json(out, &report)?;
-        }
-        Format::Text => {
-            for p in &report.problems {
-                writeln!(out, "{p}")?;
-            }
-            if report.is_clean() {
-                writeln!(out, "OK")?;
-            } else {
-                writeln!(out, "{} found", problems(report.problems.len()))?;
-            }
-        }
-    }
-    Ok(verdict(report.is_clean()))
-}
-
 /// "1 problem", "2 problems".
-fn problems(n: usize) -> String {
+pub fn problems(n: usize) -> String {
     format!("{n} {}", if n == 1 { "problem" } else { "problems" })
 }
 
 /// Exit status 0 when all is well, 1 when problems were found.
-fn verdict(ok: bool) -> ExitCode {
+pub fn verdict(ok: bool) -> ExitCode {
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
-}
-
-fn run_verify(path: &std::path::Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
-    let file = open_for_scan(&etcdsnap_datadir::db_of(path))?;
-    let db = etcdsnap_bbolt::Db::open(file.bytes())?;
-    let progress = crate::progress::Progress::start("verifying", file.bytes().len() as u64);
-    let mut report = etcdsnap_verify::semantic::verify(&db)?;
-    drop(progress);
-    if path.is_dir() {
-        let findings = etcdsnap_datadir::inspect(path)?;
-        for w in &findings.warnings {
-            eprintln!("etcdsnap: warning: {w}");
-        }
-        for p in findings.problems {
-            report.push("data dir", p);
-        }
-    }
-    match format {
-        Format::Json => {
-            crate::output::write_json(out, &report)?;
-        }
-        Format::Text => {
-            let s = &report.summary;
-            writeln!(out, "trailer:          {}", s.trailer)?;
-            let revs = match s.first_revision {
-                Some(f) => format!("{f}..{}", s.revision),
-                None => "none".into(),
-            };
-            let compact = if s.compact_revision >= 0 {
-                format!(" (compacted at {})", s.compact_revision)
-            } else {
-                String::new()
-            };
-            writeln!(out, "revisions:        {revs}{compact}")?;
-            writeln!(
-                out,
-                "keys:             {} live, {} history entries ({} tombstones)",
-                s.live_keys, s.history_entries, s.tombstones
-            )?;
-            writeln!(
-                out,
-                "leases:           {} ({} leased keys)",
-                s.leases, s.leased_keys
-            )?;
-            writeln!(
-                out,
-                "auth:             {}; users [{}]; roles [{}]",
-                if s.auth_enabled {
-                    "enabled"
-                } else {
-                    "disabled"
-                },
-                s.users.join(", "),
-                s.roles.join(", ")
-            )?;
-            writeln!(out, "members:          [{}]", s.members.join(", "))?;
-            writeln!(
-                out,
-                "cluster version:  {}",
-                s.cluster_version.as_deref().unwrap_or("-")
-            )?;
-            let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-            writeln!(
-                out,
-                "consistent index: {}, term {}",
-                opt(s.consistent_index),
-                opt(s.term)
-            )?;
-            writeln!(
-                out,
-                "size:             file {} bytes, db {} bytes",
-                s.file_size, s.db_size
-            )?;
-            for p in &report.problems {
-                writeln!(out, "problem [{}]: {}", p.area, p.message)?;
-            }
-            if report.is_ok() {
-                writeln!(out, "OK: restorable")?;
-            } else {
-                writeln!(out, "NOT OK: {}", problems(report.problems.len()))?;
-            }
-        }
-    }
-    Ok(verdict(report.is_ok()))
 }

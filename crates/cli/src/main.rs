@@ -8,12 +8,17 @@ use clap::Parser;
 
 mod bolt;
 mod bolt_page;
+mod check;
 mod cli;
 mod extract;
+mod k8s;
 mod members;
 mod output;
 mod progress;
+mod salvage;
 mod snapshot;
+mod verify;
+mod wal;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -1,0 +1,47 @@
+//! `etcdsnap salvage`: the salvage report rendered.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::output::Format;
+
+/// Runs `etcdsnap salvage`.
+pub fn run(input: &Path, to: &Path, write_out: Format, out: &mut dyn Write) -> Result<ExitCode> {
+    let size = std::fs::metadata(etcdsnap_datadir::db_of(input)).map_or(0, |m| m.len());
+    let progress = crate::progress::Progress::start("salvaging", size);
+    let r = etcdsnap_salvage::salvage(&etcdsnap_datadir::db_of(input), to)?;
+    drop(progress);
+    match write_out {
+        Format::Json => crate::output::write_json(out, &r)?,
+        Format::Text => {
+            writeln!(out, "salvaged into {} ({} bytes)", r.out.display(), r.size)?;
+            writeln!(
+                out,
+                "scanned {} pages of {} bytes: {} key leaves",
+                r.pages, r.page_size, r.key_leaves
+            )?;
+            let range = r
+                .revision_range
+                .map_or("none".to_string(), |(a, b)| format!("{a}..{b}"));
+            writeln!(
+                out,
+                "recovered {} revisions of {} keys (revisions {range}); {} left out by etcd's compaction rule",
+                r.revisions, r.keys, r.compacted_away
+            )?;
+            writeln!(out, "buckets copied: {}", r.buckets_copied.join(", "))?;
+            for l in &r.buckets_lost {
+                writeln!(out, "bucket lost: {l}")?;
+            }
+            for (a, b) in &r.unreadable_pages {
+                writeln!(out, "unreadable leaf pages: {a}..{b}")?;
+            }
+            for k in &r.revisions_rejected {
+                writeln!(out, "damaged revision left out: {k}")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
