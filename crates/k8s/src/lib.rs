@@ -102,44 +102,16 @@ pub enum Encoding {
     Other,
 }
 
-fn varint(b: &[u8]) -> Option<(u64, &[u8])> {
-    let mut v = 0u64;
-    for (i, byte) in b.iter().enumerate().take(10) {
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((v, b.get(i + 1..)?));
-        }
-    }
-    None
-}
-
-/// The length-delimited fields of a protobuf message: (number, bytes).
-fn bytes_fields(mut b: &[u8]) -> Vec<(u64, &[u8])> {
-    let mut out = Vec::new();
-    while let Some((tag, rest)) = varint(b) {
-        let v = match tag & 7 {
-            0 => match varint(rest) {
-                Some((_, r)) => {
-                    b = r;
-                    continue;
-                }
-                None => break,
-            },
-            2 => match varint(rest) {
-                Some((len, r)) => {
-                    let Some(x) = usize::try_from(len).ok().and_then(|l| r.get(..l)) else {
-                        break;
-                    };
-                    b = r.get(x.len()..).unwrap_or_default();
-                    x
-                }
-                None => break,
-            },
-            _ => break,
-        };
-        out.push((tag >> 3, v));
-    }
-    out
+/// The length-delimited fields of a protobuf message: (number, bytes), up
+/// to the first malformed byte.
+fn bytes_fields(b: &[u8]) -> Vec<(u64, &[u8])> {
+    etcdsnap_schema::wire::fields(b)
+        .map_while(|f| f)
+        .filter_map(|f| match f {
+            etcdsnap_schema::wire::Field::Len(n, x) => Some((u64::from(n), x)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Recognises how `value` is encoded.

@@ -40,6 +40,48 @@ pub fn create_private_file(path: &Path) -> Result<File, Error> {
     o.open(path).map_err(Error::io(path))
 }
 
+/// Makes the new file `out` atomically: `fill` writes a hidden temporary
+/// file beside it, which is renamed to `out` (and the directory fsynced)
+/// only when `fill` succeeds, and removed otherwise. Refuses an `out` that
+/// exists or whose directory does not, naming `out` (never the temporary).
+pub fn place_new_file<T>(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, Error>,
+) -> Result<T, Error> {
+    if out.exists() {
+        return Err(Error::Target(format!("{} exists", out.display())));
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(Error::Target(format!(
+            "{}: the directory {} does not exist",
+            out.display(),
+            parent.display()
+        )));
+    }
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
+    let result = fill(&tmp).and_then(|t| {
+        std::fs::rename(&tmp, out).map_err(Error::io(out))?;
+        Ok(t)
+    });
+    match result {
+        Ok(t) => {
+            sync_dir(&parent)?;
+            Ok(t)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 /// fsyncs a directory so the names in it are durable.
 pub fn sync_dir(dir: &Path) -> Result<(), Error> {
     File::open(dir)

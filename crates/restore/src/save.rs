@@ -118,29 +118,8 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
         (0, Vec::new())
     };
 
-    let name = cfg
-        .out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "snapshot.db".into());
-    let parent = match cfg.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
-    let result = write_snapshot(&db, bytes, &tmp, &edits);
-    let (size, sha) = match result {
-        Ok(x) => x,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    if let Err(e) = std::fs::rename(&tmp, &cfg.out) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(&cfg.out)(e));
-    }
-    fsutil::sync_dir(&parent)?;
+    let (size, sha) =
+        fsutil::place_new_file(&cfg.out, |tmp| write_snapshot(&db, bytes, tmp, &edits))?;
     Ok(SaveSummary {
         out: cfg.out.clone(),
         size,

@@ -156,29 +156,10 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
 
     // 3. Write: the other top-level buckets copied where they read, the
     // key bucket from the scan.
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "salvaged.db".into());
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = parent.join(format!(".{name}.etcdsnap-{}", std::process::id()));
-    let written = etcdsnap_restore::write_db(&tmp, |w| build(&db, &revs, ps, &mut report, w))
-        .and_then(|_| etcdsnap_restore::append_trailer(&tmp));
-    let size = match written {
-        Ok((n, _)) => n,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    if let Err(e) = std::fs::rename(&tmp, out) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(out)(e));
-    }
-    fsutil::sync_dir(&parent)?;
+    let (size, _) = fsutil::place_new_file(out, |tmp| {
+        etcdsnap_restore::write_db(tmp, |w| build(&db, &revs, ps, &mut report, w))?;
+        etcdsnap_restore::append_trailer(tmp)
+    })?;
     report.out = out.to_path_buf();
     report.size = size;
     Ok(report)
