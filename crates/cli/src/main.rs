@@ -22,11 +22,14 @@ mod wal;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    let mut out = std::io::stdout().lock();
+    let mut out = output::Stdout::new(std::io::stdout().lock());
     let result = cli::run(args, &mut out);
     let flushed = out.flush();
     match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
         Ok(code) => code,
+        // The reader went away (`| head`): whatever error the write came
+        // back wrapped in, nothing is wrong.
+        Err(_) if out.closed() => ExitCode::SUCCESS,
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("etcdsnap: {e:#}");
