@@ -69,7 +69,7 @@ fn main() {
         etcdsnap_restore::restore(&cfg).expect("restore");
     });
     measure("defrag", || {
-        etcdsnap_restore::defrag::defrag(&tmp.join("d")).expect("defrag");
+        etcdsnap_restore::defrag::defrag(&tmp.join("d"), false).expect("defrag");
     });
     std::fs::remove_dir_all(&tmp).expect("cleanup");
 }

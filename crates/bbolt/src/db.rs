@@ -55,6 +55,14 @@ impl<'a> Db<'a> {
         })
     }
 
+    /// When the file is shorter than its meta page says: the bytes of
+    /// database it holds and the bytes the high-water mark needs.
+    pub fn truncated(&self) -> Option<(u64, u64)> {
+        let need = self.hwm().0.saturating_mul(self.page_size as u64);
+        let have = self.data.len() as u64;
+        (have < need).then_some((have, need))
+    }
+
     /// The whole file, trailer included.
     pub fn file(&self) -> &'a [u8] {
         self.file

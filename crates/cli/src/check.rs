@@ -31,5 +31,12 @@ pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode>
             }
         }
     }
+    // `check` is the structure only: say what it did not look at.
+    if report.sha256_trailer {
+        eprintln!(
+            "etcdsnap: the bbolt structure was checked; the SHA-256 trailer (whether these are the \
+             bytes that were saved) was not: `etcdsnap verify` checks it and etcd's invariants"
+        );
+    }
     Ok(verdict(report.is_clean()))
 }

@@ -58,8 +58,15 @@ enum Command {
     /// place; the contents (and the status hash) stay the same.
     Defrag {
         /// The data dir (holding member/snap/db).
+        #[arg(required_unless_present = "data_dir", conflicts_with = "data_dir")]
+        dir: Option<PathBuf>,
+        /// The data dir, as etcdutl names it.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Accept a db whose snapshot trailer no longer matches (a
+        /// snapshot copied in and changed since); refused otherwise.
         #[arg(long)]
-        data_dir: PathBuf,
+        skip_hash_check: bool,
         /// Output format.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: Format,
@@ -376,7 +383,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             entry_type,
             write_out,
         } => crate::wal::run(
-            &data_dir,
+            &crate::paths::wal_data_dir(&data_dir)?,
             etcdsnap_wal::dump::DumpOptions {
                 start_index,
                 end_index,
@@ -386,13 +393,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             out,
         ),
         Command::Defrag {
+            dir,
             data_dir,
+            skip_hash_check,
             write_out,
         } => {
+            let data_dir = crate::paths::data_dir(dir.or(data_dir))?;
             let size =
                 std::fs::metadata(etcdsnap_datadir::db_file(&data_dir)).map_or(0, |m| m.len());
             let progress = crate::progress::Progress::start("defragmenting", size);
-            let s = etcdsnap_restore::defrag::defrag(&data_dir)?;
+            let s = etcdsnap_restore::defrag::defrag(&data_dir, skip_hash_check)?;
             drop(progress);
             match write_out {
                 Format::Json => crate::output::write_json(out, &s)?,
@@ -424,13 +434,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
 }
 
 /// Maps the file read-only, for point lookups.
+/// A data dir means its `member/snap/db` (see [`crate::paths::db_input`]).
 pub fn open(path: &std::path::Path) -> Result<MappedFile> {
-    warn_unlocked(MappedFile::open(path)?)
+    warn_unlocked(MappedFile::open(crate::paths::db_input(path)?)?)
 }
 
 /// Maps the file read-only, for commands that read all of it.
+/// A data dir means its `member/snap/db` (see [`crate::paths::db_input`]).
 pub fn open_for_scan(path: &std::path::Path) -> Result<MappedFile> {
-    warn_unlocked(MappedFile::open_for_scan(path)?)
+    warn_unlocked(MappedFile::open_for_scan(crate::paths::db_input(path)?)?)
 }
 
 /// Says on stderr when a file system could not lock the file.

@@ -145,7 +145,7 @@ fn open(src: &Source) -> Result<Opened> {
         }
     }
     Ok(Opened {
-        file: crate::cli::open_for_scan(&etcdsnap_datadir::db_of(&src.path))?,
+        file: crate::cli::open_for_scan(&src.path)?,
         _latest: None,
     })
 }

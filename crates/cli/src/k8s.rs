@@ -15,7 +15,7 @@ pub fn summary(
     write_out: Format,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
-    let file = crate::cli::open_for_scan(&etcdsnap_datadir::db_of(path))?;
+    let file = crate::cli::open_for_scan(path)?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
     let progress = crate::progress::Progress::start("summarising", db.file().len() as u64);
     let s = etcdsnap_k8s::summary(&db, top)?;

@@ -14,6 +14,7 @@ mod extract;
 mod k8s;
 mod members;
 mod output;
+mod paths;
 mod progress;
 mod salvage;
 mod snapshot;

@@ -12,6 +12,8 @@ use crate::output::Format;
 
 /// Runs `etcdsnap members`.
 pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
+    // The same resolution and messages as every command that reads a db.
+    crate::paths::db_input(path)?;
     let ms = etcdsnap_datadir::membership::read(path)?;
     let findings = if path.is_dir() {
         etcdsnap_datadir::inspect(path)?

@@ -121,6 +121,7 @@ pub fn write_json(
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     let io = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>().is_some()
+            || c.downcast_ref::<crate::paths::Usage>().is_some()
             || matches!(
                 c.downcast_ref::<etcdsnap_bbolt::Error>(),
                 Some(etcdsnap_bbolt::Error::Io { .. })

@@ -10,9 +10,10 @@ use crate::output::Format;
 
 /// Runs `etcdsnap salvage`.
 pub fn run(input: &Path, to: &Path, write_out: Format, out: &mut dyn Write) -> Result<ExitCode> {
-    let size = std::fs::metadata(etcdsnap_datadir::db_of(input)).map_or(0, |m| m.len());
+    let input = &crate::paths::db_input(input)?;
+    let size = std::fs::metadata(input).map_or(0, |m| m.len());
     let progress = crate::progress::Progress::start("salvaging", size);
-    let r = etcdsnap_salvage::salvage(&etcdsnap_datadir::db_of(input), to)?;
+    let r = etcdsnap_salvage::salvage(input, to)?;
     drop(progress);
     match write_out {
         Format::Json => crate::output::write_json(out, &r)?,
@@ -31,6 +32,7 @@ pub fn run(input: &Path, to: &Path, write_out: Format, out: &mut dyn Write) -> R
                 "recovered {} revisions of {} keys (revisions {range}); {} left out by etcd's compaction rule",
                 r.revisions, r.keys, r.compacted_away
             )?;
+            writeln!(out, "input trailer: {}", r.trailer)?;
             writeln!(out, "buckets copied: {}", r.buckets_copied.join(", "))?;
             for l in &r.buckets_lost {
                 writeln!(out, "bucket lost: {l}")?;
@@ -42,6 +44,12 @@ pub fn run(input: &Path, to: &Path, write_out: Format, out: &mut dyn Write) -> R
                 writeln!(out, "damaged revision left out: {k}")?;
             }
         }
+    }
+    // Salvage writes what it read even from changed bytes (that is its
+    // job), but never as if they were the backup that was saved.
+    if let Some(why) = &r.contents_changed {
+        eprintln!("etcdsnap: {}: {why}", input.display());
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -40,11 +40,17 @@ pub enum SnapshotCommand {
     /// the committed WAL entries the db lacks are replayed into it as etcd
     /// would on restart (--no-wal: the db as it is).
     Save {
-        /// The member's data dir.
+        /// The member's data dir (or --data-dir), then the snapshot file
+        /// to write (must not exist).
+        #[arg(num_args = 1..=2, value_names = ["DATA_DIR", "OUT"], required = true)]
+        paths: Vec<PathBuf>,
+        /// The member's data dir, as etcdutl names it.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Accept a db whose snapshot trailer no longer matches (a
+        /// snapshot copied in and changed since); refused otherwise.
         #[arg(long)]
-        data_dir: PathBuf,
-        /// The snapshot file to write (must not exist).
-        out: PathBuf,
+        skip_hash_check: bool,
         /// Save the db as it is, without the committed WAL entries it lacks.
         #[arg(long)]
         no_wal: bool,
@@ -138,15 +144,29 @@ impl From<Release> for EtcdVersion {
 pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
     match cmd {
         SnapshotCommand::Save {
+            paths,
             data_dir,
-            out: path,
+            skip_hash_check,
             no_wal,
             write_out,
         } => {
+            let (data_dir, path) = match (data_dir, &paths[..]) {
+                (Some(d), [out]) => (d, out.clone()),
+                (None, [d, out]) => (d.clone(), out.clone()),
+                (Some(_), _) => anyhow::bail!(crate::paths::Usage(
+                    "snapshot save --data-dir DIR takes the output file alone".into()
+                )),
+                (None, _) => anyhow::bail!(crate::paths::Usage(
+                    "snapshot save needs a data dir and an output file: snapshot save DATA_DIR OUT"
+                        .into()
+                )),
+            };
+            let data_dir = crate::paths::data_dir(Some(data_dir))?;
             let s = etcdsnap_restore::save::save(&etcdsnap_restore::save::SaveConfig {
                 data_dir,
                 out: path,
                 no_wal,
+                skip_hash_check,
             })?;
             if let Some(r) = &s.replayed {
                 eprintln!(
@@ -194,7 +214,7 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
             write_out,
         } => {
             let cfg = etcdsnap_restore::RestoreConfig {
-                snapshot: file,
+                snapshot: crate::paths::db_input(&file)?,
                 data_dir,
                 wal_dir,
                 cluster: etcdsnap_restore::ClusterConfig {
@@ -268,7 +288,15 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
             for w in &warnings.0 {
                 eprintln!("etcdsnap: warning: {w}");
             }
-            match trailer? {
+            let trailer = trailer.map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}: the contents changed after the snapshot was saved; `etcdsnap verify` \
+                     says what else is wrong, `etcdsnap salvage` recovers what reads (and says it \
+                     cannot tell which values changed), --skip-hash-check reports the status of \
+                     the changed contents"
+                )
+            })?;
+            match trailer {
                 Some(Trailer::Valid { sha256 }) => {
                     eprintln!("etcdsnap: SHA-256 trailer verified ({sha256})")
                 }

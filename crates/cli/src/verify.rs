@@ -12,7 +12,7 @@ use crate::cli::{problems, verdict};
 
 /// Runs `etcdsnap verify`.
 pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
-    let file = crate::cli::open_for_scan(&etcdsnap_datadir::db_of(path))?;
+    let file = crate::cli::open_for_scan(path)?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
     let progress = crate::progress::Progress::start("verifying", file.bytes().len() as u64);
     let mut report = etcdsnap_verify::semantic::verify(&db)?;

@@ -17,6 +17,7 @@ use std::process::Command;
 use common::*;
 use etcdsnap_bbolt::scan::{leaves, Leaves};
 use etcdsnap_bbolt::Db;
+use sha2::{Digest, Sha256};
 
 /// The revision keys of the `key` bucket, each with the page range of the
 /// leaf holding it.
@@ -77,11 +78,22 @@ fn salvage_recovers_every_intact_revision() {
             let out = dir.path().join(format!("out-{n}.db"));
             let o = etcdsnap(["salvage".as_ref(), input.as_os_str(), out.as_os_str()]);
             assert_no_crash(&o, name);
+            // Bytes that no longer match their trailer are salvaged but
+            // never passed off as the saved backup: exit 1, said so.
+            let changed = bytes.len() % 512 == 32 && {
+                let (data, trailer) = bytes.split_at(bytes.len() - 32);
+                Sha256::digest(data).as_slice() != trailer
+            };
+            let stderr = String::from_utf8_lossy(&o.stderr);
             assert_eq!(
                 o.status.code(),
-                Some(0),
-                "{base} {name}: {}",
-                String::from_utf8_lossy(&o.stderr)
+                Some(if changed { 1 } else { 0 }),
+                "{base} {name}: {stderr}"
+            );
+            assert_eq!(
+                stderr.contains("the contents changed after the snapshot was saved"),
+                changed,
+                "{base} {name}: {stderr}"
             );
             assert_eq!(sha256(&input), before, "{name}: input changed");
             // A damaged entry on an otherwise sound key leaf is named and
@@ -227,4 +239,88 @@ fn a_salvaged_snapshot_is_served_by_etcd_351() {
     assert!(e.ctl_ok(&["user", "list"]).contains("root"));
     e.ctl_ok(&["put", "/after/salvage", "ok"]);
     assert!(e.ctl_ok(&["get", "/after/salvage"]).contains("ok"));
+}
+
+/// Four bytes of a value changed in a real snapshot: the structure is
+/// intact (`check` passes), the trailer is not. Salvage writes what it
+/// reads but exits 1 and says the contents changed; defrag and save of a
+/// data dir holding those bytes refuse unless --skip-hash-check.
+#[test]
+fn changed_bytes_are_not_laundered_into_a_good_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let orig = std::fs::read(testdata().join("etcd/etcd-3.5.1.snapshot.db")).unwrap();
+    // A value byte of the last key revision: inside the key bucket's data,
+    // found by its text.
+    let db = etcdsnap_bbolt::Db::open(&orig).unwrap();
+    let kb = db.root_bucket().sub_bucket(&db, b"key").unwrap().unwrap();
+    let last = kb.iter(&db).last().unwrap().unwrap();
+    let at = db.offset_of(last.value) as usize + last.value.len() - 2;
+    let mut bytes = orig.clone();
+    for b in &mut bytes[at..at + 2] {
+        *b ^= 0x55;
+    }
+    let flipped = dir.path().join("flip.db");
+    std::fs::write(&flipped, &bytes).unwrap();
+    let check = etcdsnap(["check".as_ref(), flipped.as_os_str()]);
+    assert_eq!(check.status.code(), Some(0), "the structure is intact");
+
+    let out = dir.path().join("out.db");
+    let o = etcdsnap([
+        "salvage".as_ref(),
+        flipped.as_os_str(),
+        out.as_os_str(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["trailer"], "mismatch");
+    assert!(report["contents_changed"]
+        .as_str()
+        .unwrap()
+        .contains("which values changed cannot be told"));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("the contents changed after the snapshot was saved"));
+    assert!(out.is_file(), "salvage still writes what it read");
+
+    // The same bytes as a data dir's db: defrag and save refuse them.
+    let data = dir.path().join("d");
+    std::fs::create_dir_all(data.join("member/snap")).unwrap();
+    std::fs::write(data.join("member/snap/db"), &bytes).unwrap();
+    let before = sha256(&data.join("member/snap/db"));
+    let o = etcdsnap(["defrag".as_ref(), data.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--skip-hash-check accepts"));
+    assert_eq!(
+        sha256(&data.join("member/snap/db")),
+        before,
+        "defrag refused: untouched"
+    );
+    let saved = dir.path().join("saved.db");
+    let o = etcdsnap([
+        "snapshot".as_ref(),
+        "save".as_ref(),
+        data.as_os_str(),
+        saved.as_os_str(),
+        "--no-wal".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(!saved.exists());
+    // Accepted when asked.
+    let o = etcdsnap([
+        "snapshot".as_ref(),
+        "save".as_ref(),
+        data.as_os_str(),
+        saved.as_os_str(),
+        "--no-wal".as_ref(),
+        "--skip-hash-check".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let o = etcdsnap([
+        "defrag".as_ref(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        "--skip-hash-check".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
 }

@@ -28,14 +28,17 @@ pub struct DefragSummary {
 }
 
 /// Defragments the db of `data_dir`. Refuses while another process (a
-/// running etcd) holds the db's lock, and when the db is damaged.
-pub fn defrag(data_dir: &Path) -> Result<DefragSummary, Error> {
+/// running etcd) holds the db's lock, when the db is damaged, and when it
+/// carries a snapshot trailer that no longer matches (a snapshot file
+/// copied in and changed since), unless `skip_hash_check`.
+pub fn defrag(data_dir: &Path, skip_hash_check: bool) -> Result<DefragSummary, Error> {
     let db_file = etcdsnap_datadir::db_file(data_dir);
     // Exclusive, as etcd's own: nothing may read or write the db while it
     // is replaced.
     let file = MappedFile::open_exclusive_for_scan(&db_file)?;
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
+    crate::refuse_changed_contents(&db_file, &db, skip_hash_check)?;
     let dir = db_file
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);

@@ -220,6 +220,17 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
     let file = MappedFile::open_for_scan(&cfg.snapshot)?;
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
+    if let Some((have, need)) = db.truncated() {
+        return Err(Error::Source(format!(
+            "{}: truncated: the file holds {have} bytes of database where its meta page says \
+             {need} ({} pages of {}); it was cut short (an interrupted copy or save), and no \
+             flag makes it whole: restore an intact copy, or `etcdsnap salvage` recovers what \
+             is left",
+            cfg.snapshot.display(),
+            db.hwm().0,
+            db.page_size()
+        )));
+    }
     if db.trailer().is_none() && !cfg.skip_hash_check {
         return Err(Error::Integrity(format!(
             "snapshot missing hash but --skip-hash-check=false: {} has no SHA-256 trailer \
@@ -487,6 +498,30 @@ pub fn write_db(
 /// The highest revision in the `key` bucket, (0, 0) when there is none.
 fn latest_revision(db: &Db<'_>) -> Result<(i64, i64), Error> {
     Ok(etcdsnap_schema::meta::latest_revision(db)?.map_or((0, 0), |r| (r.main, r.sub)))
+}
+
+/// Refuses to write `db` (read from `path`) into a new file when its
+/// SHA-256 trailer says its contents changed after the snapshot was
+/// saved: the new file would carry the changed values under a clean
+/// name. `skip_hash_check` is the user saying they accept that.
+pub fn refuse_changed_contents(
+    path: &Path,
+    db: &Db<'_>,
+    skip_hash_check: bool,
+) -> Result<(), Error> {
+    if skip_hash_check || db.trailer().is_none() {
+        return Ok(());
+    }
+    match etcdsnap_verify::trailer::verify(db) {
+        Err(e) => Err(Error::Integrity(format!(
+            "{}: {e}: the contents changed after the snapshot was saved, and a new file would pass \
+             the change off as the saved data; `etcdsnap verify` says what else is wrong, \
+             `etcdsnap salvage` recovers what reads and says so, --skip-hash-check accepts the \
+             changed contents",
+            path.display()
+        ))),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// The checker's verdict on `bytes` as an error, when it finds damage.

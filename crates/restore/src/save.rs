@@ -27,6 +27,8 @@ pub struct SaveConfig {
     pub out: PathBuf,
     /// Save the db as it is, ignoring committed WAL entries it lacks.
     pub no_wal: bool,
+    /// Accept a db whose snapshot trailer no longer matches.
+    pub skip_hash_check: bool,
 }
 
 /// What a save wrote.
@@ -68,6 +70,7 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
     let file = MappedFile::open_for_scan(&db_file)?;
     let bytes = file.bytes();
     let db = Db::open(bytes)?;
+    crate::refuse_changed_contents(&db_file, &db, cfg.skip_hash_check)?;
     let ci = consistent_index(&db)?;
     etcdsnap_verify::semantic::key_values_decode(&db).map_err(|e| {
         Error::Source(format!(

@@ -57,6 +57,13 @@ pub struct SalvageReport {
     pub buckets_copied: Vec<String>,
     /// Top-level buckets whose tree could not be read (with why).
     pub buckets_lost: Vec<String>,
+    /// The input's SHA-256 trailer: `valid`, `absent` or `mismatch`.
+    pub trailer: String,
+    /// When the trailer does not match: the contents changed after the
+    /// snapshot was saved, and which values changed cannot be told; the
+    /// salvaged file carries what was read under a new trailer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents_changed: Option<String>,
     /// The snapshot written.
     pub out: PathBuf,
     /// Its size.
@@ -153,6 +160,7 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
         mut report,
         revs,
     } = scan_all(bytes);
+    judge_trailer(bytes, &mut report);
 
     // 3. Write: the other top-level buckets copied where they read, the
     // key bucket from the scan.
@@ -165,6 +173,24 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
     Ok(report)
 }
 
+/// Records whether the input's bytes are the ones its trailer says were
+/// saved: a mismatch means some value may have changed, and salvage cannot
+/// tell which (it must not pass the changed bytes off as a good backup).
+fn judge_trailer(bytes: &[u8], report: &mut SalvageReport) {
+    match etcdsnap_verify::trailer::verify_file(bytes) {
+        Ok(etcdsnap_verify::trailer::Trailer::Valid { .. }) => report.trailer = "valid".into(),
+        Ok(etcdsnap_verify::trailer::Trailer::Absent) => report.trailer = "absent".into(),
+        Err(e) => {
+            report.trailer = "mismatch".into();
+            report.contents_changed = Some(format!(
+                "{e}: the contents changed after the snapshot was saved, and which values changed \
+                 cannot be told; the salvaged file holds what was read, changes included, under a \
+                 new trailer: compare it with another backup before trusting it"
+            ));
+        }
+    }
+}
+
 /// Salvages `bytes` in memory: the report and the new database (without
 /// the trailer). What the fuzz target drives.
 pub fn salvage_bytes(bytes: &[u8]) -> Result<(SalvageReport, Vec<u8>), Error> {
@@ -174,6 +200,7 @@ pub fn salvage_bytes(bytes: &[u8]) -> Result<(SalvageReport, Vec<u8>), Error> {
         mut report,
         revs,
     } = scan_all(bytes);
+    judge_trailer(bytes, &mut report);
     let mut out = std::io::Cursor::new(Vec::new());
     build(&db, &revs, ps, &mut report, &mut out)?;
     report.size = out.get_ref().len() as u64;
