@@ -166,6 +166,9 @@ enum Command {
         /// All keys with this prefix.
         #[arg(long)]
         prefix: bool,
+        /// Keys and revisions only, no values.
+        #[arg(long)]
+        keys_only: bool,
         /// Print the values of Kubernetes Secrets (hidden by default).
         #[arg(long)]
         show_secrets: bool,
@@ -235,6 +238,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = crate::snapshot::Release::V3_5)]
         etcd_version: crate::snapshot::Release,
     },
+    /// etcdutl's `restore`, `status` and `save` are `snapshot restore`,
+    /// `snapshot status` and `snapshot save` here.
+    #[command(name = "restore", hide = true, aliases = ["status", "save"])]
+    EtcdutlWords {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish,
     /// powershell) to stdout, e.g. `etcdsnap completions bash >
     /// /etc/bash_completion.d/etcdsnap`.
@@ -276,6 +286,13 @@ pub enum K8sCommand {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     match cli.command {
         Command::Check { file, write_out } => crate::check::run(&file, write_out, out),
+        Command::EtcdutlWords { .. } => {
+            let word = std::env::args().nth(1).unwrap_or_else(|| "restore".into());
+            anyhow::bail!(crate::paths::Usage(format!(
+                "unrecognized subcommand '{word}': etcdutl's `{word}` is `etcdsnap snapshot {word}` \
+                 (see `etcdsnap snapshot --help`)"
+            )))
+        }
         Command::Completions { shell } => {
             // Generated into memory: the generator panics on a write error
             // (a closed pipe), which must not reach the user.
@@ -342,13 +359,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             no_wal,
             key,
             prefix,
+            keys_only,
             show_secrets,
             write_out,
         } => crate::extract::history(
             &Source::new(path, no_wal),
             key.as_bytes(),
             prefix,
-            show_secrets,
+            crate::extract::Show {
+                keys_only,
+                secrets: show_secrets,
+            },
             write_out,
             out,
         ),

@@ -25,8 +25,9 @@ pub enum GetFormat {
 /// Output of `dump` and `history`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LinesFormat {
-    /// One JSON object per line.
+    /// One JSON object per line (`-w json` is the same).
     #[default]
+    #[value(alias = "json")]
     Jsonl,
     /// etcdctl's simple format.
     Simple,
@@ -76,9 +77,33 @@ fn kv_line(kv: &Kv<'_>, keys_only: bool, show_secrets: bool) -> Value {
     Value::Object(m)
 }
 
-fn simple(out: &mut dyn Write, kvs: &[Kv<'_>], keys_only: bool, show_secrets: bool) -> Result<()> {
+/// A key in etcdsnap's own line formats: as it is when valid UTF-8, else
+/// quoted with its bytes escaped (`"\xff..."`), so a terminal never gets
+/// raw binary.
+fn write_key(out: &mut dyn Write, key: &[u8]) -> Result<()> {
+    if std::str::from_utf8(key).is_ok() {
+        out.write_all(key)?;
+    } else {
+        write!(out, "\"{}\"", key.escape_ascii())?;
+    }
+    Ok(())
+}
+
+/// etcdctl's simple format; `escape`: non-UTF-8 keys quoted and escaped
+/// (etcdsnap's own commands; `get` prints the raw bytes as etcdctl does).
+fn simple(
+    out: &mut dyn Write,
+    kvs: &[Kv<'_>],
+    keys_only: bool,
+    show_secrets: bool,
+    escape: bool,
+) -> Result<()> {
     for kv in kvs {
-        out.write_all(kv.key)?;
+        if escape {
+            write_key(out, kv.key)?;
+        } else {
+            out.write_all(kv.key)?;
+        }
         out.write_all(b"\n")?;
         if !keys_only {
             if is_secret(kv.key) && !show_secrets {
@@ -180,7 +205,7 @@ pub fn get(
     let r = extract::range(&db, &sel, rev)?;
     drop(progress);
     match format {
-        GetFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets)?,
+        GetFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets, false)?,
         GetFormat::Json => {
             let kvs: Vec<Value> = r
                 .kvs
@@ -237,7 +262,7 @@ pub fn dump(
     let r = extract::range(&db, &sel, rev)?;
     drop(progress);
     match format {
-        LinesFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets)?,
+        LinesFormat::Simple => simple(out, &r.kvs, keys_only, show_secrets, true)?,
         LinesFormat::Jsonl => {
             for kv in &r.kvs {
                 serde_json::to_writer(&mut *out, &kv_line(kv, keys_only, show_secrets))?;
@@ -253,25 +278,44 @@ pub fn history(
     path: &Source,
     key: &[u8],
     prefix: bool,
-    show_secrets: bool,
+    show: Show,
     format: LinesFormat,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
+    let (keys_only, show_secrets) = (show.keys_only, show.secrets);
     let file = open(path)?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
     let sel = Selector {
         key: key.to_vec(),
         prefix,
     };
-    for ev in extract::history(&db, &sel)? {
+    let events = extract::history(&db, &sel)?;
+    if events.is_empty() {
+        let compact = etcdsnap_schema::meta::compact_revision(&db)?;
+        let what = String::from_utf8_lossy(key);
+        let what = if prefix {
+            format!("no key with prefix {what:?}")
+        } else {
+            format!("{what:?}")
+        };
+        if compact > 0 {
+            eprintln!(
+                "etcdsnap: nothing stored for {what}: compacted at revision {compact}, which removed \
+                 every revision older than the newest of each key (a key deleted before it is gone); \
+                 an older backup may still hold it"
+            );
+        } else {
+            eprintln!(
+                "etcdsnap: nothing stored for {what} (never compacted: it was never written)"
+            );
+        }
+    }
+    for ev in events {
         match format {
             LinesFormat::Jsonl => {
-                let mut v = kv_line(&ev.kv, ev.deleted, show_secrets);
+                let mut v = kv_line(&ev.kv, ev.deleted || keys_only, show_secrets);
                 if let Value::Object(m) = &mut v {
-                    m.insert(
-                        "revision".into(),
-                        format!("{}_{}", ev.revision.main, ev.revision.sub).into(),
-                    );
+                    m.insert("revision".into(), ev.revision.to_string().into());
                     m.insert(
                         "op".into(),
                         if ev.deleted { "delete" } else { "put" }.into(),
@@ -283,8 +327,8 @@ pub fn history(
             LinesFormat::Simple => {
                 let op = if ev.deleted { "delete" } else { "put" };
                 write!(out, "{} {op} ", ev.revision.main)?;
-                out.write_all(ev.kv.key)?;
-                if !ev.deleted {
+                write_key(out, ev.kv.key)?;
+                if !ev.deleted && !keys_only {
                     out.write_all(b" ")?;
                     if is_secret(ev.kv.key) && !show_secrets {
                         out.write_all(hidden(&ev.kv).as_bytes())?;
@@ -338,6 +382,9 @@ pub fn diff(
                 if let Some(y) = y {
                     m.insert("b".into(), kv_line(y, false, false));
                 }
+                if matches!(c, Change::Changed { .. }) {
+                    m.insert("changed".into(), c.what().into());
+                }
                 serde_json::to_writer(&mut *out, &Value::Object(m))?;
                 writeln!(out)?;
             }
@@ -348,10 +395,21 @@ pub fn diff(
                     Change::Changed { .. } => "~",
                 };
                 write!(out, "{sign} ")?;
-                out.write_all(c.key())?;
+                write_key(out, c.key())?;
                 let revs =
                     |k: Option<&Kv<'_>>| k.map_or("-".to_string(), |k| k.mod_revision.to_string());
-                writeln!(out, " (mod revision {} -> {})", revs(x), revs(y))?;
+                let what = c.what();
+                if what.is_empty() {
+                    writeln!(out, " (mod revision {} -> {})", revs(x), revs(y))?;
+                } else {
+                    writeln!(
+                        out,
+                        " ({} changed; mod revision {} -> {})",
+                        what.join(", "),
+                        revs(x),
+                        revs(y)
+                    )?;
+                }
             }
         }
     }
@@ -384,7 +442,7 @@ mod tests {
             "<secret: 11 bytes hidden; --show-secrets to print>"
         );
         let mut out = Vec::new();
-        simple(&mut out, &[kv], false, false).unwrap();
+        simple(&mut out, &[kv], false, false, true).unwrap();
         assert!(!String::from_utf8_lossy(&out).contains("payload"));
         assert!(kv_line(&kv, false, true).get("value").is_some());
         let pod = Kv {

@@ -258,6 +258,20 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
                         writeln!(out, "bumped to:   {b} (marked compacted)")?;
                     }
                     writeln!(out, "db size:     {} (source {})", s.db_size, s.source_size)?;
+                    if s.auth_enabled {
+                        writeln!(
+                            out,
+                            "auth:        enabled, users {}: clients need --user from the start (etcdctl --user NAME)",
+                            s.users.join(", ")
+                        )?;
+                    } else {
+                        writeln!(out, "auth:        disabled")?;
+                    }
+                    writeln!(
+                        out,
+                        "start with:  {} --listen-client-urls URLS --advertise-client-urls URLS",
+                        s.etcd_command
+                    )?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -158,5 +158,15 @@ fn k8s_summary_of_the_fixture() {
     assert_eq!(largest[0]["kind"], "Pod");
     assert_eq!(largest.len(), 3);
     let text = etcdsnap(["k8s".as_ref(), "summary".as_ref(), f.as_os_str()]);
-    assert!(String::from_utf8_lossy(&text.stdout).starts_with("revision 75: 3 objects, 94 bytes"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.starts_with("revision 75: 3 objects, 94 B (94 bytes); 38 other keys\n"),
+        "{text}"
+    );
+    // Tables with a header row, columns as wide as their data.
+    assert!(text.contains("\n  RESOURCE        OBJECTS  SIZE  REVISIONS\n  pods                  2  76 B          2\n"), "{text}");
+    assert!(
+        text.contains("\n  LARGEST OBJECT                               SIZE  KIND\n"),
+        "{text}"
+    );
 }

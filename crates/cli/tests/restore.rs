@@ -1228,3 +1228,55 @@ fn a_nospace_alarm_in_the_wal_is_replayed() {
     .unwrap();
     assert_eq!(member, id.to_string(), "alarm member");
 }
+
+/// The restore summary says whether auth is on (with the users) and prints
+/// the etcd command line that starts the result: real etcd 3.5.1 started
+/// with exactly that line (client URLs added) serves the restored keys.
+#[test]
+fn the_printed_etcd_command_starts_the_restored_member() {
+    let Some(etcdutl) = etcdutl() else { return };
+    let bin = etcdutl.parent().unwrap().to_path_buf();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("m1");
+    let peer = live::peer_url();
+    let o = restore_ours(
+        &snapshot("etcd-3.5.1.snapshot.db"),
+        &data,
+        &[
+            "--name",
+            "m1",
+            "--initial-cluster",
+            &format!("m1={peer}"),
+            "--initial-advertise-peer-urls",
+            &peer,
+        ],
+    );
+    ok(&o, "restore");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("auth:        enabled, users alice, bob, root"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("start with:  "))
+        .unwrap_or_else(|| panic!("no start line: {text}"));
+    let endpoint = format!("http://127.0.0.1:{}", live::free_port());
+    let words: Vec<String> = line
+        .split_whitespace()
+        .skip(1) // "etcd"
+        .map(|w| {
+            if w == "URLS" {
+                endpoint.clone()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    assert!(line.starts_with("etcd --name m1 --data-dir "), "{line}");
+    let mut e = Etcd::spawn_args(&bin, &words, &endpoint, &tmp.path().join("m1.log"));
+    e.user = Some("root:rootpw");
+    e.wait_healthy();
+    let got = e.ctl_ok(&["get", "/app/config/k05", "--print-value-only"]);
+    assert!(!got.trim().is_empty(), "the restored key is served");
+}

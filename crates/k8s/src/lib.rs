@@ -220,7 +220,8 @@ fn encoding_label(e: &Encoding) -> String {
 fn kind_of(e: &Encoding) -> String {
     match e {
         Encoding::Json { kind, .. } | Encoding::Protobuf { kind, .. } => kind.clone(),
-        _ => String::new(),
+        Encoding::Encrypted { .. } => "(encrypted)".into(),
+        Encoding::Other => "(unknown)".into(),
     }
 }
 
@@ -273,6 +274,14 @@ pub fn summary(db: &Db<'_>, top: usize) -> Result<Summary, Error> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn encrypted_and_unknown_values_have_a_kind_that_says_so() {
+        let enc = encoding_of(b"k8s:enc:aescbc:v1:key1:\x00\x01");
+        assert_eq!(kind_of(&enc), "(encrypted)");
+        assert_eq!(kind_of(&encoding_of(b"\x00garbage")), "(unknown)");
+    }
+
     use super::*;
 
     #[test]

@@ -37,7 +37,8 @@ impl Change<'_, '_> {
         }
     }
 
-    /// What differs in a changed key: `value`, `lease`, `mod revision`.
+    /// What differs in a changed key: `value`, `lease`, `version`,
+    /// `create revision`, `mod revision`.
     pub fn what(&self) -> Vec<&'static str> {
         let Change::Changed { a, b } = self else {
             return Vec::new();
@@ -48,6 +49,12 @@ impl Change<'_, '_> {
         }
         if a.lease != b.lease {
             w.push("lease");
+        }
+        if a.version != b.version {
+            w.push("version");
+        }
+        if a.create_revision != b.create_revision {
+            w.push("create revision");
         }
         if a.mod_revision != b.mod_revision {
             w.push("mod revision");

@@ -7,12 +7,32 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 
-/// True when `dir` does not exist or is an empty directory.
-pub fn dir_is_free(dir: &Path) -> Result<bool, Error> {
+/// Why `dir` cannot be made into a new data dir, or None when it does not
+/// exist or is an empty directory (as etcd accepts it): what is in it, or
+/// what it is.
+pub fn why_not_free(dir: &Path) -> Option<String> {
     match std::fs::read_dir(dir) {
-        Ok(mut rd) => Ok(rd.next().is_none()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(_) => Ok(false),
+        Ok(rd) => {
+            let mut names: Vec<String> = rd
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            if names.is_empty() {
+                return None;
+            }
+            names.sort();
+            let n = names.len();
+            names.truncate(5);
+            let more = if n > 5 {
+                format!(" and {} more", n - 5)
+            } else {
+                String::new()
+            };
+            Some(format!("is not empty: it holds {}{more}", names.join(", ")))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(_) if dir.is_file() => Some("is a file, not a directory".into()),
+        Err(e) => Some(format!("cannot be read: {e}")),
     }
 }
 
@@ -148,7 +168,7 @@ impl TempDir {
     /// Renames the directory to `target` (which must not exist or be an
     /// empty directory) and fsyncs the parent.
     pub fn place(mut self, target: &Path) -> Result<PathBuf, Error> {
-        if target.is_dir() && dir_is_free(target)? {
+        if target.is_dir() && why_not_free(target).is_none() {
             std::fs::remove_dir(target).map_err(Error::io(target))?;
         }
         std::fs::rename(&self.path, target).map_err(Error::io(target))?;

@@ -167,6 +167,14 @@ pub struct RestoreSummary {
     pub db_size: u64,
     /// Size of the source file in bytes.
     pub source_size: u64,
+    /// Whether the restored data has auth enabled (clients then need a
+    /// user and password from the start).
+    pub auth_enabled: bool,
+    /// The users the restored data holds.
+    pub users: Vec<String>,
+    /// The etcd command line that starts this member on the result
+    /// (client URLs are the operator's to add).
+    pub etcd_command: String,
 }
 
 /// A member as the summary lists it.
@@ -204,9 +212,9 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         .wal_dir
         .clone()
         .unwrap_or_else(|| etcdsnap_datadir::wal_dir(&data_dir));
-    if !fsutil::dir_is_free(&data_dir)? {
+    if let Some(why) = fsutil::why_not_free(&data_dir) {
         return Err(Error::Target(format!(
-            "data-dir {:?} not empty or could not be read",
+            "data-dir {:?} {why}; restore makes a new data dir: name one that does not exist or is empty",
             data_dir.display().to_string()
         )));
     }
@@ -239,6 +247,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         )));
     }
 
+    let (auth_enabled, users) = auth_of(&db)?;
     // The new raft log: one conf change per member, committed at term 1.
     let commit = cluster.members.len() as u64;
     let term = 1u64;
@@ -396,6 +405,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         return Err(e);
     }
 
+    let etcd_command = etcd_command(cfg, &data_dir, &wal_dir, separate_wal);
     Ok(RestoreSummary {
         data_dir,
         wal_dir,
@@ -415,7 +425,50 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         bumped_revision: (bump > 0).then_some(latest.0 + bump),
         db_size,
         source_size: bytes.len() as u64,
+        auth_enabled,
+        users,
+        etcd_command,
     })
+}
+
+/// Whether `db` has auth enabled, and its user names.
+fn auth_of(db: &Db<'_>) -> Result<(bool, Vec<String>), Error> {
+    let root = db.root_bucket();
+    let enabled = match root.sub_bucket(db, names::AUTH)? {
+        Some(b) => b
+            .get(db, names::AUTH_ENABLED)?
+            .is_some_and(|e| e.value.first() == Some(&1)),
+        None => false,
+    };
+    let mut users = Vec::new();
+    if let Some(b) = root.sub_bucket(db, names::AUTH_USERS)? {
+        for e in b.iter(db) {
+            users.push(String::from_utf8_lossy(e?.key).into_owned());
+        }
+    }
+    Ok((enabled, users))
+}
+
+/// The etcd flags that start the restored member: what the restore was
+/// given, so the cluster etcd expects is the one restored.
+fn etcd_command(
+    cfg: &RestoreConfig,
+    data_dir: &Path,
+    wal_dir: &Path,
+    separate_wal: bool,
+) -> String {
+    let c = &cfg.cluster;
+    let peers = c.initial_advertise_peer_urls.clone();
+    let mut cmd = format!("etcd --name {} --data-dir {}", c.name, data_dir.display());
+    if separate_wal {
+        cmd.push_str(&format!(" --wal-dir {}", wal_dir.display()));
+    }
+    cmd.push_str(&format!(
+        " --listen-peer-urls {peers} --initial-advertise-peer-urls {peers} --initial-cluster {} \
+         --initial-cluster-token {}",
+        c.initial_cluster, c.initial_cluster_token
+    ));
+    cmd
 }
 
 /// The bucket changes of a restore: the members replaced, the removed

@@ -270,10 +270,13 @@ fn scan<'a>(
             Some(Scanned::KeyLeaf(items, rejected)) => {
                 report.key_leaves += 1;
                 for k in rejected {
-                    report.revisions_rejected.push(format!(
-                        "{} on page {this}",
-                        etcdsnap_bbolt::check::show_key(k)
-                    ));
+                    let what = match Revision::decode(k) {
+                        Some((r, _)) => format!("revision {r}"),
+                        None => format!("key {}", etcdsnap_bbolt::check::show_key(k)),
+                    };
+                    report
+                        .revisions_rejected
+                        .push(format!("{what} on page {this}"));
                 }
                 for (k, v) in items {
                     revs.entry(k).or_insert(v);

@@ -90,6 +90,26 @@ impl Etcd {
         }
     }
 
+    /// Starts `bin/etcd` with exactly `args` (which must make it listen
+    /// for clients on `endpoint`), logging to `log`; does not wait.
+    pub fn spawn_args(bin: &Path, args: &[String], endpoint: &str, log: &Path) -> Etcd {
+        let f = std::fs::File::create(log).unwrap();
+        let child = Command::new(bin.join("etcd"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .unwrap();
+        Etcd {
+            child,
+            endpoint: endpoint.to_string(),
+            peer: String::new(),
+            user: None,
+            bin: bin.to_path_buf(),
+            log: log.to_path_buf(),
+        }
+    }
+
     /// `etcdctl` pointed at this member, with credentials when auth is on.
     pub fn ctl(&self) -> Command {
         let mut c = Command::new(self.bin.join("etcdctl"));

@@ -1,0 +1,203 @@
+//! What a new user hit, each pinned: paths of the wrong kind, etcdutl's
+//! words, a busy restore target, history of a compacted key, JSON Lines
+//! under `-w json`, binary keys in line output, and what a diff changed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use etcdsnap_schema::proto::KeyValue;
+use etcdsnap_schema::Revision;
+use prost::Message;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small etcd-shaped db: a `key` bucket with one put per (key, lease)
+/// at revisions 2, 3, ...
+fn tiny_db(path: &Path, puts: &[(&[u8], &[u8], i64)]) {
+    use etcdsnap_bbolt::writer::{WriteOptions, Writer};
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = Writer::new(f, WriteOptions::default()).unwrap();
+    w.begin_bucket(b"key", 0).unwrap();
+    for (i, (k, v, lease)) in puts.iter().enumerate() {
+        let rev = i as i64 + 2;
+        let kv = KeyValue {
+            key: k.to_vec(),
+            create_revision: rev,
+            mod_revision: rev,
+            version: 1,
+            value: v.to_vec(),
+            lease: *lease,
+        };
+        w.put(
+            &Revision { main: rev, sub: 0 }.to_key(false),
+            &kv.encode_to_vec(),
+        )
+        .unwrap();
+    }
+    w.end_bucket().unwrap();
+    w.finish().unwrap();
+}
+
+#[test]
+fn paths_of_the_wrong_kind_get_one_message_and_exit_2() {
+    let snap = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let tmp = tempfile::tempdir().unwrap();
+    let empty_dir = tmp.path();
+    for (args, want) in [
+        (
+            vec!["wal".as_ref(), snap.as_os_str()],
+            "expected a data dir (holding member/wal), got a file",
+        ),
+        (
+            vec!["defrag".as_ref(), snap.as_os_str()],
+            "expected a data dir (holding member/snap/db), got a file",
+        ),
+        (
+            vec!["check".as_ref(), empty_dir.as_os_str()],
+            "got a directory without one",
+        ),
+        (
+            vec!["members".as_ref(), empty_dir.as_os_str()],
+            "got a directory without one",
+        ),
+        (
+            vec!["check".as_ref(), "/nonexistent/x.db".as_ref()],
+            "/nonexistent/x.db: no such file",
+        ),
+    ] {
+        let o = etcdsnap(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        let e = stderr(&o);
+        assert!(e.contains(want), "{args:?}: {e}");
+        assert_eq!(e.lines().count(), 1, "said once: {e}");
+        assert!(!e.contains("os error"), "no raw OS error: {e}");
+    }
+    // A data dir is read through its member/snap/db, and says so.
+    let member = member_dir();
+    let o = etcdsnap(["check".as_ref(), member.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(stderr(&o).contains("reading ") && stderr(&o).contains("member/snap/db"));
+}
+
+#[test]
+fn etcdutl_words_point_to_the_snapshot_subcommands() {
+    for w in ["restore", "status", "save"] {
+        let o = etcdsnap([w, "x.db"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains(&format!("etcdsnap snapshot {w}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_busy_restore_target_says_what_is_in_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("busy");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("notes.txt"), b"x").unwrap();
+    let snap = testdata().join("etcd/etcd-3.5.1.small.snapshot.db");
+    let o = etcdsnap([
+        "snapshot".as_ref(),
+        "restore".as_ref(),
+        snap.as_os_str(),
+        "--data-dir".as_ref(),
+        target.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not empty: it holds notes.txt"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn history_says_what_compaction_left_and_lists_keys_only() {
+    let snap = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let o = etcdsnap([
+        "history".as_ref(),
+        snap.as_os_str(),
+        "/never/written".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).contains("compacted at revision 61"),
+        "{}",
+        stderr(&o)
+    );
+    let o = etcdsnap([
+        "history".as_ref(),
+        snap.as_os_str(),
+        "/".as_ref(),
+        "--prefix".as_ref(),
+        "--keys-only".as_ref(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > 10);
+    for l in &lines {
+        assert!(
+            l.get("value").is_none() && l.get("value_base64").is_none(),
+            "{l}"
+        );
+        let rev = l["revision"].as_str().unwrap();
+        assert!(rev.split_once('.').is_some(), "main.sub: {rev}");
+    }
+}
+
+#[test]
+fn binary_keys_are_escaped_in_line_output_and_diff_names_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a.db"), tmp.path().join("b.db"));
+    tiny_db(&a, &[(b"\xffbin", b"v", 0), (b"/leased", b"x", 0)]);
+    tiny_db(&b, &[(b"\xffbin", b"v", 0), (b"/leased", b"x", 7)]);
+    let o = etcdsnap([
+        "dump".as_ref(),
+        a.as_os_str(),
+        "-w".as_ref(),
+        "simple".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = String::from_utf8(o.stdout).expect("no raw binary in line output");
+    assert!(out.contains("\"\\xffbin\""), "{out}");
+    let o = etcdsnap([
+        "diff".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+        "-w".as_ref(),
+        "simple".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "~ /leased (lease changed; mod revision 3 -> 3)\n"
+    );
+    let o = etcdsnap([
+        "diff".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+        "-w".as_ref(),
+        "json".as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["changed"], serde_json::json!(["lease"]));
+}
