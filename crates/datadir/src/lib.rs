@@ -65,6 +65,20 @@ pub fn db_of(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
+/// The indexes of the committed WAL entries past `consistent_index` that
+/// change something (an empty entry only moves the index): what etcd
+/// applies to the db on restart, and what a db read alone lacks.
+pub fn pending_entries(wal: &etcdsnap_wal::reader::Wal, consistent_index: u64) -> Vec<u64> {
+    let commit = wal.hard_state.as_ref().map_or(0, |h| h.commit);
+    wal.entries
+        .iter()
+        .filter(|e| {
+            e.index > consistent_index && e.index <= commit && !(e.r#type == 0 && e.data.is_empty())
+        })
+        .map(|e| e.index)
+        .collect()
+}
+
 /// What reading a data dir's WAL and `.snap` files found.
 #[derive(Debug, Default)]
 pub struct Findings {

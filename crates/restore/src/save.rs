@@ -110,13 +110,7 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
             }
         }
         let commit = wal.hard_state.as_ref().map_or(0, |h| h.commit);
-        let pending: Vec<u64> = wal
-            .entries
-            .iter()
-            .filter(|e| e.index > ci && e.index <= commit && !(e.r#type == 0 && e.data.is_empty()))
-            .map(|e| e.index)
-            .collect();
-        (commit, pending)
+        (commit, etcdsnap_datadir::pending_entries(&wal, ci))
     } else {
         (0, Vec::new())
     };
