@@ -24,4 +24,5 @@ pub mod fuzz_bbolt;
 pub mod fuzz_etcd;
 pub mod fuzz_wal;
 pub mod matrix;
+pub mod oracles;
 pub mod wal_damage;

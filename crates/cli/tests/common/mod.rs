@@ -121,27 +121,18 @@ pub fn expected(name: &str) -> Option<String> {
     std::fs::read_to_string(testdata().join("expected").join(name)).ok()
 }
 
-/// True when CI requires the oracles to be present.
+/// True when a missing oracle fails the run: under CI (`CI=true`) or with
+/// `ETCDSNAP_REQUIRE_ORACLES=1`.
 pub fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+    etcdsnap_testsupport::oracles::required()
 }
 
 /// Finds an oracle binary: `$ENV_VAR`, then `/opt/etcdsnap-oracles/...`.
-/// Panics under CI when it is missing; returns None otherwise.
+/// Panics when oracles are required ([`ci`]) and it is missing; otherwise
+/// prints `SKIPPED (oracle ... missing): TEST` where the developer sees it
+/// (and in `target/etcdsnap-skipped-oracles.txt`) and returns None.
 pub fn oracle(env_var: &str, default: &str) -> Option<PathBuf> {
-    let p = std::env::var_os(env_var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(default));
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(
-        !ci(),
-        "oracle {} missing (set {env_var}); CI must install it (testdata/scripts/install-oracles.sh)",
-        p.display()
-    );
-    eprintln!("skipping: oracle {} not installed", p.display());
-    None
+    etcdsnap_testsupport::oracles::find(env_var, default)
 }
 
 /// Address-space limit for a run of etcdsnap on hostile input: a few GiB
