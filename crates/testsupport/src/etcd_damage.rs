@@ -21,9 +21,9 @@ pub enum Diagnosis {
     Structure {
         /// Problem kind.
         kind: ProblemKind,
-        /// Page it names, when known.
+        /// Page it names (None: it names no page).
         page: Option<u64>,
-        /// Byte offset it names, when known exactly.
+        /// Byte offset it names (None: it names none).
         offset: Option<u64>,
     },
     /// A problem only etcd's semantics reveal: a phrase of `verify`'s

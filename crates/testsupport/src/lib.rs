@@ -19,6 +19,7 @@
 )]
 
 pub mod bbolt_damage;
+pub mod damaged_fixtures;
 pub mod etcd_damage;
 pub mod fuzz_bbolt;
 pub mod fuzz_etcd;
