@@ -59,10 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let compact = out.join("compact");
     write(&compact, "etcd-small-snapshot", &small)?;
     for v in bbolt_damage::variants(&small) {
-        if matches!(
-            v.name,
-            "inline-bucket-garbage" | "truncated-at-half"
-        ) {
+        if matches!(v.name, "inline-bucket-garbage" | "truncated-at-half") {
             write(&compact, &format!("etcd-small-{}", v.name), &v.bytes)?;
         }
     }
