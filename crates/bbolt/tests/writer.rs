@@ -55,18 +55,17 @@ fn hexs(b: &[u8]) -> String {
     }
 }
 
+/// Go bbolt's checker, looked up once per test binary (a missing one is
+/// reported once, not for every file written).
 fn bboltcheck() -> Option<PathBuf> {
-    match std::env::var_os("ETCDSNAP_BBOLTCHECK") {
-        Some(p) if PathBuf::from(&p).is_file() => Some(PathBuf::from(p)),
-        _ => {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-            assert!(
-                !ci,
-                "ETCDSNAP_BBOLTCHECK (Go bbolt's checker) is required under CI"
-            );
-            None
-        }
-    }
+    static GO: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    GO.get_or_init(|| {
+        etcdsnap_testsupport::oracles::find(
+            "ETCDSNAP_BBOLTCHECK",
+            "/opt/etcdsnap-oracles/bin/bboltcheck",
+        )
+    })
+    .clone()
 }
 
 /// Opens `bytes`, asserts both checkers find nothing, returns the walk.

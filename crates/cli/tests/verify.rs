@@ -10,7 +10,9 @@
 mod common;
 
 use common::*;
+use etcdsnap_bbolt::check::ProblemKind;
 use etcdsnap_bbolt::Db;
+use etcdsnap_testsupport::etcd_damage::Diagnosis;
 
 fn verify_json(path: &std::path::Path) -> (i32, serde_json::Value) {
     let o = etcdsnap([
@@ -126,22 +128,59 @@ fn a_wrong_mod_revision_is_found() {
     assert_eq!(r["summary"]["trailer"], "mismatch");
 }
 
+/// `verify` is etcd's check: it runs on etcd's files only (a Go-bbolt
+/// file without etcd's buckets fails it undamaged). Each etcd fixture
+/// verifies first; then every structural variant of it fails, with the
+/// checker's problem (its page and offset) in the report.
 #[test]
-fn structurally_damaged_files_do_not_verify() {
-    let bytes = std::fs::read(testdata().join("bolt/nested-4096.db")).unwrap();
+fn structurally_damaged_etcd_files_do_not_verify() {
     let dir = tempfile::tempdir().unwrap();
-    for v in etcdsnap_testsupport::bbolt_damage::variants(&bytes) {
-        let p = dir.path().join(v.name);
-        std::fs::write(&p, &v.bytes).unwrap();
-        let o = etcdsnap(["verify".as_ref(), p.as_os_str()]);
-        assert_no_crash(&o, v.name);
-        assert_eq!(o.status.code(), Some(1), "{}", v.name);
-        assert!(
-            String::from_utf8_lossy(&o.stdout).contains("NOT OK") || !o.stderr.is_empty(),
-            "{}",
-            v.name
-        );
+    let mut n = 0;
+    for name in [
+        "etcd/etcd-3.5.1.snapshot.db",
+        "etcd/etcd-3.4.23.snapshot.db",
+        "etcd/etcd-3.5.1.small.snapshot.db",
+    ] {
+        let (code, r) = verify_json(&testdata().join(name));
+        assert_eq!(code, 0, "{name} undamaged: {r:#}");
+        let bytes = std::fs::read(testdata().join(name)).unwrap();
+        for v in etcdsnap_testsupport::etcd_damage::variants(&bytes) {
+            let Diagnosis::Structure { kind, page, offset } = v.diagnosis else {
+                continue;
+            };
+            let p = dir.path().join(v.name);
+            std::fs::write(&p, &v.bytes).unwrap();
+            let o = etcdsnap([
+                "verify".as_ref(),
+                p.as_os_str(),
+                "-w".as_ref(),
+                "json".as_ref(),
+            ]);
+            assert_no_crash(&o, v.name);
+            assert_eq!(o.status.code(), Some(1), "{name} {}", v.name);
+            let located = match (kind, page, offset) {
+                (ProblemKind::MetaInvalid, Some(pg), _) => format!("meta page {pg} is invalid"),
+                (_, Some(pg), Some(off)) => format!("page {pg} (offset {off}): "),
+                _ => unreachable!("{}: every bbolt variant names page and offset", v.name),
+            };
+            if v.name == "both-metas-bad-checksum" {
+                // Nothing opens: the refusal names both meta pages.
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert!(err.contains("meta page 0: checksum error"), "{err}");
+                assert!(err.contains("meta page 1: checksum error"), "{err}");
+            } else {
+                let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+                let msgs = messages(&r);
+                assert!(
+                    msgs.iter().any(|m| m.contains(&located)),
+                    "{name} {}: no {located:?} in {msgs:#?}",
+                    v.name
+                );
+            }
+            n += 1;
+        }
     }
+    assert!(n >= 35, "{n} variants");
 }
 
 #[test]

@@ -19,9 +19,9 @@ pub struct Variant {
     pub bytes: Vec<u8>,
     /// The problem kind the checker must report.
     pub expect: ProblemKind,
-    /// The page that problem must name.
+    /// The page that problem names (None: the problem names no page).
     pub page: Option<u64>,
-    /// The byte offset that problem must name, when it is known exactly.
+    /// The byte offset that problem names (None: it names none).
     pub offset: Option<u64>,
 }
 
@@ -31,7 +31,7 @@ fn put(f: &mut [u8], off: usize, bytes: &[u8]) -> Option<()> {
     Some(())
 }
 
-/// A bucket tree with a branch root: (root branch page, its leaf children).
+/// A bucket tree with a branch root: (root branch page, its leaf pages).
 fn branch_tree(db: &Db<'_>) -> Option<(u64, Vec<u64>)> {
     let root = db.root_bucket();
     for e in root.iter(db) {
@@ -63,8 +63,24 @@ fn branch_tree(db: &Db<'_>) -> Option<(u64, Vec<u64>)> {
     None
 }
 
-/// The absolute offset of the value of a top-level bucket other than the
-/// one rooted at `root`.
+/// The leftmost leaf under the branch page `root` and the absolute offset
+/// of the child field (in its parent branch's element 0) that points at it.
+fn leftmost_leaf(db: &Db<'_>, root: u64) -> Option<(u64, usize)> {
+    let ps = db.page_size();
+    let (mut page, mut field) = (root, None);
+    for _ in 0..64 {
+        let n = db.node(PageId(page)).ok()?;
+        if n.is_leaf {
+            return Some((page, field?));
+        }
+        field = Some(usize::try_from(page).ok()? * ps + PAGE_HEADER_SIZE + 8);
+        page = n.branch(0).ok()?.child.0;
+    }
+    None
+}
+
+/// The absolute offset of the value of the first top-level bucket other
+/// than the one rooted at `root`.
 fn other_bucket_value(db: &Db<'_>, root: u64) -> Option<usize> {
     let top = db.root_bucket();
     for e in top.iter(db) {
@@ -152,12 +168,14 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
         Some(half as u64),
         Some(half * ps),
     );
+    // Meta page 0 whole, meta page 1 cut in half: page 1 is the first
+    // missing page.
     add(
         "truncated-inside-meta",
         base.get(..ps + ps / 2).map(<[u8]>::to_vec),
         ProblemKind::Truncated,
-        None,
-        None,
+        Some(1),
+        Some(ps),
     );
     let last = (hwm as usize).saturating_sub(1).max(2);
     add(
@@ -236,15 +254,19 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
             Some(root),
             Some(root_off + 8),
         );
-        // Another top-level bucket's root pointed at this tree's first
-        // leaf: one page in two buckets.
-        if let Some(value_off) = other_bucket_value(&db, root) {
+        // Another top-level bucket's root pointed at this tree's leftmost
+        // leaf: one page in two buckets. The checker takes each bucket's
+        // root from its value before it walks the trees, so the second
+        // reference is the branch element that points at the leaf.
+        if let (Some(value_off), Some((shared, field))) =
+            (other_bucket_value(&db, root), leftmost_leaf(&db, root))
+        {
             add(
                 "page-shared-across-buckets",
-                edit(&|f| put(f, value_off, &leaf.to_le_bytes())),
+                edit(&|f| put(f, value_off, &shared.to_le_bytes())),
                 ProblemKind::MultipleReferences,
-                Some(leaf),
-                None,
+                Some(shared),
+                Some(field),
             );
         }
         // Element 1 pointed at element 0's key and value: keys out of order.
@@ -289,11 +311,12 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
         }
     }
     if let Some(img) = inline_image(&db) {
+        // Named by the page that holds the bucket's value.
         add(
             "inline-bucket-garbage",
             edit(&|f| put(f, img + 10, &5000u16.to_le_bytes())),
             ProblemKind::BadInlineBucket,
-            None,
+            Some((img / ps) as u64),
             Some(img + 10),
         );
     }

@@ -21,13 +21,14 @@ pub enum Diagnosis {
     Structure {
         /// Problem kind.
         kind: ProblemKind,
-        /// Page it names, when known.
+        /// Page it names (None: it names no page).
         page: Option<u64>,
-        /// Byte offset it names, when known exactly.
+        /// Byte offset it names (None: it names none).
         offset: Option<u64>,
     },
-    /// A problem only etcd's semantics reveal: a phrase of `verify`'s
-    /// report (the structure is sound).
+    /// A problem only etcd's semantics reveal: the phrase of `verify`'s
+    /// report that names it exactly (the revision, key, or lease the
+    /// generator damaged; the structure is sound).
     Semantic(&'static str),
     /// The SHA-256 trailer does not match the contents.
     Trailer,
@@ -42,6 +43,11 @@ pub struct Variant {
     pub bytes: Vec<u8>,
     /// What must be found.
     pub diagnosis: Diagnosis,
+}
+
+/// A phrase made for one variant, kept for the test run.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
 }
 
 /// True when `bytes` ends with a SHA-256 trailer by etcd's size rule.
@@ -159,52 +165,70 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
         }
     };
     let puts: Vec<_> = entries.iter().filter(|e| !e.5 && e.3 >= 4).collect();
-    if let Some(&&(_, _, vo, vl, _, _)) = puts.last() {
+    if let Some(&&(_, _, vo, vl, rev, _)) = puts.last() {
         add(
             "mvcc-value-garbage",
             &|f| {
                 f.get_mut(vo..vo + vl)?.fill(0xff);
                 Some(())
             },
-            Diagnosis::Semantic("does not decode as mvccpb.KeyValue"),
+            Diagnosis::Semantic(leak(format!(
+                "revision {}.{}: value does not decode as mvccpb.KeyValue",
+                rev.main, rev.sub
+            ))),
         );
     }
-    if let Some(&(ko, _, _, _, _, _)) = entries.last() {
+    // The key as it reads after the edit, in verify's words.
+    let not_a_revision_key = |ko: usize, kl: usize, at: usize, b: u8| -> Option<&'static str> {
+        let mut k = base.get(ko..ko + kl)?.to_vec();
+        *k.get_mut(at)? = b;
+        let hex: String = k.iter().map(|x| format!("{x:02x}")).collect();
+        Some(leak(format!("key 0x{hex} is not a revision key")))
+    };
+    if let Some(&(ko, kl, _, _, _, _)) = entries.last() {
         // The `_` between main and sub revision; the key still sorts in
         // place.
-        add(
-            "revision-key-malformed",
-            &|f| {
-                *f.get_mut(ko + 8)? = b'`';
-                Some(())
-            },
-            Diagnosis::Semantic("is not a revision key"),
-        );
+        if let Some(phrase) = not_a_revision_key(ko, kl, 8, b'`') {
+            add(
+                "revision-key-malformed",
+                &|f| {
+                    *f.get_mut(ko + 8)? = b'`';
+                    Some(())
+                },
+                Diagnosis::Semantic(phrase),
+            );
+        }
     }
     if let Some(&(ko, kl, _, _, _, _)) = entries.iter().rev().find(|e| e.5) {
-        add(
-            "tombstone-marker-malformed",
-            &|f| {
-                *f.get_mut(ko + kl - 1)? = b'x';
-                Some(())
-            },
-            Diagnosis::Semantic("is not a revision key"),
-        );
+        if let Some(phrase) = not_a_revision_key(ko, kl, kl - 1, b'x') {
+            add(
+                "tombstone-marker-malformed",
+                &|f| {
+                    *f.get_mut(ko + kl - 1)? = b'x';
+                    Some(())
+                },
+                Diagnosis::Semantic(phrase),
+            );
+        }
     }
     // mod_revision (field 3) one more, in place (same varint length).
     let modrev = puts.iter().rev().find_map(|&&(_, _, vo, vl, _, _)| {
         let v = base.get(vo..vo + vl)?;
         let (_, _, s, e) = fields(v).into_iter().find(|f| f.0 == 3 && f.1 == 0)?;
-        (e == s + 1 && v.get(s).is_some_and(|b| *b < 0x7f)).then_some(vo + s)
+        let b = *v.get(s)?;
+        (e == s + 1 && b < 0x7f).then_some((vo + s, b))
     });
-    if let Some(at) = modrev {
+    if let Some((at, m)) = modrev {
         add(
             "mod-revision-mismatch",
             &|f| {
                 *f.get_mut(at)? += 1;
                 Some(())
             },
-            Diagnosis::Semantic("mod_revision"),
+            Diagnosis::Semantic(leak(format!(
+                "mod_revision {} differs from the key's revision",
+                m + 1
+            ))),
         );
     }
     // A live key's lease (field 6) changed to a lease that does not exist:
@@ -218,16 +242,27 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
     let leased = newest.values().find_map(|&(_, _, vo, vl, _, tomb)| {
         let v = base.get(vo..vo + vl)?;
         let (_, _, s, e) = fields(v).into_iter().find(|f| f.0 == 6 && f.1 == 0)?;
-        (!tomb && e > s && v.get(s).is_some_and(|b| *b != 0)).then_some(vo + s)
+        if tomb || e <= s || v.get(s).is_none_or(|b| *b == 0) {
+            return None;
+        }
+        // The lease id once its first varint byte is edited.
+        let mut id = 0u64;
+        for (i, b) in v.get(s..e)?.iter().enumerate() {
+            let b = if i == 0 { b ^ 0x02 } else { *b };
+            id |= u64::from(b & 0x7f) << (7 * i);
+        }
+        Some((vo + s, id))
     });
-    if let Some(at) = leased {
+    if let Some((at, id)) = leased {
         add(
             "lease-missing",
             &|f| {
                 *f.get_mut(at)? ^= 0x02;
                 Some(())
             },
-            Diagnosis::Semantic("which does not exist"),
+            Diagnosis::Semantic(leak(format!(
+                "attached to lease {id:x}, which does not exist"
+            ))),
         );
     }
     if trailer {

@@ -19,9 +19,12 @@
 )]
 
 pub mod bbolt_damage;
+pub mod damaged_fixtures;
 pub mod etcd_damage;
 pub mod fuzz_bbolt;
 pub mod fuzz_etcd;
+pub mod fuzz_regressions;
 pub mod fuzz_wal;
 pub mod matrix;
+pub mod oracles;
 pub mod wal_damage;

@@ -15,18 +15,8 @@ use etcdsnap_testsupport::fuzz_etcd::etcd_file;
 #[test]
 fn replay_etcd() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut n = 0;
-    for sub in ["regressions", "artifacts", "corpus"] {
-        let Ok(rd) = std::fs::read_dir(root.join("fuzz").join(sub).join("etcd")) else {
-            continue;
-        };
-        for e in rd.filter_map(Result::ok) {
-            if e.path().is_file() {
-                etcd_file(&std::fs::read(e.path()).unwrap());
-                n += 1;
-            }
-        }
-    }
+    let mut n = etcdsnap_testsupport::fuzz_regressions::replay("etcd", etcd_file);
+    assert!(n >= 5, "{n} committed etcd regression inputs");
     for name in [
         "etcd-3.5.1.snapshot.db",
         "etcd-3.5.1.small.snapshot.db",
@@ -49,16 +39,10 @@ fn replay_etcd() {
 fn replay_replay() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let db = std::fs::read(root.join("testdata/etcd/etcd-3.5.1.small.snapshot.db")).unwrap();
-    for sub in ["regressions", "artifacts", "corpus"] {
-        let Ok(rd) = std::fs::read_dir(root.join("fuzz").join(sub).join("replay")) else {
-            continue;
-        };
-        for e in rd.filter_map(Result::ok) {
-            if e.path().is_file() {
-                etcdsnap_testsupport::fuzz_etcd::replay_wal(&db, &std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
+    let n = etcdsnap_testsupport::fuzz_regressions::replay("replay", |wal| {
+        etcdsnap_testsupport::fuzz_etcd::replay_wal(&db, wal)
+    });
+    assert!(n >= 3, "{n} committed replay regression inputs");
     // The real member's WAL segment and every damaged variant of it.
     let tgz = root.join("testdata/etcd/etcd-3.5.1-member.tar.gz");
     let dir = tempfile::tempdir().unwrap();

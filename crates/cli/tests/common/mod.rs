@@ -15,6 +15,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use etcdsnap_bbolt::check::ProblemKind;
+use etcdsnap_testsupport::etcd_damage::Diagnosis;
 use sha2::{Digest, Sha256};
 
 /// The repository's `testdata/`.
@@ -121,27 +123,18 @@ pub fn expected(name: &str) -> Option<String> {
     std::fs::read_to_string(testdata().join("expected").join(name)).ok()
 }
 
-/// True when CI requires the oracles to be present.
+/// True when a missing oracle fails the run: under CI (`CI=true`) or with
+/// `ETCDSNAP_REQUIRE_ORACLES=1`.
 pub fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+    etcdsnap_testsupport::oracles::required()
 }
 
 /// Finds an oracle binary: `$ENV_VAR`, then `/opt/etcdsnap-oracles/...`.
-/// Panics under CI when it is missing; returns None otherwise.
+/// Panics when oracles are required ([`ci`]) and it is missing; otherwise
+/// prints `SKIPPED (oracle ... missing): TEST` where the developer sees it
+/// (and in `target/etcdsnap-skipped-oracles.txt`) and returns None.
 pub fn oracle(env_var: &str, default: &str) -> Option<PathBuf> {
-    let p = std::env::var_os(env_var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(default));
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(
-        !ci(),
-        "oracle {} missing (set {env_var}); CI must install it (testdata/scripts/install-oracles.sh)",
-        p.display()
-    );
-    eprintln!("skipping: oracle {} not installed", p.display());
-    None
+    etcdsnap_testsupport::oracles::find(env_var, default)
 }
 
 /// Address-space limit for a run of etcdsnap on hostile input: a few GiB
@@ -226,4 +219,102 @@ pub fn copy_wal_and_snap(from: &Path, to: &[&Path]) {
             }
         }
     }
+}
+
+/// The phrases that locate a variant's damage precisely, derived from the
+/// variant (what its generator damaged), one of which a diagnosis must
+/// hold: the damaged page named with its file offset; for a truncation,
+/// the length the file now ends at (a reader fails at whichever page it
+/// needs first past the cut); for a child pointer beyond the end of the
+/// file, the file's length; for both meta pages bad, both named.
+pub fn locations(d: &Diagnosis, file_len: u64) -> Vec<String> {
+    let Diagnosis::Structure { kind, page, offset } = d else {
+        return Vec::new();
+    };
+    let mut v = Vec::new();
+    match kind {
+        ProblemKind::Truncated | ProblemKind::BeyondEndOfFile => {
+            // The data part: a trailer is not part of the database.
+            v.push(format!("end of the file at {file_len}"));
+            v.push(format!("the file ({file_len} bytes"));
+            v.push(format!("file ends at {file_len}"));
+            v.push(format!("database part is {file_len} bytes"));
+        }
+        ProblemKind::MetaInvalid if *page == Some(0) && *offset == Some(0) => {
+            v.push("meta page 0: checksum error".into());
+        }
+        _ => {}
+    }
+    if let Some(p) = page {
+        v.push(format!("page {p} (file offset "));
+        v.push(format!("page {p} (offset "));
+    }
+    v
+}
+
+/// The length of a file's database part (a SHA-256 trailer set aside).
+pub fn data_len(path: &Path) -> u64 {
+    let n = std::fs::metadata(path).unwrap().len();
+    if n % 512 == 32 {
+        n - 32
+    } else {
+        n
+    }
+}
+
+/// Does `snapshot status` refuse this variant? Structural damage, except
+/// keys out of order (a warning: etcd reads such a file) and one bad meta
+/// page (the other is used, as bbolt does); the trailer; not the semantic
+/// damage, which etcd's status hashes as it is.
+pub fn status_refuses(name: &str, d: &Diagnosis) -> bool {
+    match d {
+        Diagnosis::Structure { kind, .. } => {
+            *kind != ProblemKind::KeyOrder && !name.ends_with("newer-meta-bad-checksum")
+        }
+        Diagnosis::Semantic(_) => false,
+        Diagnosis::Trailer => true,
+    }
+}
+
+/// Pages under `from` in the file at `path` (branch children, each once).
+pub fn pages_under(path: &Path, from: u64) -> Vec<u64> {
+    let bytes = std::fs::read(path).unwrap();
+    let Ok(db) = etcdsnap_bbolt::Db::open(&bytes) else {
+        return Vec::new();
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![from];
+    while let Some(p) = stack.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        if let Ok(n) = db.node(etcdsnap_bbolt::PageId(p)) {
+            if !n.is_leaf {
+                stack.extend((0..n.count).filter_map(|i| n.branch(i).ok().map(|b| b.child.0)));
+            }
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// Asserts a failed run's stderr locates the damage ([`locations`]; for
+/// a cycle, a reader that follows it may stop at any page under it).
+pub fn assert_located(o: &Output, d: &Diagnosis, path: &Path, what: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    let mut want = locations(d, data_len(path));
+    if let Diagnosis::Structure {
+        kind: ProblemKind::Cycle,
+        page: Some(p),
+        ..
+    } = d
+    {
+        for c in pages_under(path, *p) {
+            want.push(format!("page {c} (file offset "));
+        }
+    }
+    assert!(
+        want.iter().any(|w| err.contains(w.as_str())),
+        "{what}: exit {:?}, diagnosis does not locate the damage (one of {want:?}): {err}",
+        o.status.code()
+    );
 }

@@ -1,0 +1,426 @@
+//! `etcdsnap check` against Go bbolt 1.3.6's `tx.Check()` on damaged files.
+//!
+//! `testdata/expected/damaged.bboltcheck.tsv` holds what Go's checker
+//! (`testdata/go/bboltcheck`) did on every damaged variant of every fixture
+//! (`etcdsnap_testsupport::damaged_fixtures::all`), recorded by
+//! `testdata/scripts/record-damaged-bboltcheck.sh`: its errors, or that it
+//! could not open the file, panicked, or did not finish. These tests
+//! assert, per variant, that
+//!
+//! - the recording covers exactly the variants the generators make;
+//! - Go's outcome per defect is the one `docs/checker.md` states (a
+//!   change in Go's behaviour, or in a generator, shows here);
+//! - every error Go reports, `etcdsnap check` reports too, by Go's exact
+//!   message or by the documented correspondence (Go names a page by the
+//!   id in its header, and walks a cycle or an overflow range again);
+//! - on every variant, Go panicking, hanging or failing to open included,
+//!   `etcdsnap check` ends, exits 1 and gives the variant's problem kind,
+//!   page and offset (0 on the semantic and trailer variants, whose page
+//!   structure is sound);
+//! - and, when the oracle is installed, Go run again now on the same
+//!   variants gives what was recorded.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use etcdsnap_bbolt::{Db, PageId};
+use etcdsnap_testsupport::damaged_fixtures::{self, normalise, Damaged, Outcome, Recorded};
+use etcdsnap_testsupport::etcd_damage::Diagnosis;
+
+fn recording() -> Vec<Recorded> {
+    let text = expected("damaged.bboltcheck.tsv")
+        .expect("testdata/expected/damaged.bboltcheck.tsv (record-damaged-bboltcheck.sh)");
+    Recorded::parse_tsv(&text).unwrap()
+}
+
+fn variants() -> Vec<Damaged> {
+    damaged_fixtures::all(&testdata()).unwrap()
+}
+
+/// The recording and the variants, paired by fixture and name.
+fn paired() -> Vec<(Damaged, Recorded)> {
+    let mut rec: BTreeMap<String, Recorded> =
+        recording().into_iter().map(|r| (r.key(), r)).collect();
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for v in variants() {
+        match rec.remove(&v.key()) {
+            Some(r) if r.sha256 == v.sha256_prefix() => out.push((v, r)),
+            Some(_) => missing.push(format!("{} (its bytes changed)", v.key())),
+            None => missing.push(v.key()),
+        }
+    }
+    let stale: Vec<_> = rec.keys().collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "recording out of date (run testdata/scripts/record-damaged-bboltcheck.sh): \
+         not recorded {missing:?}, no longer made {stale:?}"
+    );
+    out
+}
+
+#[test]
+fn the_recording_covers_every_variant_of_every_fixture() {
+    let p = paired();
+    assert!(p.len() >= 170, "only {} variants", p.len());
+    let fixtures: BTreeSet<&str> = p.iter().map(|(v, _)| v.fixture.as_str()).collect();
+    assert_eq!(fixtures.len(), 11, "{fixtures:?}");
+    // Not a recording of nothing: Go found errors, panicked, hung and
+    // failed to open on some of them.
+    for o in [
+        Outcome::Clean,
+        Outcome::Errors,
+        Outcome::OpenFailed,
+        Outcome::Panic,
+        Outcome::Hang,
+    ] {
+        let n = p.iter().filter(|(_, r)| r.outcome == o).count();
+        assert!(n > 0, "no variant recorded as {}", o.word());
+    }
+}
+
+/// What Go's checker does with each defect, over all fixtures: the table
+/// of `docs/checker.md` ("The damaged-file suite, side by side").
+fn go_outcomes(defect: &str) -> &'static [Outcome] {
+    use Outcome::*;
+    match defect {
+        // bbolt silently uses the other meta page.
+        "newer-meta-bad-checksum" => &[Clean],
+        "both-metas-bad-checksum" | "truncated-inside-meta" => &[OpenFailed],
+        // Reads past the mapping (fault) where the missing pages are used;
+        // reads on when they were free ones.
+        "truncated-at-half" | "truncated-before-last-page" => &[Clean, Panic],
+        "zeroed-leaf-page"
+        | "branch-child-beyond-end-of-file"
+        | "count-larger-than-page"
+        | "leaf-flagged-freelist"
+        | "branch-page-bad-type" => &[Panic],
+        // Go follows the cycle until it runs out of memory or time (or,
+        // for NoFreelistSync files, panics in freepages first).
+        "branch-cycle" => &[Panic, Hang],
+        // Elements are not bounds-checked: garbage, or a fault.
+        "element-offset-past-page" => &[Clean, Panic],
+        // Go marks a million overflow ids as referenced; NoFreelistSync
+        // files panic in freepages on the same finding.
+        "overflow-past-end-of-file" | "page-shared-across-buckets" => &[Errors, Panic],
+        "freelist-duplicate-id" | "freelist-id-beyond-high-water-mark" => &[Errors],
+        // Not checked by Go 1.3.6.
+        "keys-out-of-order" | "inline-bucket-garbage" => &[Clean],
+        // etcd's semantics and the trailer: nothing for bbolt to see.
+        "mvcc-value-garbage"
+        | "revision-key-malformed"
+        | "tombstone-marker-malformed"
+        | "mod-revision-mismatch"
+        | "lease-missing"
+        | "trailer-mismatch" => &[Clean],
+        other => panic!("no expected Go outcome for {other}: add it here and to docs/checker.md"),
+    }
+}
+
+#[test]
+fn go_outcome_per_defect_is_as_documented() {
+    for (v, r) in paired() {
+        let allowed = go_outcomes(v.name);
+        assert!(
+            allowed.contains(&r.outcome),
+            "{}: Go recorded {} ({:?}), documented {:?}",
+            v.key(),
+            r.outcome.word(),
+            r.lines.last(),
+            allowed
+        );
+        // Each outcome is recorded with its evidence.
+        let last = r.lines.last().map(String::as_str).unwrap_or("");
+        match r.outcome {
+            Outcome::Clean => assert!(r.lines.is_empty(), "{}: {:?}", v.key(), r.lines),
+            Outcome::Errors => {
+                assert!(!r.check_errors().is_empty(), "{}", v.key());
+                assert_eq!(r.check_errors().len(), r.lines.len(), "{}", v.key());
+            }
+            Outcome::OpenFailed => assert!(last.starts_with("open: "), "{}: {last}", v.key()),
+            Outcome::Panic => assert!(last.starts_with("panic: "), "{}: {last}", v.key()),
+            Outcome::Hang => assert!(
+                last.starts_with("timeout: ") || last.starts_with("... "),
+                "{}: {last}",
+                v.key()
+            ),
+        }
+    }
+}
+
+/// `etcdsnap check -w json` on a file: exit code and problems.
+fn our_check(path: &Path) -> (Option<i32>, Vec<serde_json::Value>) {
+    let o = run_bounded(&["check", "-w", "json", path.to_str().unwrap()]);
+    assert_no_crash(&o, &path.display().to_string());
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{}: check -w json: {e}", path.display()));
+    (o.status.code(), r["problems"].as_array().unwrap().clone())
+}
+
+/// Pages reachable from `from` in `db` (branch children and overflow
+/// pages), each once.
+fn subtree(db: &Db<'_>, from: u64) -> BTreeSet<u64> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![from];
+    while let Some(p) = stack.pop() {
+        if !seen.insert(p) || seen.len() > 100_000 {
+            continue;
+        }
+        if let Ok(h) = db.header(PageId(p)) {
+            seen.extend(p + 1..=p + u64::from(h.overflow).min(1 << 20));
+        }
+        if let Ok(n) = db.node(PageId(p)) {
+            if !n.is_leaf {
+                stack.extend((0..n.count).filter_map(|i| n.branch(i).ok().map(|b| b.child.0)));
+            }
+        }
+    }
+    seen
+}
+
+/// How `etcdsnap check`'s problems account for Go's error `line`, if
+/// they do. The correspondence (docs/checker.md):
+///
+/// - Go's exact message is a problem's `bbolt` field;
+/// - `page X: multiple references` where X is a page, or one of its
+///   overflow pages, that etcdsnap reports as referenced twice, as a
+///   cycle, or as overflowing (Go marks every id of an overflow range as
+///   referenced, so a range over other pages references them again);
+/// - `page X: multiple references` where X lies under a page etcdsnap
+///   reports as a cycle (Go walks the loop again and again);
+/// - Go names a page by the id in its header: `page X: ...` about a page
+///   P etcdsnap reports as `page_id_mismatch` whose header holds X, and
+///   `page 0: ...` where etcdsnap reports zeros read as a page (a zeroed
+///   page, or one missing past the end of a truncated file).
+fn accounted(line: &str, ours: &[serde_json::Value], db: Option<&Db<'_>>) -> Option<String> {
+    if let Some(p) = ours.iter().find(|p| p["bbolt"].as_str() == Some(line)) {
+        return Some(format!("exact ({})", p["kind"]));
+    }
+    let (x, cond) = line.strip_prefix("page ")?.split_once(": ")?;
+    let x: u64 = x.parse().ok()?;
+    let kind = |p: &serde_json::Value| p["kind"].as_str().unwrap_or("").to_string();
+    let page = |p: &serde_json::Value| p["page"].as_u64();
+    if cond == "multiple references" {
+        for p in ours {
+            let (k, Some(at)) = (kind(p), page(p)) else {
+                continue;
+            };
+            let overflow = db
+                .and_then(|db| db.header(PageId(at)).ok())
+                .map_or(0, |h| u64::from(h.overflow));
+            if matches!(
+                k.as_str(),
+                "multiple_references"
+                    | "cycle"
+                    | "overflow_past_end_of_file"
+                    | "overflow_out_of_bounds"
+            ) && (at..=at.saturating_add(overflow)).contains(&x)
+            {
+                return Some(format!("{k} at page {at} (overflow {overflow})"));
+            }
+            if k == "cycle" && db.is_some_and(|db| subtree(db, at).contains(&x)) {
+                return Some(format!("under the cycle at page {at}"));
+            }
+        }
+    }
+    for p in ours {
+        let (k, Some(at)) = (kind(p), page(p)) else {
+            continue;
+        };
+        let header = db.and_then(|db| db.header(PageId(at)).ok()).map(|h| h.id.0);
+        if k == "page_id_mismatch" && header == Some(x) {
+            return Some(format!("page {at}'s header names page {x}"));
+        }
+        if x == 0
+            && matches!(
+                k.as_str(),
+                "page_id_mismatch" | "truncated" | "beyond_end_of_file"
+            )
+        {
+            return Some(format!("zeros read as page 0 ({k} at page {at})"));
+        }
+    }
+    None
+}
+
+#[test]
+fn etcdsnap_reports_everything_go_reports_and_ends_where_go_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for (v, r) in paired() {
+        let path = dir.path().join(format!("{}-{}", v.fixture, v.name));
+        std::fs::write(&path, &v.bytes).unwrap();
+        let (code, ours) = our_check(&path);
+        // Our own diagnosis, whatever Go did: derived from the variant.
+        match &v.diagnosis {
+            Diagnosis::Structure { kind, page, offset } => {
+                let kind = serde_json::to_value(kind).unwrap();
+                assert_eq!(
+                    code,
+                    Some(1),
+                    "{}: check exit (Go: {})",
+                    v.key(),
+                    r.outcome.word()
+                );
+                assert!(
+                    ours.iter().any(|p| p["kind"] == kind
+                        && p["page"].as_u64() == *page
+                        && p["offset"].as_u64() == *offset),
+                    "{}: no {kind} at page {page:?} offset {offset:?} in {ours:#?}",
+                    v.key()
+                );
+            }
+            Diagnosis::Semantic(_) | Diagnosis::Trailer => {
+                assert_eq!(code, Some(0), "{}: {ours:#?}", v.key());
+                assert_eq!(r.outcome, Outcome::Clean, "{}", v.key());
+            }
+        }
+        // Everything Go reported before it finished, failed or ran away.
+        let db = Db::open(&v.bytes).ok();
+        for line in r.check_errors() {
+            compared += 1;
+            if accounted(line, &ours, db.as_ref()).is_none() {
+                failures.push(format!("{}: Go's {line:?} not reported", v.key()));
+            }
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(compared >= 500, "only {compared} Go errors compared");
+}
+
+/// A Go run: outcome and normalised stdout lines, kept as the recording
+/// keeps them (more than 201 lines: the first 200, `... N more lines`, the
+/// last).
+fn run_go(go: &Path, file: &Path) -> (Outcome, Vec<String>) {
+    let mut child = Command::new(go)
+        .arg(file)
+        .env("BBOLTCHECK_TIMEOUT", "5")
+        .env("BBOLTCHECK_MEM_MB", "1024")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        let (mut more, mut last) = (0u64, None);
+        for l in std::io::BufReader::new(out).split(b'\n') {
+            let l = normalise(&String::from_utf8_lossy(&l.unwrap())).replace('\t', " ");
+            if lines.len() < 200 {
+                lines.push(l);
+            } else {
+                more += u64::from(last.is_some());
+                last = Some(l);
+            }
+        }
+        if more > 0 {
+            lines.push(format!("... {more} more lines"));
+        }
+        lines.extend(last);
+        lines
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let lines = reader.join().unwrap();
+    let code = status.code().unwrap_or(137);
+    let outcome = Outcome::from_status(code)
+        .unwrap_or_else(|| panic!("{}: bboltcheck status {code}", file.display()));
+    (outcome, lines)
+}
+
+/// Go's runs race: `tx.Check()` sends its errors from a goroutine of its
+/// own, which a panic kills at any point, and for NoFreelistSync files
+/// `freepages` panics from a third goroutine while the walk goes on; a
+/// read past a page faults or finds garbage depending on where the
+/// mapping lies. So a run where Go crashed is compared by outcome (one of
+/// those documented for the defect) and by its errors (all reported by
+/// etcdsnap too); a run where Go did not crash (errors, open failures) is
+/// compared line for line with the recording.
+#[test]
+fn live_go_check_gives_what_was_recorded() {
+    let Some(go) = oracle(
+        "ETCDSNAP_BBOLTCHECK",
+        "/opt/etcdsnap-oracles/bin/bboltcheck",
+    ) else {
+        return;
+    };
+    let pairs = paired();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let dir = tempfile::tempdir().unwrap();
+    let failures = std::sync::Mutex::new(Vec::new());
+    let exact = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for w in 0..2 {
+            let (pairs, next, dir, failures, go, exact) =
+                (&pairs, &next, &dir, &failures, &go, &exact);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((v, r)) = pairs.get(i) else { break };
+                let path = dir.path().join(format!("w{w}-{}", v.name));
+                std::fs::write(&path, &v.bytes).unwrap();
+                let (outcome, lines) = run_go(go, &path);
+                let mut why = Vec::new();
+                if matches!(r.outcome, Outcome::Errors | Outcome::OpenFailed) {
+                    exact.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if outcome != r.outcome || lines != r.lines {
+                        why.push("differs from the recording".to_string());
+                    }
+                } else if !go_outcomes(v.name).contains(&outcome) {
+                    why.push(format!("outcome {} not documented", outcome.word()));
+                }
+                if !lines.is_empty() && outcome != Outcome::Errors && outcome != Outcome::OpenFailed
+                {
+                    let (_, ours) = our_check(&path);
+                    let db = Db::open(&v.bytes).ok();
+                    for l in lines.iter().filter(|l| l.starts_with("page ")) {
+                        if accounted(l, &ours, db.as_ref()).is_none() {
+                            why.push(format!("Go's {l:?} not reported by etcdsnap"));
+                        }
+                    }
+                }
+                std::fs::remove_file(&path).unwrap();
+                if !why.is_empty() {
+                    failures.lock().unwrap().push(format!(
+                        "{}: {}; recorded {} {:?}, now {} {:?}",
+                        v.key(),
+                        why.join(", "),
+                        r.outcome.word(),
+                        r.lines.iter().take(4).collect::<Vec<_>>(),
+                        outcome.word(),
+                        lines.iter().take(4).collect::<Vec<_>>()
+                    ));
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        exact.into_inner() >= 20,
+        "too few runs compared line for line"
+    );
+}
