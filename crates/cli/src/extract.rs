@@ -169,10 +169,36 @@ fn open(src: &Source) -> Result<Opened> {
             });
         }
     }
+    let file = crate::cli::open_for_scan(&src.path)?;
+    if src.path.is_dir() && src.no_wal {
+        left_out(&src.path, file.bytes());
+    }
     Ok(Opened {
-        file: crate::cli::open_for_scan(&src.path)?,
+        file,
         _latest: None,
     })
+}
+
+/// Says how many committed WAL entries reading a data dir's db alone
+/// (`--no-wal`) leaves out.
+fn left_out(dir: &std::path::Path, db_bytes: &[u8]) {
+    let wal_dir = etcdsnap_datadir::wal_dir(dir);
+    let (Ok(db), Ok(wal)) = (
+        etcdsnap_bbolt::Db::open(db_bytes),
+        etcdsnap_wal::reader::read_dir(&wal_dir),
+    ) else {
+        return;
+    };
+    let Ok(ci) = etcdsnap_schema::meta::consistent_index(&db) else {
+        return;
+    };
+    let n = etcdsnap_datadir::pending_entries(&wal, ci).len();
+    if n > 0 {
+        eprintln!(
+            "etcdsnap: {}: --no-wal reads the db alone: {n} committed WAL entries past its consistent index {ci} are left out",
+            dir.display()
+        );
+    }
 }
 
 /// What to print of each key.
