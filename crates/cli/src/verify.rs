@@ -122,43 +122,51 @@ pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode>
         Format::Text => {
             let s = &report.summary;
             writeln!(out, "trailer:          {}", s.trailer)?;
-            let revs = match s.first_revision {
-                Some(f) => format!("{f}..{}", s.revision),
-                None => "none".into(),
-            };
-            let compact = if s.compact_revision >= 0 {
-                format!(" (compacted at {})", s.compact_revision)
+            if let Some(why) = &s.unread {
+                // Unknown, not empty: nothing below the structure was read.
+                writeln!(out, "revisions:        unreadable: {why}")?;
+                for name in ["keys", "leases", "auth", "members", "cluster version"] {
+                    writeln!(out, "{:<18}unreadable", format!("{name}:"))?;
+                }
             } else {
-                String::new()
-            };
-            writeln!(out, "revisions:        {revs}{compact}")?;
-            writeln!(
-                out,
-                "keys:             {} live, {} history entries ({} tombstones)",
-                s.live_keys, s.history_entries, s.tombstones
-            )?;
-            writeln!(
-                out,
-                "leases:           {} ({} leased keys)",
-                s.leases, s.leased_keys
-            )?;
-            writeln!(
-                out,
-                "auth:             {}; users [{}]; roles [{}]",
-                if s.auth_enabled {
-                    "enabled"
+                let revs = match s.first_revision {
+                    Some(f) => format!("{f}..{}", s.revision),
+                    None => "none".into(),
+                };
+                let compact = if s.compact_revision >= 0 {
+                    format!(" (compacted at {})", s.compact_revision)
                 } else {
-                    "disabled"
-                },
-                s.users.join(", "),
-                s.roles.join(", ")
-            )?;
-            writeln!(out, "members:          [{}]", s.members.join(", "))?;
-            writeln!(
-                out,
-                "cluster version:  {}",
-                s.cluster_version.as_deref().unwrap_or("-")
-            )?;
+                    String::new()
+                };
+                writeln!(out, "revisions:        {revs}{compact}")?;
+                writeln!(
+                    out,
+                    "keys:             {} live, {} history entries ({} tombstones)",
+                    s.live_keys, s.history_entries, s.tombstones
+                )?;
+                writeln!(
+                    out,
+                    "leases:           {} ({} leased keys)",
+                    s.leases, s.leased_keys
+                )?;
+                writeln!(
+                    out,
+                    "auth:             {}; users [{}]; roles [{}]",
+                    if s.auth_enabled {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    },
+                    s.users.join(", "),
+                    s.roles.join(", ")
+                )?;
+                writeln!(out, "members:          [{}]", s.members.join(", "))?;
+                writeln!(
+                    out,
+                    "cluster version:  {}",
+                    s.cluster_version.as_deref().unwrap_or("-")
+                )?;
+            }
             let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             writeln!(
                 out,

@@ -271,3 +271,38 @@ fn verify_of_a_data_dir_reports_the_committed_entries_its_db_lacks() {
         stderr(&o)
     );
 }
+
+/// A truncated file's buckets are unreadable, and `verify` says so rather
+/// than showing them empty; restoring it says truncated with both sizes.
+#[test]
+fn unreadable_is_not_empty_and_truncated_says_truncated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let orig = std::fs::read(testdata().join("etcd/etcd-3.5.1.snapshot.db")).unwrap();
+    let cut = tmp.path().join("cut.db");
+    std::fs::write(&cut, &orig[..100_000]).unwrap();
+    let o = etcdsnap(["verify".as_ref(), cut.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("revisions:        unreadable: the bbolt structure is damaged"),
+        "{text}"
+    );
+    assert!(text.contains("members:          unreadable\n"), "{text}");
+    assert!(!text.contains("users []"), "{text}");
+    let o = etcdsnap([
+        "snapshot".as_ref(),
+        "restore".as_ref(),
+        cut.as_os_str(),
+        "--data-dir".as_ref(),
+        tmp.path().join("r").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "truncated: the file holds 100000 bytes of database where its meta page says 1134592"
+        ),
+        "{e}"
+    );
+    assert!(!e.contains("--skip-hash-check to restore it"), "{e}");
+}

@@ -82,6 +82,10 @@ pub struct Summary {
     pub consistent_index: Option<u64>,
     /// `meta/term`.
     pub term: Option<u64>,
+    /// Why the buckets were not read (a damaged structure), when they were
+    /// not: the figures above are then unknown, not zero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
 }
 
 /// The verdict.
@@ -174,6 +178,8 @@ pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
     {
         // Reading buckets of a damaged tree could stop anywhere; say what
         // the structure check found and stop here.
+        r.summary.unread =
+            Some("the bbolt structure is damaged, so its buckets were not read".into());
         return Ok(r);
     }
     let root = db.root_bucket();
