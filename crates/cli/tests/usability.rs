@@ -300,7 +300,7 @@ fn unreadable_is_not_empty_and_truncated_says_truncated() {
     let e = stderr(&o);
     assert!(
         e.contains(
-            "truncated: the file holds 100000 bytes of database where its meta page says 1134592"
+            "truncated: the file ends at 100000 bytes of database where its meta page says 1134592"
         ),
         "{e}"
     );

@@ -230,7 +230,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
     let db = Db::open(bytes)?;
     if let Some((have, need)) = db.truncated() {
         return Err(Error::Source(format!(
-            "{}: truncated: the file holds {have} bytes of database where its meta page says \
+            "{}: truncated: the file ends at {have} bytes of database where its meta page says \
              {need} ({} pages of {}); it was cut short (an interrupted copy or save), and no \
              flag makes it whole: restore an intact copy, or `etcdsnap salvage` recovers what \
              is left",
