@@ -32,9 +32,13 @@ cases=(
   "hashkv vs status||$es hashkv $file|$es snapshot status --skip-hash-check $file"
   "snapshot restore|$fresh_restore|$es snapshot restore $file --data-dir $tmp/r/d|$ETCD351_DIR/etcdutl snapshot restore $file --data-dir $tmp/r/d"
   "defrag|$fresh_defrag|$es defrag --data-dir $tmp/dd|$ETCD351_DIR/etcdutl defrag --data-dir $tmp/dd"
+  "snapshot restore vs cp + sync|$fresh_restore; mkdir -p $tmp/r|$es snapshot restore $file --data-dir $tmp/r/d|cp $file $tmp/r/copy && sync $tmp/r/copy"
+  "defrag vs cp + sync|$fresh_defrag; rm -f $tmp/copy|$es defrag --data-dir $tmp/dd|cp $base_db $tmp/copy && sync $tmp/copy"
 )
 
-printf '%s: %s bytes\n' "$file" "$(stat -c %s "$file")"
+printf '%s: %s bytes; %s; commit %s; %s\n' "$file" "$(stat -c %s "$file")" \
+  "$(date -u +%Y-%m-%d)" "$(git -C "$root" rev-parse --short HEAD)" \
+  "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) ($(nproc) cores)"
 printf '| %-32s | %-12s | %-26s | %-8s |\n' "command" "etcdsnap (s)" "reference (s)" "ref ÷ ours"
 printf '|%s|%s|%s|%s|\n' "----------------------------------" "--------------" "----------------------------" "----------"
 for c in "${cases[@]}"; do
