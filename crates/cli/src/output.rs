@@ -88,12 +88,7 @@ pub fn show(b: &[u8], f: BytesFormat) -> Vec<u8> {
 
 /// Lower-case hex.
 pub fn hex(b: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
+    hex::encode(b)
 }
 
 /// Bytes as JSON: `{"text": ...}` when valid UTF-8, `{"bytes": base64}` otherwise.

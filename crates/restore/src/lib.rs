@@ -601,5 +601,5 @@ pub fn append_trailer(path: &Path) -> Result<(u64, String), Error> {
     std::io::Write::write_all(&mut f, &digest).map_err(Error::io(path))?;
     f.sync_all().map_err(Error::io(path))?;
     let size = f.metadata().map_err(Error::io(path))?.len();
-    Ok((size, digest.iter().map(|b| format!("{b:02x}")).collect()))
+    Ok((size, hex::encode(digest)))
 }

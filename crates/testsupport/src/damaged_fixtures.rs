@@ -39,11 +39,7 @@ impl Damaged {
     /// The first 16 hex digits of the file's SHA-256, as recorded.
     pub fn sha256_prefix(&self) -> String {
         use sha2::{Digest, Sha256};
-        Sha256::digest(&self.bytes)
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex::encode(Sha256::digest(&self.bytes).get(..8).unwrap_or_default())
     }
 }
 

@@ -182,7 +182,7 @@ pub fn variants(base: &[u8]) -> Vec<Variant> {
     let not_a_revision_key = |ko: usize, kl: usize, at: usize, b: u8| -> Option<&'static str> {
         let mut k = base.get(ko..ko + kl)?.to_vec();
         *k.get_mut(at)? = b;
-        let hex: String = k.iter().map(|x| format!("{x:02x}")).collect();
+        let hex = hex::encode(k);
         Some(leak(format!("key 0x{hex} is not a revision key")))
     };
     if let Some(&(ko, kl, _, _, _, _)) = entries.last() {

@@ -18,7 +18,7 @@ pub enum Trailer {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(b)
 }
 
 /// Verifies the trailer of `db`'s file. SHA-256 cannot be split into

@@ -182,7 +182,7 @@ pub fn show_key(k: &[u8]) -> String {
         Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
         _ => format!(
             "0x{}",
-            k.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            hex::encode(k)
         ),
     }
 }
