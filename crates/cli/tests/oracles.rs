@@ -23,6 +23,14 @@ fn every_oracle_is_installed_or_reported_missing() {
         ),
         ("ETCDSNAP_ETCD351", "/opt/etcdsnap-oracles/etcd-3.5.1/etcd"),
         ("ETCDSNAP_ETCDCTL34", "/usr/bin/etcdctl"),
+        (
+            "ETCDSNAP_ETCD3530",
+            "/opt/etcdsnap-oracles/etcd-3.5.30/etcd",
+        ),
+        (
+            "ETCDSNAP_ETCD3516",
+            "/opt/etcdsnap-oracles/etcd-3.5.16/etcd",
+        ),
     ];
     let found = all.iter().filter(|(v, d)| oracle(v, d).is_some()).count();
     // `oracle` panics on a missing one when they are required.

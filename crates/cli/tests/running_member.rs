@@ -3,7 +3,7 @@
 //! pages as it writes, so a reader in another process would see torn
 //! pages. Every command that maps the db takes a shared `flock` as Go
 //! bbolt's read-only open does, and exits 2 naming the lock while real
-//! etcd 3.5.1 runs on the data dir; nothing is written.
+//! etcd 3.5.1 or 3.5.30 runs on the data dir; nothing is written.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,11 +17,23 @@ use common::live::{self, Etcd};
 use common::*;
 
 #[test]
-fn every_db_command_refuses_a_running_members_db_with_exit_2() {
-    let Some(etcd) = oracle("ETCDSNAP_ETCD351", "/opt/etcdsnap-oracles/etcd-3.5.1/etcd") else {
-        return;
-    };
-    let bin = etcd.parent().unwrap();
+fn every_db_command_refuses_a_running_members_db_with_exit_2_etcd_351() {
+    if let Some(etcd) = oracle("ETCDSNAP_ETCD351", "/opt/etcdsnap-oracles/etcd-3.5.1/etcd") {
+        refused_while_running(etcd.parent().unwrap());
+    }
+}
+
+#[test]
+fn every_db_command_refuses_a_running_members_db_with_exit_2_etcd_3530() {
+    if let Some(etcd) = oracle(
+        "ETCDSNAP_ETCD3530",
+        "/opt/etcdsnap-oracles/etcd-3.5.30/etcd",
+    ) {
+        refused_while_running(etcd.parent().unwrap());
+    }
+}
+
+fn refused_while_running(bin: &std::path::Path) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("m1");
     let peer = live::peer_url();

@@ -180,9 +180,6 @@ pub(super) fn err_offset(e: &Error, default: u64) -> u64 {
 pub fn show_key(k: &[u8]) -> String {
     match std::str::from_utf8(k) {
         Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
-        _ => format!(
-            "0x{}",
-            hex::encode(k)
-        ),
+        _ => format!("0x{}", hex::encode(k)),
     }
 }
