@@ -10,6 +10,7 @@
 //! ```
 
 pub mod dump;
+pub mod etcdserverpb;
 #[doc(hidden)]
 pub mod proto;
 pub mod reader;
