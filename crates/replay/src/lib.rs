@@ -2,15 +2,21 @@
 //! entries past the db's `consistent_index` applied to the db as etcd
 //! applies them on restart, giving the bucket changes to write.
 //!
-//! Applied as etcd 3.5's apply loop does: puts, delete ranges, txns (with
-//! compares, nested txns), compactions, lease grants, revokes (deleting the
-//! lease's keys in one revision, in key order) and checkpoints, member
-//! attribute and cluster version updates, user and role changes and auth
-//! enable and disable ([`crate::auth`]), with the permission checks
-//! etcd makes while auth is enabled; alarms (an active NOSPACE or CORRUPT
-//! alarm makes etcd refuse the requests it refuses); empty entries only
-//! move the consistent index. Requests of other kinds (membership changes,
-//! v2 requests) are refused by name rather than guessed.
+//! Each normal entry is decoded once into etcd's typed
+//! `InternalRaftRequest` ([`etcdsnap_wal::etcdserverpb`], decoded as etcd
+//! decodes it) and its request is applied as etcd 3.5's apply loop applies
+//! it: the first request the entry holds in the order etcd tests them;
+//! puts, delete ranges, txns (with compares, nested txns), compactions,
+//! lease grants, revokes (deleting the lease's keys in one revision, in key
+//! order) and checkpoints, member attribute and cluster version updates,
+//! user and role changes and auth enable and disable, with the permission
+//! checks etcd makes while auth is enabled; alarms (an active NOSPACE or
+//! CORRUPT alarm makes etcd refuse the requests it refuses); empty entries
+//! only move the consistent index. Conf changes (add, add as learner,
+//! promote, remove, update) change the membership buckets and the conf
+//! state. A payload that does not decode, and requests offline replay
+//! does not apply (v2 requests, downgrades), stop the replay with an error
+//! naming the entry rather than being guessed at.
 //!
 //! ```no_run
 //! use etcdsnap_bbolt::{Db, MappedFile};
@@ -48,13 +54,19 @@ use std::collections::{BTreeMap, HashMap};
 
 use etcdsnap_bbolt::Db;
 use etcdsnap_mvcc::extract::{self, Selector};
-use etcdsnap_schema::member::MemberRecord;
 use etcdsnap_schema::proto::{KeyValue, Lease};
 use etcdsnap_schema::{names, Revision};
+use etcdsnap_wal::etcdserverpb::{
+    compare::TargetUnion, request_op::Request as Op, AlarmAction, AlarmRequest, AlarmType,
+    ClusterMemberAttrSetRequest, ClusterVersionSetRequest, CompactionRequest, Compare,
+    CompareResult, CompareTarget, DeleteRangeRequest, InternalRaftRequest, LeaseCheckpointRequest,
+    LeaseGrantRequest, LeaseRevokeRequest, PutRequest, RequestHeader, RequestOp, TxnRequest,
+};
 use prost::Message;
-use serde_json::Value;
 
 use etcdsnap_bbolt::rewrite::{BucketEdit, Edits};
+
+use crate::auth::AuthReq;
 
 /// A live key in the replayed state.
 #[derive(Debug, Clone)]
@@ -97,8 +109,8 @@ struct State<'a> {
     alarm_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
-const NOSPACE: i32 = 1;
-const CORRUPT: i32 = 2;
+const NOSPACE: i32 = AlarmType::Nospace as i32;
+const CORRUPT: i32 = AlarmType::Corrupt as i32;
 
 /// `etcdserverpb.AlarmMember` as etcd stores it (the alarm bucket's key).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -109,65 +121,113 @@ struct AlarmMember {
     alarm: i32,
 }
 
+/// The request of an entry that etcd applies: of the requests an
+/// `InternalRaftRequest` may hold, the first set in the order etcd 3.5's
+/// apply loop tests them.
+enum Req<'r> {
+    ClusterVersionSet(&'r ClusterVersionSetRequest),
+    ClusterMemberAttrSet(&'r ClusterMemberAttrSetRequest),
+    DowngradeInfoSet,
+    Range,
+    Put(&'r PutRequest),
+    DeleteRange(&'r DeleteRangeRequest),
+    Txn(&'r TxnRequest),
+    Compaction(&'r CompactionRequest),
+    LeaseGrant(&'r LeaseGrantRequest),
+    LeaseRevoke(&'r LeaseRevokeRequest),
+    LeaseCheckpoint(&'r LeaseCheckpointRequest),
+    Alarm(&'r AlarmRequest),
+    Auth(AuthReq<'r>),
+}
+
+impl<'r> Req<'r> {
+    /// The request etcd applies from `r` (None when it holds none etcd
+    /// applies; a v2 request is dealt with before).
+    fn of(r: &'r InternalRaftRequest) -> Option<Self> {
+        use AuthReq as A;
+        let a = |x: Option<AuthReq<'r>>| x.map(Req::Auth);
+        [
+            r.cluster_version_set.as_ref().map(Req::ClusterVersionSet),
+            r.cluster_member_attr_set
+                .as_ref()
+                .map(Req::ClusterMemberAttrSet),
+            r.downgrade_info_set.as_ref().map(|_| Req::DowngradeInfoSet),
+            r.range.as_ref().map(|_| Req::Range),
+            r.put.as_ref().map(Req::Put),
+            r.delete_range.as_ref().map(Req::DeleteRange),
+            r.txn.as_ref().map(Req::Txn),
+            r.compaction.as_ref().map(Req::Compaction),
+            r.lease_grant.as_ref().map(Req::LeaseGrant),
+            r.lease_revoke.as_ref().map(Req::LeaseRevoke),
+            r.lease_checkpoint.as_ref().map(Req::LeaseCheckpoint),
+            r.alarm.as_ref().map(Req::Alarm),
+            a(r.authenticate.as_ref().map(|_| A::Authenticate)),
+            a(r.auth_enable.as_ref().map(|_| A::Enable)),
+            a(r.auth_disable.as_ref().map(|_| A::Disable)),
+            a(r.auth_status.as_ref().map(|_| A::Status)),
+            a(r.auth_user_add.as_ref().map(A::UserAdd)),
+            a(r.auth_user_delete.as_ref().map(A::UserDelete)),
+            a(r.auth_user_change_password
+                .as_ref()
+                .map(A::UserChangePassword)),
+            a(r.auth_user_grant_role.as_ref().map(A::UserGrantRole)),
+            a(r.auth_user_get.as_ref().map(|_| A::UserGet)),
+            a(r.auth_user_revoke_role.as_ref().map(A::UserRevokeRole)),
+            a(r.auth_role_add.as_ref().map(A::RoleAdd)),
+            a(r.auth_role_grant_permission
+                .as_ref()
+                .map(A::RoleGrantPermission)),
+            a(r.auth_role_get.as_ref().map(|_| A::RoleGet)),
+            a(r.auth_role_revoke_permission
+                .as_ref()
+                .map(A::RoleRevokePermission)),
+            a(r.auth_role_delete.as_ref().map(A::RoleDelete)),
+            a(r.auth_user_list.as_ref().map(|_| A::UserList)),
+            a(r.auth_role_list.as_ref().map(|_| A::RoleList)),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+}
+
+/// Does any op of the txn (nested txns included) put?
+fn txn_puts(t: &TxnRequest) -> bool {
+    t.success
+        .iter()
+        .chain(&t.failure)
+        .any(|op| match &op.request {
+            Some(Op::RequestPut(_)) => true,
+            Some(Op::RequestTxn(n)) => txn_puts(n),
+            _ => false,
+        })
+}
+
 /// The applier an active alarm puts etcd in refuses some requests: with
 /// CORRUPT every key and lease request, with NOSPACE puts (and txns that
 /// put) and lease grants.
-fn refused_by_alarm(st: &State<'_>, name: &str, body: &Value) -> bool {
+fn refused_by_alarm(st: &State<'_>, req: &Req<'_>) -> bool {
     let active = |t: i32| st.alarms.iter().any(|(_, a)| *a == t);
     if active(CORRUPT) {
         return matches!(
-            name,
-            "put"
-                | "range"
-                | "delete_range"
-                | "txn"
-                | "compaction"
-                | "lease_grant"
-                | "lease_revoke"
+            req,
+            Req::Put(_)
+                | Req::Range
+                | Req::DeleteRange(_)
+                | Req::Txn(_)
+                | Req::Compaction(_)
+                | Req::LeaseGrant(_)
+                | Req::LeaseRevoke(_)
         );
     }
     if active(NOSPACE) {
-        fn puts(t: &Value) -> bool {
-            ["success", "failure"].iter().any(|b| {
-                as_list(field(t, b)).iter().any(|op| {
-                    op.get("request_put").is_some() || op.get("request_txn").is_some_and(puts)
-                })
-            })
-        }
-        return match name {
-            "put" | "lease_grant" => true,
-            "txn" => puts(body),
+        return match req {
+            Req::Put(_) | Req::LeaseGrant(_) => true,
+            Req::Txn(t) => txn_puts(t),
             _ => false,
         };
     }
     false
-}
-
-pub(crate) fn bytes_of(v: &Value) -> Vec<u8> {
-    match v {
-        Value::String(s) => s.as_bytes().to_vec(),
-        Value::Object(m) => m
-            .get("hex")
-            .and_then(Value::as_str)
-            .map(|h| {
-                (0..h.len() / 2)
-                    .filter_map(|i| {
-                        h.get(2 * i..2 * i + 2)
-                            .and_then(|b| u8::from_str_radix(b, 16).ok())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
-
-fn field<'a>(v: &'a Value, k: &str) -> &'a Value {
-    v.get(k).unwrap_or(&Value::Null)
-}
-
-fn int(v: &Value, k: &str) -> i64 {
-    field(v, k).as_i64().unwrap_or(0)
 }
 
 fn rev_key(main: i64, sub: i64, tomb: bool) -> Vec<u8> {
@@ -253,99 +313,144 @@ impl Txn<'_, '_> {
     }
 }
 
-fn compare_ok(st: &State<'_>, c: &Value) -> bool {
-    let key = bytes_of(field(c, "key"));
-    let end = bytes_of(field(c, "range_end"));
-    let target = field(c, "target").as_str().unwrap_or("VERSION");
-    let result = field(c, "result").as_str().unwrap_or("EQUAL");
-    let check = |kv: Option<&Live>| {
-        let ord = match target {
-            "VALUE" => kv
-                .map_or(&[][..], |k| &k.value[..])
-                .cmp(bytes_of(field(c, "value")).as_slice()),
-            "CREATE" => kv.map_or(0, |k| k.create).cmp(&int(c, "create_revision")),
-            "MOD" => kv.map_or(0, |k| k.modr).cmp(&int(c, "mod_revision")),
-            "LEASE" => kv.map_or(0, |k| k.lease).cmp(&int(c, "lease")),
-            _ => kv.map_or(0, |k| k.version).cmp(&int(c, "version")),
-        };
-        match result {
-            "GREATER" => ord.is_gt(),
-            "LESS" => ord.is_lt(),
-            "NOT_EQUAL" => ord.is_ne(),
-            _ => ord.is_eq(),
+/// etcd's `compareKV`: a target or result etcd does not know compares
+/// equal and holds.
+fn compare_kv(c: &Compare, kv: Option<&Live>) -> bool {
+    let union = c.target_union.as_ref();
+    let int =
+        |have: fn(&Live) -> i64, want: Option<i64>| kv.map_or(0, have).cmp(&want.unwrap_or(0));
+    let ord = match CompareTarget::try_from(c.target) {
+        Ok(CompareTarget::Value) => {
+            let want = match union {
+                Some(TargetUnion::Value(v)) => v.as_slice(),
+                _ => &[],
+            };
+            kv.map_or(&[][..], |k| &k.value[..]).cmp(want)
         }
+        Ok(CompareTarget::Create) => int(
+            |k| k.create,
+            match union {
+                Some(TargetUnion::CreateRevision(r)) => Some(*r),
+                _ => None,
+            },
+        ),
+        Ok(CompareTarget::Mod) => int(
+            |k| k.modr,
+            match union {
+                Some(TargetUnion::ModRevision(r)) => Some(*r),
+                _ => None,
+            },
+        ),
+        Ok(CompareTarget::Version) => int(
+            |k| k.version,
+            match union {
+                Some(TargetUnion::Version(v)) => Some(*v),
+                _ => None,
+            },
+        ),
+        Ok(CompareTarget::Lease) => int(
+            |k| k.lease,
+            match union {
+                Some(TargetUnion::Lease(l)) => Some(*l),
+                _ => None,
+            },
+        ),
+        Err(_) => std::cmp::Ordering::Equal,
     };
-    let keys = in_range(&st.live, &key, &end);
+    match CompareResult::try_from(c.result) {
+        Ok(CompareResult::Equal) => ord.is_eq(),
+        Ok(CompareResult::NotEqual) => ord.is_ne(),
+        Ok(CompareResult::Greater) => ord.is_gt(),
+        Ok(CompareResult::Less) => ord.is_lt(),
+        Err(_) => true,
+    }
+}
+
+fn compare_ok(st: &State<'_>, c: &Compare) -> bool {
+    let keys = in_range(&st.live, &c.key, &c.range_end);
     if keys.is_empty() {
         // etcd: a value compare on a missing key always fails.
-        return target != "VALUE" && check(None);
+        return c.target != CompareTarget::Value as i32 && compare_kv(c, None);
     }
-    keys.iter().all(|k| check(st.live.get(k)))
+    keys.iter().all(|k| compare_kv(c, st.live.get(k)))
 }
 
 /// Applies the operations of a txn branch (nested txns recursively).
-fn apply_ops(t: &mut Txn<'_, '_>, ops: &[Value]) {
+fn apply_ops(t: &mut Txn<'_, '_>, ops: &[RequestOp]) {
     for op in ops {
-        if let Some(p) = op.get("request_put") {
-            put_in(t, p);
-        } else if let Some(d) = op.get("request_delete_range") {
-            t.delete(&bytes_of(field(d, "key")), &bytes_of(field(d, "range_end")));
-        } else if let Some(n) = op.get("request_txn") {
-            let ok = as_list(field(n, "compare"))
-                .iter()
-                .all(|c| compare_ok(t.st, c));
-            let branch = if ok { "success" } else { "failure" };
-            let ops = as_list(field(n, branch));
-            apply_ops(t, &ops);
+        match &op.request {
+            Some(Op::RequestPut(p)) => put_in(t, p),
+            Some(Op::RequestDeleteRange(d)) => t.delete(&d.key, &d.range_end),
+            Some(Op::RequestTxn(n)) => {
+                let ok = n.compare.iter().all(|c| compare_ok(t.st, c));
+                apply_ops(t, if ok { &n.success } else { &n.failure });
+            }
+            Some(Op::RequestRange(_)) | None => {}
         }
     }
 }
 
-fn put_in(t: &mut Txn<'_, '_>, p: &Value) {
-    let key = bytes_of(field(p, "key"));
-    let prev = t.st.live.get(&key).cloned();
-    let value = if field(p, "ignore_value").as_bool() == Some(true) {
-        prev.as_ref().map(|x| x.value.to_vec()).unwrap_or_default()
+fn put_in(t: &mut Txn<'_, '_>, p: &PutRequest) {
+    let prev = t.st.live.get(&p.key);
+    let value = if p.ignore_value {
+        prev.map(|x| x.value.to_vec()).unwrap_or_default()
     } else {
-        bytes_of(field(p, "value"))
+        p.value.clone()
     };
-    let lease = if field(p, "ignore_lease").as_bool() == Some(true) {
-        prev.as_ref().map_or(0, |x| x.lease)
+    let lease = if p.ignore_lease {
+        prev.map_or(0, |x| x.lease)
     } else {
-        int(p, "lease")
+        p.lease
     };
-    t.put(key, value, lease);
-}
-
-fn as_list(v: &Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a.clone(),
-        Value::Null => Vec::new(),
-        other => vec![other.clone()],
-    }
+    t.put(p.key.clone(), value, lease);
 }
 
 /// Every put in `ops` (nested included) names an existing lease, or no
 /// lease (etcd checks this before a txn and fails it otherwise).
-fn leases_exist(st: &State<'_>, ops: &[Value]) -> bool {
-    ops.iter().all(|op| {
-        if let Some(p) = op.get("request_put") {
-            let l = int(p, "lease");
-            l == 0 || st.leases.contains_key(&l)
-        } else if let Some(n) = op.get("request_txn") {
-            leases_exist(st, &as_list(field(n, "success")))
-                && leases_exist(st, &as_list(field(n, "failure")))
-        } else {
-            true
-        }
+fn leases_exist(st: &State<'_>, ops: &[RequestOp]) -> bool {
+    ops.iter().all(|op| match &op.request {
+        Some(Op::RequestPut(p)) => p.lease == 0 || st.leases.contains_key(&p.lease),
+        Some(Op::RequestTxn(n)) => leases_exist(st, &n.success) && leases_exist(st, &n.failure),
+        _ => true,
     })
+}
+
+/// May the user read (READ) or write (WRITE) a key or range?
+type Can<'c> = &'c dyn Fn(&[u8], &[u8], i32) -> bool;
+
+const READ: i32 = 0;
+const WRITE: i32 = 1;
+
+fn put_permitted(p: &PutRequest, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -> bool {
+    can(&p.key, b"", WRITE) && (!p.prev_kv || can(&p.key, b"", READ)) && lease_ok(p.lease)
+}
+
+fn delete_permitted(d: &DeleteRangeRequest, can: Can<'_>) -> bool {
+    can(&d.key, &d.range_end, WRITE) && (!d.prev_kv || can(&d.key, &d.range_end, READ))
+}
+
+fn txn_permitted(t: &TxnRequest, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -> bool {
+    t.compare.iter().all(|c| can(&c.key, &c.range_end, READ))
+        && t.success
+            .iter()
+            .chain(&t.failure)
+            .all(|op| match &op.request {
+                Some(Op::RequestPut(p)) => put_permitted(p, can, lease_ok),
+                Some(Op::RequestDeleteRange(d)) => delete_permitted(d, can),
+                Some(Op::RequestRange(r)) => can(&r.key, &r.range_end, READ),
+                Some(Op::RequestTxn(n)) => txn_permitted(n, can, lease_ok),
+                None => true,
+            })
 }
 
 /// The permission checks etcd makes when it applies a key or lease request
 /// with auth enabled: false when the request fails them (and so changes
 /// nothing).
-fn permitted(st: &State<'_>, header: &Value, name: &str, body: &Value) -> bool {
-    let checked = matches!(name, "put" | "delete_range" | "txn" | "lease_revoke");
+fn permitted(st: &State<'_>, header: Option<&RequestHeader>, req: &Req<'_>) -> bool {
+    let checked = matches!(
+        req,
+        Req::Put(_) | Req::DeleteRange(_) | Req::Txn(_) | Req::LeaseRevoke(_)
+    );
     if !checked {
         return true;
     }
@@ -357,237 +462,148 @@ fn permitted(st: &State<'_>, header: &Value, name: &str, body: &Value) -> bool {
     let can = |key: &[u8], end: &[u8], want: i32| st.auth.permitted(user, key, end, want);
     // Every key attached to a lease must be writable to put with it or
     // revoke it.
-    let lease_keys_ok = |id: i64| {
+    let lease_ok = |id: i64| {
         id == 0
             || st
                 .live
                 .iter()
                 .filter(|(_, l)| l.lease == id)
-                .all(|(k, _)| can(k, b"", 1))
+                .all(|(k, _)| can(k, b"", WRITE))
     };
-    /// May the user read (0) or write (1) a key or range?
-    type Can<'c> = &'c dyn Fn(&[u8], &[u8], i32) -> bool;
-    fn ops_ok(op: &Value, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -> bool {
-        if let Some(p) = op.get("request_put").or_else(|| op.get("put")) {
-            let key = bytes_of(field(p, "key"));
-            can(&key, b"", 1)
-                && (field(p, "prev_kv").as_bool() != Some(true) || can(&key, b"", 0))
-                && lease_ok(int(p, "lease"))
-        } else if let Some(d) = op
-            .get("request_delete_range")
-            .or_else(|| op.get("delete_range"))
-        {
-            let (k, e) = (bytes_of(field(d, "key")), bytes_of(field(d, "range_end")));
-            can(&k, &e, 1) && (field(d, "prev_kv").as_bool() != Some(true) || can(&k, &e, 0))
-        } else if let Some(r) = op.get("request_range") {
-            can(
-                &bytes_of(field(r, "key")),
-                &bytes_of(field(r, "range_end")),
-                0,
-            )
-        } else if let Some(t) = op.get("request_txn").or_else(|| op.get("txn")) {
-            as_list(field(t, "compare")).iter().all(|c| {
-                can(
-                    &bytes_of(field(c, "key")),
-                    &bytes_of(field(c, "range_end")),
-                    0,
-                )
-            }) && as_list(field(t, "success"))
-                .iter()
-                .chain(as_list(field(t, "failure")).iter())
-                .all(|o| ops_ok(o, can, lease_ok))
-        } else {
-            true
-        }
+    match req {
+        Req::Put(p) => put_permitted(p, &can, &lease_ok),
+        Req::DeleteRange(d) => delete_permitted(d, &can),
+        Req::Txn(t) => txn_permitted(t, &can, &lease_ok),
+        Req::LeaseRevoke(l) => lease_ok(l.id),
+        _ => true,
     }
-    if name == "lease_revoke" {
-        return lease_keys_ok(int(body, "ID"));
-    }
-    let mut wrapped = serde_json::Map::new();
-    wrapped.insert(name.to_string(), body.clone());
-    ops_ok(&Value::Object(wrapped), &can, &lease_keys_ok)
 }
 
-fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
-    let obj = req.as_object().ok_or("request is not an object")?;
-    let header = field(req, "header");
-    for (name, body) in obj {
-        if !permitted(st, header, name, body) {
-            continue;
-        }
-        if refused_by_alarm(st, name, body) {
-            continue;
-        }
-        if name.starts_with("auth") && st.auth.apply(name, body)? {
-            continue;
-        }
-        match name.as_str() {
-            "header" | "ID" => {}
-            "put" => {
-                let p = body;
-                let key = bytes_of(field(p, "key"));
-                let l = int(p, "lease");
-                let needs_prev = field(p, "ignore_value").as_bool() == Some(true)
-                    || field(p, "ignore_lease").as_bool() == Some(true);
-                if (l != 0
-                    && !st.leases.contains_key(&l)
-                    && field(p, "ignore_lease").as_bool() != Some(true))
-                    || (needs_prev && !st.live.contains_key(&key))
-                {
-                    continue;
-                }
-                let mut t = Txn { st, sub: 0 };
-                put_in(&mut t, p);
-                t.end();
+/// Applies one request; Err names a request replay does not apply.
+fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
+    if r.v2.is_some() {
+        return Err("a v2 request".into());
+    }
+    let Some(req) = Req::of(r) else {
+        return Ok(());
+    };
+    if !permitted(st, r.header.as_ref(), &req) || refused_by_alarm(st, &req) {
+        return Ok(());
+    }
+    match req {
+        Req::Auth(a) => st.auth.apply(&a)?,
+        Req::Range => {}
+        Req::Put(p) => {
+            let needs_prev = p.ignore_value || p.ignore_lease;
+            if (p.lease != 0 && !st.leases.contains_key(&p.lease) && !p.ignore_lease)
+                || (needs_prev && !st.live.contains_key(&p.key))
+            {
+                return Ok(());
             }
-            "delete_range" => {
-                let mut t = Txn { st, sub: 0 };
-                t.delete(
-                    &bytes_of(field(body, "key")),
-                    &bytes_of(field(body, "range_end")),
+            let mut t = Txn { st, sub: 0 };
+            put_in(&mut t, p);
+            t.end();
+        }
+        Req::DeleteRange(d) => {
+            let mut t = Txn { st, sub: 0 };
+            t.delete(&d.key, &d.range_end);
+            t.end();
+        }
+        Req::Txn(txn) => {
+            let ok = txn.compare.iter().all(|c| compare_ok(st, c));
+            let ops = if ok { &txn.success } else { &txn.failure };
+            if !leases_exist(st, ops) {
+                return Ok(());
+            }
+            let mut t = Txn { st, sub: 0 };
+            apply_ops(&mut t, ops);
+            t.end();
+        }
+        Req::Compaction(c) => {
+            if c.revision > 0 && c.revision <= st.rev {
+                st.meta.insert(
+                    names::SCHEDULED_COMPACT_REV.to_vec(),
+                    Some(rev_key(c.revision, 0, false)),
                 );
-                t.end();
             }
-            "txn" => {
-                let ok = as_list(field(body, "compare"))
-                    .iter()
-                    .all(|c| compare_ok(st, c));
-                let ops = as_list(field(body, if ok { "success" } else { "failure" }));
-                if !leases_exist(st, &ops) {
-                    continue;
+        }
+        Req::Alarm(a) => {
+            let alarm = match AlarmType::try_from(a.alarm) {
+                Ok(AlarmType::Nospace) => NOSPACE,
+                Ok(AlarmType::Corrupt) => CORRUPT,
+                _ => 0,
+            };
+            let member = a.member_id;
+            let key = AlarmMember {
+                member_id: member,
+                alarm,
+            }
+            .encode_to_vec();
+            match AlarmAction::try_from(a.action) {
+                Ok(AlarmAction::Activate) if alarm != 0 && st.alarms.insert((member, alarm)) => {
+                    st.alarm_edits.insert(key, Some(Vec::new()));
                 }
-                let mut t = Txn { st, sub: 0 };
-                apply_ops(&mut t, &ops);
-                t.end();
-            }
-            "range" => {}
-            "compaction" => {
-                let r = int(body, "revision");
-                if r > 0 && r <= st.rev {
-                    st.meta.insert(
-                        names::SCHEDULED_COMPACT_REV.to_vec(),
-                        Some(rev_key(r, 0, false)),
-                    );
+                Ok(AlarmAction::Deactivate) if st.alarms.remove(&(member, alarm)) => {
+                    st.alarm_edits.insert(key, None);
                 }
+                _ => {}
             }
-            "alarm" => {
-                let member = field(body, "memberID").as_u64().unwrap_or(0);
-                let alarm = match field(body, "alarm").as_str() {
-                    Some("NOSPACE") => NOSPACE,
-                    Some("CORRUPT") => CORRUPT,
-                    _ => 0,
+        }
+        Req::LeaseGrant(g) => {
+            let (id, ttl) = (g.id, g.ttl);
+            if id != 0 && !st.leases.contains_key(&id) {
+                st.leases.insert(id, (ttl, 0));
+                let l = Lease {
+                    id,
+                    ttl,
+                    remaining_ttl: 0,
                 };
-                let key = AlarmMember {
-                    member_id: member,
-                    alarm,
-                }
-                .encode_to_vec();
-                match field(body, "action").as_str() {
-                    Some("ACTIVATE") if alarm != 0 && st.alarms.insert((member, alarm)) => {
-                        st.alarm_edits.insert(key, Some(Vec::new()));
-                    }
-                    Some("DEACTIVATE") if st.alarms.remove(&(member, alarm)) => {
-                        st.alarm_edits.insert(key, None);
-                    }
-                    _ => {}
-                }
+                st.lease_edits
+                    .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
             }
-            "lease_grant" => {
-                let (id, ttl) = (int(body, "ID"), int(body, "TTL"));
-                if id != 0 && !st.leases.contains_key(&id) {
-                    st.leases.insert(id, (ttl, 0));
+        }
+        Req::LeaseRevoke(l) => {
+            let id = l.id;
+            if st.leases.remove(&id).is_some() {
+                let keys: Vec<Vec<u8>> = st
+                    .live
+                    .iter()
+                    .filter(|(_, v)| v.lease == id)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let mut t = Txn { st, sub: 0 };
+                for k in keys {
+                    t.delete(&k, b"");
+                }
+                t.end();
+                st.lease_edits.insert(id.to_be_bytes().to_vec(), None);
+            }
+        }
+        Req::LeaseCheckpoint(cp) => {
+            for c in &cp.checkpoints {
+                if let Some((ttl, r)) = st.leases.get_mut(&c.id) {
+                    *r = c.remaining_ttl;
                     let l = Lease {
-                        id,
-                        ttl,
-                        remaining_ttl: 0,
+                        id: c.id,
+                        ttl: *ttl,
+                        remaining_ttl: c.remaining_ttl,
                     };
                     st.lease_edits
-                        .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
+                        .insert(c.id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
                 }
             }
-            "lease_revoke" => {
-                let id = int(body, "ID");
-                if st.leases.remove(&id).is_some() {
-                    let keys: Vec<Vec<u8>> = st
-                        .live
-                        .iter()
-                        .filter(|(_, v)| v.lease == id)
-                        .map(|(k, _)| k.clone())
-                        .collect();
-                    let mut t = Txn { st, sub: 0 };
-                    for k in keys {
-                        t.delete(&k, b"");
-                    }
-                    t.end();
-                    st.lease_edits.insert(id.to_be_bytes().to_vec(), None);
-                }
-            }
-            "lease_checkpoint" => {
-                for c in as_list(field(body, "checkpoints")) {
-                    let (id, rem) = (int(&c, "ID"), int(&c, "remaining_TTL"));
-                    if let Some((ttl, r)) = st.leases.get_mut(&id) {
-                        *r = rem;
-                        let l = Lease {
-                            id,
-                            ttl: *ttl,
-                            remaining_ttl: rem,
-                        };
-                        st.lease_edits
-                            .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
-                    }
-                }
-            }
-            "cluster_version_set" => {
-                let ver = bytes_of(field(body, "ver"));
-                st.cluster
-                    .insert(names::CLUSTER_VERSION.to_vec(), Some(ver));
-            }
-            "cluster_member_attr_set" => {
-                let id = field(body, "member_ID").as_u64().unwrap_or(0);
-                let hex = format!("{id:x}");
-                let attrs = field(body, "member_attributes");
-                if let Some(m) = st.mem.json.get_mut(&hex) {
-                    if let Some(o) = m.as_object_mut() {
-                        let name =
-                            String::from_utf8_lossy(&bytes_of(field(attrs, "name"))).into_owned();
-                        if !name.is_empty() {
-                            o.insert("name".into(), Value::String(name));
-                        }
-                        let urls: Vec<Value> = as_list(field(attrs, "client_urls"))
-                            .iter()
-                            .map(|u| {
-                                Value::String(String::from_utf8_lossy(&bytes_of(u)).into_owned())
-                            })
-                            .collect();
-                        if !urls.is_empty() {
-                            o.insert("clientURLs".into(), Value::Array(urls));
-                        }
-                    }
-                    st.mem.save(&hex);
-                }
-            }
-            other => return Err(format!("a {other} request")),
         }
+        Req::ClusterVersionSet(v) => {
+            st.cluster
+                .insert(names::CLUSTER_VERSION.to_vec(), Some(v.ver.clone()));
+        }
+        Req::ClusterMemberAttrSet(m) => {
+            let attrs = m.member_attributes.clone().unwrap_or_default();
+            st.mem.set_attributes(m.member_id, &attrs);
+        }
+        Req::DowngradeInfoSet => return Err("a downgrade_info_set request".into()),
     }
     Ok(())
-}
-
-/// A member record of the replayed state as etcd marshals it.
-pub(crate) fn member_json(m: &Value) -> String {
-    let urls = |k: &str| -> Vec<String> {
-        as_list(field(m, k))
-            .iter()
-            .filter_map(|u| u.as_str().map(str::to_string))
-            .collect()
-    };
-    MemberRecord {
-        id: field(m, "id").as_u64().unwrap_or(0),
-        peer_urls: urls("peerURLs"),
-        is_learner: field(m, "isLearner").as_bool() == Some(true),
-        name: field(m, "name").as_str().unwrap_or_default().to_string(),
-        client_urls: urls("clientURLs"),
-    }
-    .to_json()
 }
 
 /// Replays the committed entries of `wal` past the db's consistent index.
@@ -662,9 +678,9 @@ pub fn replay(
         match e.r#type {
             0 if e.data.is_empty() => {}
             0 => {
-                let req = etcdsnap_wal::request::internal_json(&e.data).ok_or_else(|| {
+                let req = InternalRaftRequest::decode(e.data.as_slice()).map_err(|err| {
                     Error::Entry(format!(
-                        "WAL entry {} is not an etcd v3 request; cannot replay it",
+                        "WAL entry {} is not an etcd v3 request; cannot replay it ({err})",
                         e.index
                     ))
                 })?;

@@ -3,11 +3,12 @@
 //! `members` and `members_removed` buckets and the conf state in `meta`,
 //! after etcd's validation (a change it would reject changes nothing).
 
+use etcdsnap_schema::member::MemberRecord;
 use etcdsnap_schema::names;
 use std::collections::{BTreeMap, BTreeSet};
 
 use etcdsnap_bbolt::Db;
-use serde_json::Value;
+use etcdsnap_wal::etcdserverpb::Attributes;
 
 use crate::Error;
 
@@ -19,8 +20,8 @@ const ADD_LEARNER: i32 = 3;
 /// The membership being replayed, and the bucket changes it made.
 #[derive(Debug, Default)]
 pub(crate) struct Members {
-    /// Members by hex id, as the JSON etcd stores.
-    pub(crate) json: BTreeMap<String, Value>,
+    /// Members by hex id.
+    members: BTreeMap<String, MemberRecord>,
     removed: BTreeSet<String>,
     voters: BTreeSet<u64>,
     learners: BTreeSet<u64>,
@@ -32,15 +33,47 @@ pub(crate) struct Members {
     pub(crate) conf_state: Option<Vec<u8>>,
 }
 
-fn urls(m: &Value) -> Vec<String> {
-    m.get("peerURLs")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|u| u.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Go's JSON of `membership.Member` as etcd stores it in the `members`
+/// bucket, and of the `ConfigChangeContext` (a member and `isPromote`) a
+/// conf change carries.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct MemberJson {
+    id: Option<u64>,
+    #[serde(rename = "peerURLs")]
+    peer_urls: Option<Vec<String>>,
+    #[serde(rename = "isLearner")]
+    is_learner: bool,
+    name: String,
+    #[serde(rename = "clientURLs")]
+    client_urls: Vec<String>,
+    #[serde(rename = "isPromote")]
+    is_promote: bool,
+}
+
+impl MemberJson {
+    /// JSON that does not read as a member reads as an empty one.
+    fn parse(bytes: &[u8]) -> Self {
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+
+    fn record(&self) -> MemberRecord {
+        MemberRecord {
+            id: self.id.unwrap_or(0),
+            peer_urls: self.peer_urls.clone().unwrap_or_default(),
+            is_learner: self.is_learner,
+            name: self.name.clone(),
+            client_urls: self.client_urls.clone(),
+        }
+    }
+}
+
+/// `raftpb.ConfState` as etcd stores it in `meta` (JSON).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ConfStateJson {
+    voters: BTreeSet<u64>,
+    learners: BTreeSet<u64>,
 }
 
 impl Members {
@@ -51,9 +84,9 @@ impl Members {
         if let Some(b) = root.sub_bucket(db, names::MEMBERS)? {
             for e in b.iter(db) {
                 let e = e?;
-                if let Ok(v) = serde_json::from_slice::<Value>(e.value) {
-                    m.json
-                        .insert(String::from_utf8_lossy(e.key).into_owned(), v);
+                if let Ok(v) = serde_json::from_slice::<MemberJson>(e.value) {
+                    m.members
+                        .insert(String::from_utf8_lossy(e.key).into_owned(), v.record());
                 }
             }
         }
@@ -65,15 +98,9 @@ impl Members {
         }
         if let Some(b) = root.sub_bucket(db, names::META)? {
             if let Some(e) = b.get(db, names::CONF_STATE)? {
-                if let Ok(cs) = serde_json::from_slice::<Value>(e.value) {
-                    let ids = |k: &str| -> BTreeSet<u64> {
-                        cs.get(k)
-                            .and_then(Value::as_array)
-                            .map(|a| a.iter().filter_map(Value::as_u64).collect())
-                            .unwrap_or_default()
-                    };
-                    m.voters = ids("voters");
-                    m.learners = ids("learners");
+                if let Ok(cs) = serde_json::from_slice::<ConfStateJson>(e.value) {
+                    m.voters = cs.voters;
+                    m.learners = cs.learners;
                 }
             }
         }
@@ -81,19 +108,40 @@ impl Members {
     }
 
     /// Stores member `hex` as etcd marshals it.
-    pub(crate) fn save(&mut self, hex: &str) {
-        if let Some(m) = self.json.get(hex) {
-            let json = crate::member_json(m);
+    fn save(&mut self, hex: &str) {
+        if let Some(m) = self.members.get(hex) {
             self.member_edits
-                .insert(hex.as_bytes().to_vec(), Some(json.into_bytes()));
+                .insert(hex.as_bytes().to_vec(), Some(m.to_json().into_bytes()));
         }
     }
 
+    /// A member's attributes published (`ClusterMemberAttrSetRequest`):
+    /// the name and client URLs it carries, where not empty.
+    pub(crate) fn set_attributes(&mut self, id: u64, attrs: &Attributes) {
+        let hex = format!("{id:x}");
+        let Some(m) = self.members.get_mut(&hex) else {
+            return;
+        };
+        if !attrs.name.is_empty() {
+            m.name = String::from_utf8_lossy(&attrs.name).into_owned();
+        }
+        let urls: Vec<String> = attrs
+            .client_urls
+            .iter()
+            .filter(|u| !u.is_empty())
+            .map(|u| String::from_utf8_lossy(u).into_owned())
+            .collect();
+        if !urls.is_empty() {
+            m.client_urls = urls;
+        }
+        self.save(&hex);
+    }
+
     fn urls_in_use(&self, except: &str, new: &[String]) -> bool {
-        self.json
+        self.members
             .iter()
             .filter(|(id, _)| id.as_str() != except)
-            .any(|(_, m)| urls(m).iter().any(|u| new.contains(u)))
+            .any(|(_, m)| m.peer_urls.iter().any(|u| new.contains(u)))
     }
 
     /// The conf state as etcd stores it in `meta` (Go's JSON of
@@ -113,37 +161,29 @@ impl Members {
 
     /// Applies one conf change (its type, node id and context).
     pub(crate) fn apply(&mut self, kind: i32, node: u64, context: &[u8]) -> Result<(), String> {
-        let ctx: Value = serde_json::from_slice(context).unwrap_or(Value::Null);
+        let ctx = MemberJson::parse(context);
         match kind {
             ADD | ADD_LEARNER => {
-                let id = ctx.get("id").and_then(Value::as_u64).unwrap_or(node);
+                let id = ctx.id.unwrap_or(node);
                 let hex = format!("{id:x}");
-                if ctx.get("isPromote").and_then(Value::as_bool) == Some(true) {
-                    let learner = self
-                        .json
-                        .get(&hex)
-                        .is_some_and(|m| m.get("isLearner").and_then(Value::as_bool) == Some(true));
+                if ctx.is_promote {
+                    let learner = self.members.get(&hex).is_some_and(|m| m.is_learner);
                     if !learner {
                         return Ok(());
                     }
-                    if let Some(o) = self.json.get_mut(&hex).and_then(Value::as_object_mut) {
-                        o.remove("isLearner");
+                    if let Some(m) = self.members.get_mut(&hex) {
+                        m.is_learner = false;
                     }
                     self.save(&hex);
                 } else {
+                    let urls = ctx.peer_urls.clone().unwrap_or_default();
                     if self.removed.contains(&hex)
-                        || self.json.contains_key(&hex)
-                        || self.urls_in_use("", &urls(&ctx))
+                        || self.members.contains_key(&hex)
+                        || self.urls_in_use("", &urls)
                     {
                         return Ok(());
                     }
-                    let mut m = serde_json::Map::new();
-                    for k in ["id", "peerURLs", "isLearner", "name", "clientURLs"] {
-                        if let Some(v) = ctx.get(k) {
-                            m.insert(k.into(), v.clone());
-                        }
-                    }
-                    self.json.insert(hex.clone(), Value::Object(m));
+                    self.members.insert(hex.clone(), ctx.record());
                     self.save(&hex);
                 }
                 if kind == ADD {
@@ -156,7 +196,7 @@ impl Members {
             }
             REMOVE => {
                 let hex = format!("{node:x}");
-                if self.removed.contains(&hex) || self.json.remove(&hex).is_none() {
+                if self.removed.contains(&hex) || self.members.remove(&hex).is_none() {
                     return Ok(());
                 }
                 self.member_edits.insert(hex.as_bytes().to_vec(), None);
@@ -167,28 +207,18 @@ impl Members {
                 self.learners.remove(&node);
             }
             UPDATE => {
-                let id = ctx.get("id").and_then(Value::as_u64).unwrap_or(node);
+                let id = ctx.id.unwrap_or(node);
                 let hex = format!("{id:x}");
-                let new = urls(&ctx);
+                let new = ctx.peer_urls.clone().unwrap_or_default();
                 if self.removed.contains(&hex)
-                    || !self.json.contains_key(&hex)
+                    || !self.members.contains_key(&hex)
                     || self.urls_in_use(&hex, &new)
                 {
                     return Ok(());
                 }
-                if let Some(o) = self.json.get_mut(&hex).and_then(Value::as_object_mut) {
-                    o.insert(
-                        "peerURLs".into(),
-                        ctx.get("peerURLs").cloned().unwrap_or(Value::Null),
-                    );
-                    match ctx.get("isLearner") {
-                        Some(l) if l.as_bool() == Some(true) => {
-                            o.insert("isLearner".into(), l.clone());
-                        }
-                        _ => {
-                            o.remove("isLearner");
-                        }
-                    }
+                if let Some(m) = self.members.get_mut(&hex) {
+                    m.peer_urls = new;
+                    m.is_learner = ctx.is_learner;
                 }
                 self.save(&hex);
             }
