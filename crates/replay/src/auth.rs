@@ -135,6 +135,11 @@ impl Auth {
         Ok(a)
     }
 
+    /// The auth store's revision.
+    pub(crate) fn revision(&self) -> u64 {
+        self.revision
+    }
+
     fn commit(&mut self) {
         self.revision += 1;
         self.auth_edits.insert(

@@ -32,6 +32,7 @@
 //! ```
 
 mod auth;
+mod leases;
 mod members;
 
 /// Why a replay stopped.
@@ -50,7 +51,7 @@ pub enum Error {
 }
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use etcdsnap_bbolt::Db;
 use etcdsnap_mvcc::extract::{self, Selector};
@@ -96,7 +97,7 @@ pub struct ReplaySummary {
 /// The state being built.
 struct State<'a> {
     live: BTreeMap<Vec<u8>, Live<'a>>,
-    leases: HashMap<i64, (i64, i64)>,
+    leases: crate::leases::Leases,
     rev: i64,
     keys: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     lease_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
@@ -263,10 +264,16 @@ impl Txn<'_, '_> {
 
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>, lease: i64) {
         let rev = self.rev();
-        let (create, version) = match self.st.live.get(&key) {
-            Some(p) => (p.create, p.version + 1),
-            None => (rev, 1),
+        let (create, version, old_lease) = match self.st.live.get(&key) {
+            Some(p) => (p.create, p.version + 1, Some(p.lease)),
+            None => (rev, 1, None),
         };
+        if old_lease != Some(lease) {
+            if let Some(old) = old_lease {
+                self.st.leases.detach(old, &key);
+            }
+            self.st.leases.attach(lease, &key);
+        }
         let kv = KeyValue {
             key: key.clone(),
             create_revision: create,
@@ -302,7 +309,9 @@ impl Txn<'_, '_> {
                 .keys
                 .insert(rev_key(rev, self.sub, true), Some(kv.encode_to_vec()));
             self.sub += 1;
-            self.st.live.remove(&k);
+            if let Some(gone) = self.st.live.remove(&k) {
+                self.st.leases.detach(gone.lease, &k);
+            }
         }
     }
 
@@ -409,7 +418,7 @@ fn put_in(t: &mut Txn<'_, '_>, p: &PutRequest) {
 /// lease (etcd checks this before a txn and fails it otherwise).
 fn leases_exist(st: &State<'_>, ops: &[RequestOp]) -> bool {
     ops.iter().all(|op| match &op.request {
-        Some(Op::RequestPut(p)) => p.lease == 0 || st.leases.contains_key(&p.lease),
+        Some(Op::RequestPut(p)) => p.lease == 0 || st.leases.granted.contains_key(&p.lease),
         Some(Op::RequestTxn(n)) => leases_exist(st, &n.success) && leases_exist(st, &n.failure),
         _ => true,
     })
@@ -421,7 +430,7 @@ type Can<'c> = &'c dyn Fn(&[u8], &[u8], i32) -> bool;
 const READ: i32 = 0;
 const WRITE: i32 = 1;
 
-fn put_permitted(p: &PutRequest, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -> bool {
+fn put_permitted(p: &PutRequest, can: Can<'_>, lease_ok: &mut dyn FnMut(i64) -> bool) -> bool {
     can(&p.key, b"", WRITE) && (!p.prev_kv || can(&p.key, b"", READ)) && lease_ok(p.lease)
 }
 
@@ -429,7 +438,7 @@ fn delete_permitted(d: &DeleteRangeRequest, can: Can<'_>) -> bool {
     can(&d.key, &d.range_end, WRITE) && (!d.prev_kv || can(&d.key, &d.range_end, READ))
 }
 
-fn txn_permitted(t: &TxnRequest, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -> bool {
+fn txn_permitted(t: &TxnRequest, can: Can<'_>, lease_ok: &mut dyn FnMut(i64) -> bool) -> bool {
     t.compare.iter().all(|c| can(&c.key, &c.range_end, READ))
         && t.success
             .iter()
@@ -446,7 +455,7 @@ fn txn_permitted(t: &TxnRequest, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -
 /// The permission checks etcd makes when it applies a key or lease request
 /// with auth enabled: false when the request fails them (and so changes
 /// nothing).
-fn permitted(st: &State<'_>, header: Option<&RequestHeader>, req: &Req<'_>) -> bool {
+fn permitted(st: &mut State<'_>, header: Option<&RequestHeader>, req: &Req<'_>) -> bool {
     let checked = matches!(
         req,
         Req::Put(_) | Req::DeleteRange(_) | Req::Txn(_) | Req::LeaseRevoke(_)
@@ -454,26 +463,22 @@ fn permitted(st: &State<'_>, header: Option<&RequestHeader>, req: &Req<'_>) -> b
     if !checked {
         return true;
     }
-    let user = match st.auth.subject(header) {
+    let State { auth, leases, .. } = st;
+    let user = match auth.subject(header) {
         Ok(None) => return true,
         Ok(Some(u)) => u,
         Err(()) => return false,
     };
-    let can = |key: &[u8], end: &[u8], want: i32| st.auth.permitted(user, key, end, want);
+    let can = |key: &[u8], end: &[u8], want: i32| auth.permitted(user, key, end, want);
     // Every key attached to a lease must be writable to put with it or
     // revoke it.
-    let lease_ok = |id: i64| {
-        id == 0
-            || st
-                .live
-                .iter()
-                .filter(|(_, l)| l.lease == id)
-                .all(|(k, _)| can(k, b"", WRITE))
-    };
+    let writable = |key: &[u8]| can(key, b"", WRITE);
+    let rev = auth.revision();
+    let mut lease_ok = |id: i64| id == 0 || leases.all_writable(id, &user.name, rev, &writable);
     match req {
-        Req::Put(p) => put_permitted(p, &can, &lease_ok),
+        Req::Put(p) => put_permitted(p, &can, &mut lease_ok),
         Req::DeleteRange(d) => delete_permitted(d, &can),
-        Req::Txn(t) => txn_permitted(t, &can, &lease_ok),
+        Req::Txn(t) => txn_permitted(t, &can, &mut lease_ok),
         Req::LeaseRevoke(l) => lease_ok(l.id),
         _ => true,
     }
@@ -495,7 +500,7 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
         Req::Range => {}
         Req::Put(p) => {
             let needs_prev = p.ignore_value || p.ignore_lease;
-            if (p.lease != 0 && !st.leases.contains_key(&p.lease) && !p.ignore_lease)
+            if (p.lease != 0 && !st.leases.granted.contains_key(&p.lease) && !p.ignore_lease)
                 || (needs_prev && !st.live.contains_key(&p.key))
             {
                 return Ok(());
@@ -551,8 +556,8 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
         }
         Req::LeaseGrant(g) => {
             let (id, ttl) = (g.id, g.ttl);
-            if id != 0 && !st.leases.contains_key(&id) {
-                st.leases.insert(id, (ttl, 0));
+            if id != 0 && !st.leases.granted.contains_key(&id) {
+                st.leases.granted.insert(id, (ttl, 0));
                 let l = Lease {
                     id,
                     ttl,
@@ -564,24 +569,20 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
         }
         Req::LeaseRevoke(l) => {
             let id = l.id;
-            if st.leases.remove(&id).is_some() {
-                let keys: Vec<Vec<u8>> = st
-                    .live
-                    .iter()
-                    .filter(|(_, v)| v.lease == id)
-                    .map(|(k, _)| k.clone())
-                    .collect();
+            if st.leases.granted.contains_key(&id) {
+                let keys = st.leases.keys(id);
                 let mut t = Txn { st, sub: 0 };
                 for k in keys {
                     t.delete(&k, b"");
                 }
                 t.end();
+                st.leases.revoked(id);
                 st.lease_edits.insert(id.to_be_bytes().to_vec(), None);
             }
         }
         Req::LeaseCheckpoint(cp) => {
             for c in &cp.checkpoints {
-                if let Some((ttl, r)) = st.leases.get_mut(&c.id) {
+                if let Some((ttl, r)) = st.leases.granted.get_mut(&c.id) {
                     *r = c.remaining_ttl;
                     let l = Lease {
                         id: c.id,
@@ -645,7 +646,7 @@ pub fn replay(
                 )
             })
             .collect(),
-        leases: HashMap::new(),
+        leases: Default::default(),
         rev: r.head,
         keys: BTreeMap::new(),
         lease_edits: BTreeMap::new(),
@@ -656,6 +657,9 @@ pub fn replay(
         alarms: Default::default(),
         alarm_edits: BTreeMap::new(),
     };
+    for (k, l) in &st.live {
+        st.leases.attach(l.lease, k);
+    }
     if let Some(ab) = db.root_bucket().sub_bucket(db, names::ALARM)? {
         for e in ab.iter(db) {
             let e = e?;
@@ -669,7 +673,7 @@ pub fn replay(
         for e in lb.iter(db) {
             let e = e?;
             if let Ok(l) = Lease::decode(e.value) {
-                st.leases.insert(l.id, (l.ttl, l.remaining_ttl));
+                st.leases.granted.insert(l.id, (l.ttl, l.remaining_ttl));
             }
         }
     }

@@ -590,3 +590,55 @@ fn a_nospace_alarm_refuses_puts() {
     assert!(a.value("/small/k1").is_none(), "deletes are allowed");
     assert_eq!(a.bucket("alarm").len(), 1);
 }
+
+#[test]
+fn leased_puts_and_revokes_with_auth_on() {
+    let mut reqs = vec![
+        InternalRaftRequest {
+            lease_grant: Some(LeaseGrantRequest { ttl: 60, id: 7 }),
+            ..Default::default()
+        },
+        InternalRaftRequest {
+            lease_grant: Some(LeaseGrantRequest { ttl: 60, id: 8 }),
+            ..Default::default()
+        },
+    ];
+    reqs.extend(auth_setup());
+    let as_user = |user: &str, req: InternalRaftRequest| InternalRaftRequest {
+        header: header(user, 7),
+        ..req
+    };
+    let leased = |k: &str, id: i64| {
+        irr_put(PutRequest {
+            lease: id,
+            ..put(k, "x")
+        })
+    };
+    let revoke = |id: i64| InternalRaftRequest {
+        lease_revoke: Some(LeaseRevokeRequest { id }),
+        ..Default::default()
+    };
+    reqs.extend([
+        as_user("bob", leased("/bob/1", 7)),
+        as_user("root", leased("/secret", 7)),
+        // Lease 7 holds a key bob may not write: he may neither attach
+        // to it nor revoke it.
+        as_user("bob", leased("/bob/2", 7)),
+        as_user("bob", revoke(7)),
+        // A key moved to another lease leaves the first.
+        as_user("root", leased("/bob/moved", 7)),
+        as_user("root", leased("/bob/moved", 8)),
+        as_user("bob", leased("/bob/3", 8)),
+        as_user("bob", revoke(8)),
+    ]);
+    let a = replay(reqs.clone());
+    assert!(a.value("/bob/1").is_some() && a.value("/secret").is_some());
+    assert!(a.value("/bob/2").is_none());
+    assert!(a.value("/bob/moved").is_none() && a.value("/bob/3").is_none());
+    assert_eq!(a.leases().keys().copied().collect::<Vec<_>>(), [7]);
+    // Root may revoke lease 7; its keys go in one revision.
+    reqs.push(as_user("root", revoke(7)));
+    let b = replay(reqs);
+    assert!(b.value("/bob/1").is_none() && b.value("/secret").is_none());
+    assert_eq!(b.rev, a.rev + 1);
+}
