@@ -32,16 +32,25 @@ fn small_snapshot() -> Vec<u8> {
 }
 
 /// A WAL segment holding `reqs` as the entries after `ci`, all committed,
-/// read back as the reader reads a data dir.
+/// read back as the reader reads a data dir. A request without a header
+/// gets one with an ID, as etcd writes them.
 fn wal(ci: u64, reqs: &[InternalRaftRequest]) -> Wal {
     let entries: Vec<Entry> = reqs
         .iter()
         .enumerate()
-        .map(|(i, r)| Entry {
-            r#type: 0,
-            term: 2,
-            index: ci + 1 + i as u64,
-            data: r.encode_to_vec(),
+        .map(|(i, r)| {
+            let mut r = r.clone();
+            let index = ci + 1 + i as u64;
+            r.header.get_or_insert(RequestHeader {
+                id: index,
+                ..Default::default()
+            });
+            Entry {
+                r#type: 0,
+                term: 2,
+                index,
+                data: r.encode_to_vec(),
+            }
         })
         .collect();
     let hs = HardState {

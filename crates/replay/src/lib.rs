@@ -489,8 +489,14 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
     if r.v2.is_some() {
         return Err("a v2 request".into());
     }
+    // etcd takes the request's id from the header when the old field is
+    // unset, and stops (a nil header) when there is neither.
+    if r.id == 0 && r.header.is_none() {
+        return Err("a request with neither an ID nor a header (etcd stops on it)".into());
+    }
+    // A request etcd does not know how to apply stops it too.
     let Some(req) = Req::of(r) else {
-        return Ok(());
+        return Err("a request of no kind etcd 3.5 applies (etcd stops on it)".into());
     };
     if !permitted(st, r.header.as_ref(), &req) || refused_by_alarm(st, &req) {
         return Ok(());

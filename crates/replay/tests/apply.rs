@@ -156,12 +156,26 @@ fn replay_raw(data: Vec<Vec<u8>>) -> Result<After, etcdsnap_replay::Error> {
     })
 }
 
+/// The payloads of `reqs`; a request without a header gets an ID (etcd
+/// stops on a request with neither).
+fn payloads(reqs: Vec<InternalRaftRequest>) -> Vec<Vec<u8>> {
+    reqs.into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            if r.header.is_none() && r.id == 0 {
+                r.id = 1000 + i as u64;
+            }
+            r.encode_to_vec()
+        })
+        .collect()
+}
+
 fn replay(reqs: Vec<InternalRaftRequest>) -> After {
-    replay_raw(reqs.iter().map(Message::encode_to_vec).collect()).unwrap()
+    replay_raw(payloads(reqs)).unwrap()
 }
 
 fn replay_err(reqs: Vec<InternalRaftRequest>) -> String {
-    match replay_raw(reqs.iter().map(Message::encode_to_vec).collect()) {
+    match replay_raw(payloads(reqs)) {
         Ok(_) => panic!("replayed"),
         Err(e) => e.to_string(),
     }
@@ -353,10 +367,13 @@ fn decoded_as_etcd_decodes() {
     );
     let mut txn = vec![0x12, op.len() as u8];
     txn.extend(op);
-    let mut data = vec![0x32, txn.len() as u8];
+    // ID:1 txn{success{...}}
+    let mut data = vec![0x08, 0x01, 0x32, txn.len() as u8];
     data.extend(txn);
     // A put whose key is written twice: the last wins.
-    let mut twice = vec![0x22, 0x08, 0x0a, 0x02, b'/', b'a', 0x0a, 0x02, b'/', b'b'];
+    let mut twice = vec![
+        0x08, 0x02, 0x22, 0x08, 0x0a, 0x02, b'/', b'a', 0x0a, 0x02, b'/', b'b',
+    ];
     // And an unknown field, skipped.
     twice.extend([0x98, 0x06, 0x01]);
     let a = replay_raw(vec![data, twice]).unwrap();
