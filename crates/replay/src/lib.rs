@@ -99,6 +99,8 @@ struct State<'a> {
     live: BTreeMap<Vec<u8>, Live<'a>>,
     leases: crate::leases::Leases,
     rev: i64,
+    /// The compact revision (-1: never compacted).
+    compact: i64,
     keys: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     lease_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     meta: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
@@ -192,21 +194,18 @@ impl<'r> Req<'r> {
     }
 }
 
-/// Does any op of the txn (nested txns included) put?
+/// Does a txn cost quota (etcd's `costTxn`: a put among the top-level ops
+/// of either branch; nested txns are not counted)?
 fn txn_puts(t: &TxnRequest) -> bool {
     t.success
         .iter()
         .chain(&t.failure)
-        .any(|op| match &op.request {
-            Some(Op::RequestPut(_)) => true,
-            Some(Op::RequestTxn(n)) => txn_puts(n),
-            _ => false,
-        })
+        .any(|op| matches!(op.request, Some(Op::RequestPut(_))))
 }
 
 /// The applier an active alarm puts etcd in refuses some requests: with
-/// CORRUPT every key and lease request, with NOSPACE puts (and txns that
-/// put) and lease grants.
+/// CORRUPT every key and lease request, with NOSPACE puts, txns that cost
+/// quota and lease grants.
 fn refused_by_alarm(st: &State<'_>, req: &Req<'_>) -> bool {
     let active = |t: i32| st.alarms.iter().any(|(_, a)| *a == t);
     if active(CORRUPT) {
@@ -384,23 +383,96 @@ fn compare_ok(st: &State<'_>, c: &Compare) -> bool {
     keys.iter().all(|k| compare_kv(c, st.live.get(k)))
 }
 
-/// Applies the operations of a txn branch (nested txns recursively).
-fn apply_ops(t: &mut Txn<'_, '_>, ops: &[RequestOp]) {
-    for op in ops {
-        match &op.request {
-            Some(Op::RequestPut(p)) => put_in(t, p),
-            Some(Op::RequestDeleteRange(d)) => t.delete(&d.key, &d.range_end),
-            Some(Op::RequestTxn(n)) => {
-                let ok = n.compare.iter().all(|c| compare_ok(t.st, c));
-                apply_ops(t, if ok { &n.success } else { &n.failure });
-            }
-            Some(Op::RequestRange(_)) | None => {}
+fn branch(t: &TxnRequest, ok: bool) -> &[RequestOp] {
+    if ok {
+        &t.success
+    } else {
+        &t.failure
+    }
+}
+
+/// etcd's `compareToPath`: the compares of the txn, and of the nested txns
+/// on the branches taken, all evaluated against the state before the txn,
+/// in the order the branches are walked.
+fn compare_path(st: &State<'_>, t: &TxnRequest, path: &mut Vec<bool>) {
+    let ok = t.compare.iter().all(|c| compare_ok(st, c));
+    path.push(ok);
+    for op in branch(t, ok) {
+        if let Some(Op::RequestTxn(n)) = &op.request {
+            compare_path(st, n, path);
         }
     }
 }
 
-fn put_in(t: &mut Txn<'_, '_>, p: &PutRequest) {
+/// etcd's `checkRequests`: `f` over the ops on the txn's path, nested txns
+/// walked in place; false at the first op it fails.
+fn ops_on_path(
+    t: &TxnRequest,
+    path: &[bool],
+    at: &mut usize,
+    f: &mut dyn FnMut(&RequestOp) -> bool,
+) -> bool {
+    let ok = path.get(*at).copied().unwrap_or(false);
+    *at += 1;
+    for op in branch(t, ok) {
+        let passed = match &op.request {
+            Some(Op::RequestTxn(n)) => ops_on_path(n, path, at, f),
+            _ => f(op),
+        };
+        if !passed {
+            return false;
+        }
+    }
+    true
+}
+
+/// etcd's `checkRequestPut` and `checkRequestRange`, against the state
+/// before the txn: a put keeping the key's value or lease needs the key, a
+/// put with a lease needs the lease, a range at a revision needs it
+/// between the compact revision and the head.
+fn txn_op_valid(st: &State<'_>, op: &RequestOp) -> bool {
+    match &op.request {
+        Some(Op::RequestPut(p)) => {
+            (!(p.ignore_value || p.ignore_lease) || st.live.contains_key(&p.key))
+                && (p.lease == 0 || st.leases.granted.contains_key(&p.lease))
+        }
+        Some(Op::RequestRange(r)) => {
+            r.revision == 0 || (r.revision <= st.rev && r.revision >= st.compact)
+        }
+        _ => true,
+    }
+}
+
+/// Applies the ops on the txn's path, nested txns in place.
+fn apply_path(
+    t: &mut Txn<'_, '_>,
+    txn: &TxnRequest,
+    path: &[bool],
+    at: &mut usize,
+) -> Result<(), String> {
+    let ok = path.get(*at).copied().unwrap_or(false);
+    *at += 1;
+    for op in branch(txn, ok) {
+        match &op.request {
+            Some(Op::RequestPut(p)) => put_in(t, p)?,
+            Some(Op::RequestDeleteRange(d)) => t.delete(&d.key, &d.range_end),
+            Some(Op::RequestTxn(n)) => apply_path(t, n, path, at)?,
+            Some(Op::RequestRange(_)) | None => {}
+        }
+    }
+    Ok(())
+}
+
+/// A put, in a write transaction; Err when it keeps the value or lease of
+/// a key that is not there (checked before a lone put; in a txn, a key
+/// deleted earlier in the same txn: etcd 3.5 stops on it).
+fn put_in(t: &mut Txn<'_, '_>, p: &PutRequest) -> Result<(), String> {
     let prev = t.st.live.get(&p.key);
+    if (p.ignore_value || p.ignore_lease) && prev.is_none() {
+        return Err(
+            "a txn putting a key it deleted, keeping its value or lease (etcd stops on it)".into(),
+        );
+    }
     let value = if p.ignore_value {
         prev.map(|x| x.value.to_vec()).unwrap_or_default()
     } else {
@@ -412,15 +484,23 @@ fn put_in(t: &mut Txn<'_, '_>, p: &PutRequest) {
         p.lease
     };
     t.put(p.key.clone(), value, lease);
+    Ok(())
 }
 
-/// Every put in `ops` (nested included) names an existing lease, or no
-/// lease (etcd checks this before a txn and fails it otherwise).
-fn leases_exist(st: &State<'_>, ops: &[RequestOp]) -> bool {
-    ops.iter().all(|op| match &op.request {
-        Some(Op::RequestPut(p)) => p.lease == 0 || st.leases.granted.contains_key(&p.lease),
-        Some(Op::RequestTxn(n)) => leases_exist(st, &n.success) && leases_exist(st, &n.failure),
-        _ => true,
+/// The txn as etcd applies it on restart: nobody waits for the results of
+/// its top-level range ops, so etcd drops them first
+/// (`removeNeedlessRangeReqs`), and their permission and revision checks
+/// with them. None when there are none.
+fn without_top_level_ranges(t: &TxnRequest) -> Option<TxnRequest> {
+    let is_range = |op: &&RequestOp| matches!(op.request, Some(Op::RequestRange(_)));
+    if !t.success.iter().chain(&t.failure).any(|op| is_range(&op)) {
+        return None;
+    }
+    let keep = |ops: &[RequestOp]| ops.iter().filter(|op| !is_range(op)).cloned().collect();
+    Some(TxnRequest {
+        compare: t.compare.clone(),
+        success: keep(&t.success),
+        failure: keep(&t.failure),
     })
 }
 
@@ -438,17 +518,20 @@ fn delete_permitted(d: &DeleteRangeRequest, can: Can<'_>) -> bool {
     can(&d.key, &d.range_end, WRITE) && (!d.prev_kv || can(&d.key, &d.range_end, READ))
 }
 
-fn txn_permitted(t: &TxnRequest, can: Can<'_>, lease_ok: &mut dyn FnMut(i64) -> bool) -> bool {
+/// etcd 3.5's `checkTxnAuth`: read on every compare's range; on the
+/// top-level ops of both branches, read on ranges, write on puts' keys,
+/// write (and read with `prev_kv`) on deleted ranges. Nested txns, and the
+/// leases and `prev_kv` of puts, are not checked.
+fn txn_permitted(t: &TxnRequest, can: Can<'_>) -> bool {
     t.compare.iter().all(|c| can(&c.key, &c.range_end, READ))
         && t.success
             .iter()
             .chain(&t.failure)
             .all(|op| match &op.request {
-                Some(Op::RequestPut(p)) => put_permitted(p, can, lease_ok),
-                Some(Op::RequestDeleteRange(d)) => delete_permitted(d, can),
                 Some(Op::RequestRange(r)) => can(&r.key, &r.range_end, READ),
-                Some(Op::RequestTxn(n)) => txn_permitted(n, can, lease_ok),
-                None => true,
+                Some(Op::RequestPut(p)) => can(&p.key, b"", WRITE),
+                Some(Op::RequestDeleteRange(d)) => delete_permitted(d, can),
+                Some(Op::RequestTxn(_)) | None => true,
             })
 }
 
@@ -478,7 +561,7 @@ fn permitted(st: &mut State<'_>, header: Option<&RequestHeader>, req: &Req<'_>) 
     match req {
         Req::Put(p) => put_permitted(p, &can, &mut lease_ok),
         Req::DeleteRange(d) => delete_permitted(d, &can),
-        Req::Txn(t) => txn_permitted(t, &can, &mut lease_ok),
+        Req::Txn(t) => txn_permitted(t, &can),
         Req::LeaseRevoke(l) => lease_ok(l.id),
         _ => true,
     }
@@ -498,6 +581,17 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
     let Some(req) = Req::of(r) else {
         return Err("a request of no kind etcd 3.5 applies (etcd stops on it)".into());
     };
+    let restarted;
+    let req = match req {
+        Req::Txn(t) => match without_top_level_ranges(t) {
+            Some(t) => {
+                restarted = t;
+                Req::Txn(&restarted)
+            }
+            None => Req::Txn(t),
+        },
+        other => other,
+    };
     if !permitted(st, r.header.as_ref(), &req) || refused_by_alarm(st, &req) {
         return Ok(());
     }
@@ -505,14 +599,16 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
         Req::Auth(a) => st.auth.apply(&a)?,
         Req::Range => {}
         Req::Put(p) => {
-            let needs_prev = p.ignore_value || p.ignore_lease;
-            if (p.lease != 0 && !st.leases.granted.contains_key(&p.lease) && !p.ignore_lease)
-                || (needs_prev && !st.live.contains_key(&p.key))
+            // The lease named must exist (even when the put keeps the
+            // key's lease), and a put keeping the value or lease needs
+            // the key.
+            if (p.lease != 0 && !st.leases.granted.contains_key(&p.lease))
+                || ((p.ignore_value || p.ignore_lease) && !st.live.contains_key(&p.key))
             {
                 return Ok(());
             }
             let mut t = Txn { st, sub: 0 };
-            put_in(&mut t, p);
+            put_in(&mut t, p)?;
             t.end();
         }
         Req::DeleteRange(d) => {
@@ -521,13 +617,13 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
             t.end();
         }
         Req::Txn(txn) => {
-            let ok = txn.compare.iter().all(|c| compare_ok(st, c));
-            let ops = if ok { &txn.success } else { &txn.failure };
-            if !leases_exist(st, ops) {
+            let mut path = Vec::new();
+            compare_path(st, txn, &mut path);
+            if !ops_on_path(txn, &path, &mut 0, &mut |op| txn_op_valid(st, op)) {
                 return Ok(());
             }
             let mut t = Txn { st, sub: 0 };
-            apply_ops(&mut t, ops);
+            apply_path(&mut t, txn, &path, &mut 0)?;
             t.end();
         }
         Req::Compaction(c) => {
@@ -654,6 +750,7 @@ pub fn replay(
             .collect(),
         leases: Default::default(),
         rev: r.head,
+        compact: r.compact,
         keys: BTreeMap::new(),
         lease_edits: BTreeMap::new(),
         meta: BTreeMap::new(),

@@ -659,3 +659,221 @@ fn leased_puts_and_revokes_with_auth_on() {
     assert!(b.value("/bob/1").is_none() && b.value("/secret").is_none());
     assert_eq!(b.rev, a.rev + 1);
 }
+
+fn range_op(key: &str, revision: i64) -> RequestOp {
+    RequestOp {
+        request: Some(request_op::Request::RequestRange(RangeRequest {
+            key: key.into(),
+            revision,
+            ..Default::default()
+        })),
+    }
+}
+
+#[test]
+fn txns_as_etcd_applies_them_on_restart() {
+    use compare::TargetUnion as U;
+    let k1_is = |v: &str| {
+        cmp(
+            "/small/k1",
+            CompareTarget::Value,
+            CompareResult::Equal,
+            U::Value(v.into()),
+        )
+    };
+    // Nested compares see the state before the txn, not the txn's own
+    // earlier writes.
+    let a = replay(vec![irr_txn(TxnRequest {
+        compare: vec![],
+        success: vec![
+            op_put("/small/k1", "changed"),
+            op_txn(TxnRequest {
+                compare: vec![k1_is("v1")],
+                success: vec![op_put("/saw/old", "")],
+                failure: vec![op_put("/saw/new", "")],
+            }),
+        ],
+        failure: vec![],
+    })]);
+    assert!(a.value("/saw/old").is_some() && a.value("/saw/new").is_none());
+    assert_eq!(a.value("/small/k1"), Some(&b"changed"[..]));
+
+    // A put on the path keeping the value of a missing key, or naming a
+    // missing lease, fails the whole txn; one off the path does not.
+    let keep_value = |k: &str| RequestOp {
+        request: Some(request_op::Request::RequestPut(PutRequest {
+            ignore_value: true,
+            ..put(k, "")
+        })),
+    };
+    let with_lease = |k: &str| RequestOp {
+        request: Some(request_op::Request::RequestPut(PutRequest {
+            lease: 99,
+            ..put(k, "")
+        })),
+    };
+    let a = replay(vec![
+        irr_txn(TxnRequest {
+            compare: vec![],
+            success: vec![op_put("/first", ""), keep_value("/missing")],
+            failure: vec![],
+        }),
+        irr_txn(TxnRequest {
+            compare: vec![],
+            success: vec![
+                op_put("/second", ""),
+                op_txn(TxnRequest {
+                    compare: vec![k1_is("no")],
+                    success: vec![with_lease("/off-path")],
+                    failure: vec![op_put("/on-path", "")],
+                }),
+            ],
+            failure: vec![],
+        }),
+        irr_txn(TxnRequest {
+            compare: vec![],
+            success: vec![op_txn(TxnRequest {
+                compare: vec![],
+                success: vec![with_lease("/nested-missing-lease")],
+                failure: vec![],
+            })],
+            failure: vec![op_put("/third", "")],
+        }),
+    ]);
+    assert!(a.value("/first").is_none() && a.value("/missing").is_none());
+    assert!(a.value("/second").is_some() && a.value("/on-path").is_some());
+    assert!(a.value("/off-path").is_none() && a.value("/third").is_none());
+    assert_eq!(a.rev, 7);
+
+    // A range at a future revision fails a txn in a nested txn; at the
+    // top level etcd drops it on restart.
+    let a = replay(vec![
+        irr_txn(TxnRequest {
+            compare: vec![],
+            success: vec![range_op("/small/k1", 1000), op_put("/top", "")],
+            failure: vec![],
+        }),
+        irr_txn(TxnRequest {
+            compare: vec![],
+            success: vec![
+                op_put("/nested", ""),
+                op_txn(TxnRequest {
+                    compare: vec![],
+                    success: vec![range_op("/small/k1", 1000)],
+                    failure: vec![],
+                }),
+            ],
+            failure: vec![],
+        }),
+    ]);
+    assert!(a.value("/top").is_some() && a.value("/nested").is_none());
+
+    // Deleting a key then putting it keeping its value stops etcd.
+    let err = replay_err(vec![irr_txn(TxnRequest {
+        compare: vec![],
+        success: vec![op_del("/small/k1"), keep_value("/small/k1")],
+        failure: vec![],
+    })]);
+    assert!(err.contains("etcd stops on it"), "{err}");
+}
+
+#[test]
+fn txn_permission_checks_as_etcd_351() {
+    let mut reqs = vec![InternalRaftRequest {
+        lease_grant: Some(LeaseGrantRequest { ttl: 60, id: 7 }),
+        ..Default::default()
+    }];
+    reqs.push(irr_put(PutRequest {
+        lease: 7,
+        ..put("/secret", "s")
+    }));
+    reqs.extend(auth_setup());
+    let bob = |t: TxnRequest| InternalRaftRequest {
+        header: header("bob", 7),
+        txn: Some(t),
+        ..Default::default()
+    };
+    let leased_op = |k: &str| RequestOp {
+        request: Some(request_op::Request::RequestPut(PutRequest {
+            lease: 7,
+            prev_kv: true,
+            ..put(k, "")
+        })),
+    };
+    reqs.extend([
+        // A compare on a key bob may not read: refused.
+        bob(TxnRequest {
+            compare: vec![cmp(
+                "/secret",
+                CompareTarget::Version,
+                CompareResult::Greater,
+                compare::TargetUnion::Version(0),
+            )],
+            success: vec![op_put("/bob/compared", "")],
+            failure: vec![],
+        }),
+        // A top-level put of a key bob may not write, even on the branch
+        // not taken: refused.
+        bob(TxnRequest {
+            compare: vec![],
+            success: vec![op_put("/bob/a", "")],
+            failure: vec![op_put("/not-bob", "")],
+        }),
+        // Not checked by etcd 3.5: nested txns, the lease of a put (whose
+        // other key bob may not write), a top-level range (dropped on
+        // restart).
+        bob(TxnRequest {
+            compare: vec![],
+            success: vec![
+                range_op("/secret", 0),
+                leased_op("/bob/leased"),
+                op_txn(TxnRequest {
+                    compare: vec![],
+                    success: vec![op_put("/nested-not-bob", "")],
+                    failure: vec![],
+                }),
+            ],
+            failure: vec![],
+        }),
+    ]);
+    let a = replay(reqs);
+    assert!(a.value("/bob/compared").is_none());
+    assert!(a.value("/bob/a").is_none() && a.value("/not-bob").is_none());
+    assert!(a.value("/bob/leased").is_some() && a.value("/nested-not-bob").is_some());
+}
+
+#[test]
+fn nospace_refuses_txns_that_cost_quota() {
+    let alarm = InternalRaftRequest {
+        alarm: Some(AlarmRequest {
+            action: AlarmAction::Activate as i32,
+            member_id: 5,
+            alarm: AlarmType::Nospace as i32,
+        }),
+        ..Default::default()
+    };
+    let a = replay(vec![
+        alarm,
+        // A put on either branch costs quota.
+        irr_txn(TxnRequest {
+            compare: vec![],
+            success: vec![op_del("/small/k2")],
+            failure: vec![op_put("/refused", "")],
+        }),
+        // Deletes and nested puts do not.
+        irr_txn(TxnRequest {
+            compare: vec![],
+            success: vec![
+                op_del("/small/k1"),
+                op_txn(TxnRequest {
+                    compare: vec![],
+                    success: vec![op_put("/nested", "")],
+                    failure: vec![],
+                }),
+            ],
+            failure: vec![],
+        }),
+    ]);
+    assert!(a.value("/small/k2").is_some() && a.value("/refused").is_none());
+    assert!(a.value("/small/k1").is_none() && a.value("/nested").is_some());
+}
