@@ -43,6 +43,18 @@ pub(crate) enum AuthReq<'r> {
     RoleList,
 }
 
+impl AuthReq<'_> {
+    /// Does etcd require the request's user to be an admin (root) when
+    /// auth is on (`needAdminPermission`)? Every auth request but logins
+    /// and the reads of one user or role.
+    pub(crate) fn needs_admin(&self) -> bool {
+        !matches!(
+            self,
+            AuthReq::Authenticate | AuthReq::UserGet | AuthReq::RoleGet
+        )
+    }
+}
+
 /// The auth store being replayed, and the bucket changes it made.
 #[derive(Debug, Default)]
 pub(crate) struct Auth {
@@ -161,15 +173,30 @@ impl Auth {
     }
 
     /// The password etcd stores: the hash the API layer computed (base64 in
-    /// the request). A request from before 3.5 carries the plain password,
+    /// the request); None when that is not base64 (etcd refuses the
+    /// request). A request from before 3.5 carries the plain password,
     /// which etcd hashes with a random salt: that cannot be reproduced.
-    fn password(plain: &[u8], hashed: &[u8]) -> Result<Vec<u8>, String> {
+    fn password(plain: &[u8], hashed: &[u8]) -> Result<Option<Vec<u8>>, String> {
         if hashed.is_empty() && !plain.is_empty() {
             return Err("a password change without etcd 3.5's hashed password (an entry written before 3.5)".into());
         }
         Ok(base64::engine::general_purpose::STANDARD
             .decode(hashed)
-            .unwrap_or_default())
+            .ok())
+    }
+
+    /// etcd's `IsAdminPermitted`: with auth on, the request's user exists
+    /// and holds the root role (the auth revision is not checked).
+    pub(crate) fn admin_permitted(&self, header: Option<&RequestHeader>) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        let name = header.map_or(&[][..], |h| &h.username[..]);
+        !name.is_empty()
+            && self
+                .users
+                .get(name)
+                .is_some_and(|u| u.roles.iter().any(|r| r.as_bytes() == ROOT))
     }
 
     /// Applies one auth request.
@@ -202,7 +229,10 @@ impl Auth {
                 let password = if no_password {
                     Vec::new()
                 } else {
-                    Self::password(&r.password, &r.hashed_password)?
+                    match Self::password(&r.password, &r.hashed_password)? {
+                        Some(p) => p,
+                        None => return Ok(()),
+                    }
                 };
                 self.put_user(User {
                     name: r.name.clone(),
@@ -228,7 +258,10 @@ impl Auth {
                 u.password = if no_password {
                     Vec::new()
                 } else {
-                    Self::password(&r.password, &r.hashed_password)?
+                    match Self::password(&r.password, &r.hashed_password)? {
+                        Some(p) => p,
+                        None => return Ok(()),
+                    }
                 };
                 self.put_user(u);
                 self.commit();

@@ -592,6 +592,11 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
         },
         other => other,
     };
+    if let Req::Auth(a) = &req {
+        if a.needs_admin() && !st.auth.admin_permitted(r.header.as_ref()) {
+            return Ok(());
+        }
+    }
     if !permitted(st, r.header.as_ref(), &req) || refused_by_alarm(st, &req) {
         return Ok(());
     }

@@ -877,3 +877,43 @@ fn nospace_refuses_txns_that_cost_quota() {
     assert!(a.value("/small/k2").is_some() && a.value("/refused").is_none());
     assert!(a.value("/small/k1").is_none() && a.value("/nested").is_some());
 }
+
+#[test]
+fn auth_changes_need_root_when_auth_is_on() {
+    let mut reqs = auth_setup();
+    let add = |by: Option<&str>, name: &str, hashed: &str| InternalRaftRequest {
+        header: by.and_then(|u| header(u, 7)),
+        id: 1,
+        auth_user_add: Some(AuthUserAddRequest {
+            name: name.into(),
+            hashed_password: hashed.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    reqs.extend([
+        add(Some("bob"), "by-bob", "aGFzaA=="),
+        add(None, "anonymous", "aGFzaA=="),
+        add(Some("root"), "not-base64", "%%%"),
+        add(Some("root"), "carol", "aGFzaA=="),
+        // A login or a read of one user changes nothing and needs no root.
+        InternalRaftRequest {
+            header: header("bob", 7),
+            auth_user_get: Some(AuthUserGetRequest {
+                name: b"bob".to_vec(),
+            }),
+            ..Default::default()
+        },
+    ]);
+    let a = replay(reqs);
+    let users = a.users();
+    assert_eq!(
+        users.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["bob", "carol", "root"]
+    );
+    assert_eq!(users["carol"].password, b"hash");
+    assert_eq!(
+        a.bucket("auth")[&b"authRevision".to_vec()],
+        8u64.to_be_bytes()
+    );
+}
