@@ -109,6 +109,7 @@ struct State<'a> {
     auth: crate::auth::Auth,
     /// Active alarms: (member id, alarm type), as etcd's alarm store.
     alarms: std::collections::BTreeSet<(u64, i32)>,
+    appliers: Appliers,
     alarm_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
@@ -203,12 +204,38 @@ fn txn_puts(t: &TxnRequest) -> bool {
         .any(|op| matches!(op.request, Some(Op::RequestPut(_))))
 }
 
-/// The applier an active alarm puts etcd in refuses some requests: with
-/// CORRUPT every key and lease request, with NOSPACE puts, txns that cost
-/// quota and lease grants.
+/// Which of etcd's appliers requests go through: its auth applier (the
+/// permission checks), and the refusing appliers of the NOSPACE and
+/// CORRUPT alarms.
+///
+/// They follow etcd's history rather than the active alarms: on start
+/// etcd wraps its auth applier in the applier of each alarm the db holds;
+/// when an alarm of a type none was active for is raised, etcd puts that
+/// alarm's applier around its bare backend (no auth applier, nor the other
+/// alarm's) until restart; when the last alarm of a type is cleared, it
+/// goes back to its auth applier alone (`Alarm` in etcd's apply.go).
+#[derive(Debug, Clone, Copy)]
+struct Appliers {
+    auth: bool,
+    nospace: bool,
+    corrupt: bool,
+}
+
+impl Appliers {
+    /// Those of a member starting with `alarms` active.
+    fn on_start(alarms: &std::collections::BTreeSet<(u64, i32)>) -> Self {
+        Appliers {
+            auth: true,
+            nospace: alarms.iter().any(|(_, a)| *a == NOSPACE),
+            corrupt: alarms.iter().any(|(_, a)| *a == CORRUPT),
+        }
+    }
+}
+
+/// The applier of an alarm refuses some requests: CORRUPT's every key and
+/// lease request, NOSPACE's puts, txns that cost quota and lease grants.
 fn refused_by_alarm(st: &State<'_>, req: &Req<'_>) -> bool {
-    let active = |t: i32| st.alarms.iter().any(|(_, a)| *a == t);
-    if active(CORRUPT) {
+    if st.appliers.corrupt {
         return matches!(
             req,
             Req::Put(_)
@@ -220,7 +247,7 @@ fn refused_by_alarm(st: &State<'_>, req: &Req<'_>) -> bool {
                 | Req::LeaseRevoke(_)
         );
     }
-    if active(NOSPACE) {
+    if st.appliers.nospace {
         return match req {
             Req::Put(_) | Req::LeaseGrant(_) => true,
             Req::Txn(t) => txn_puts(t),
@@ -592,12 +619,17 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
         },
         other => other,
     };
-    if let Req::Auth(a) = &req {
-        if a.needs_admin() && !st.auth.admin_permitted(r.header.as_ref()) {
+    if st.appliers.auth {
+        if let Req::Auth(a) = &req {
+            if a.needs_admin() && !st.auth.admin_permitted(r.header.as_ref()) {
+                return Ok(());
+            }
+        }
+        if !permitted(st, r.header.as_ref(), &req) {
             return Ok(());
         }
     }
-    if !permitted(st, r.header.as_ref(), &req) || refused_by_alarm(st, &req) {
+    if refused_by_alarm(st, &req) {
         return Ok(());
     }
     match req {
@@ -640,24 +672,39 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
             }
         }
         Req::Alarm(a) => {
-            let alarm = match AlarmType::try_from(a.alarm) {
-                Ok(AlarmType::Nospace) => NOSPACE,
-                Ok(AlarmType::Corrupt) => CORRUPT,
-                _ => 0,
-            };
-            let member = a.member_id;
+            let (member, alarm) = (a.member_id, a.alarm);
             let key = AlarmMember {
                 member_id: member,
                 alarm,
             }
             .encode_to_vec();
+            let of_type = |st: &State<'_>| st.alarms.iter().filter(|(_, t)| *t == alarm).count();
             match AlarmAction::try_from(a.action) {
-                Ok(AlarmAction::Activate) if alarm != 0 && st.alarms.insert((member, alarm)) => {
-                    st.alarm_edits.insert(key, Some(Vec::new()));
+                Ok(AlarmAction::Activate) if alarm != AlarmType::None as i32 => {
+                    let first = of_type(st) == 0;
+                    if st.alarms.insert((member, alarm)) {
+                        st.alarm_edits.insert(key, Some(Vec::new()));
+                    }
+                    if first {
+                        if alarm != NOSPACE && alarm != CORRUPT {
+                            return Err(format!(
+                                "an alarm of type {alarm}, which etcd does not know (etcd stops on it)"
+                            ));
+                        }
+                        st.appliers = Appliers {
+                            auth: false,
+                            nospace: alarm == NOSPACE,
+                            corrupt: alarm == CORRUPT,
+                        };
+                    }
                 }
                 Ok(AlarmAction::Deactivate) if st.alarms.remove(&(member, alarm)) => {
                     st.alarm_edits.insert(key, None);
+                    if of_type(st) == 0 && (alarm == NOSPACE || alarm == CORRUPT) {
+                        st.appliers = Appliers::on_start(&Default::default());
+                    }
                 }
+                // GET, and actions etcd does not know, change nothing.
                 _ => {}
             }
         }
@@ -763,6 +810,7 @@ pub fn replay(
         mem: crate::members::Members::load(db)?,
         auth: crate::auth::Auth::load(db)?,
         alarms: Default::default(),
+        appliers: Appliers::on_start(&Default::default()),
         alarm_edits: BTreeMap::new(),
     };
     for (k, l) in &st.live {
@@ -776,6 +824,7 @@ pub fn replay(
             }
         }
     }
+    st.appliers = Appliers::on_start(&st.alarms);
     let root = db.root_bucket();
     if let Some(lb) = root.sub_bucket(db, names::LEASE)? {
         for e in lb.iter(db) {

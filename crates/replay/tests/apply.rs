@@ -917,3 +917,71 @@ fn auth_changes_need_root_when_auth_is_on() {
         8u64.to_be_bytes()
     );
 }
+
+fn alarm(action: AlarmAction, member: u64, t: AlarmType) -> InternalRaftRequest {
+    InternalRaftRequest {
+        alarm: Some(AlarmRequest {
+            action: action as i32,
+            member_id: member,
+            alarm: t as i32,
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn appliers_follow_etcds_alarm_history() {
+    let bob_deletes = |k: &str| InternalRaftRequest {
+        header: header("bob", 7),
+        delete_range: Some(DeleteRangeRequest {
+            key: k.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    // Raising NOSPACE puts etcd's NOSPACE applier around its bare backend:
+    // no permission checks until the alarm is cleared.
+    let mut reqs = auth_setup();
+    reqs.extend([
+        bob_deletes("/small/k1"),
+        alarm(AlarmAction::Activate, 1, AlarmType::Nospace),
+        bob_deletes("/small/k2"),
+        // A second NOSPACE alarm changes nothing; clearing one of two
+        // neither.
+        alarm(AlarmAction::Activate, 2, AlarmType::Nospace),
+        alarm(AlarmAction::Deactivate, 2, AlarmType::Nospace),
+        bob_deletes("/small/k3"),
+        alarm(AlarmAction::Deactivate, 1, AlarmType::Nospace),
+        bob_deletes("/small/k4"),
+    ]);
+    let a = replay(reqs);
+    assert!(a.value("/small/k1").is_some() && a.value("/small/k4").is_some());
+    assert!(a.value("/small/k2").is_none() && a.value("/small/k3").is_none());
+    assert!(a.bucket("alarm").is_empty());
+
+    // CORRUPT raised over NOSPACE replaces its applier; clearing NOSPACE
+    // then leaves etcd without CORRUPT's refusals, though it is active.
+    let a = replay(vec![
+        alarm(AlarmAction::Activate, 1, AlarmType::Nospace),
+        alarm(AlarmAction::Activate, 1, AlarmType::Corrupt),
+        InternalRaftRequest {
+            delete_range: Some(DeleteRangeRequest {
+                key: b"/small/k1".to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        alarm(AlarmAction::Deactivate, 1, AlarmType::Nospace),
+        irr_put(put("/after", "")),
+    ]);
+    assert!(a.value("/small/k1").is_some(), "refused with CORRUPT");
+    assert!(a.value("/after").is_some());
+    assert_eq!(a.bucket("alarm").len(), 1);
+
+    // An alarm type etcd does not know stops it.
+    let mut unknown = alarm(AlarmAction::Activate, 1, AlarmType::Nospace);
+    if let Some(x) = unknown.alarm.as_mut() {
+        x.alarm = 7;
+    }
+    assert!(replay_err(vec![unknown]).contains("an alarm of type 7"));
+}
