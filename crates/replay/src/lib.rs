@@ -664,7 +664,12 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
             t.end();
         }
         Req::Compaction(c) => {
-            if c.revision > 0 && c.revision <= st.rev {
+            // etcd's updateCompactRev: a revision at or below the compact
+            // revision is already compacted, one past the head is in the
+            // future; else it is the compact revision from now on, recorded
+            // as scheduled.
+            if c.revision > st.compact && c.revision <= st.rev {
+                st.compact = c.revision;
                 st.meta.insert(
                     names::SCHEDULED_COMPACT_REV.to_vec(),
                     Some(rev_key(c.revision, 0, false)),

@@ -985,3 +985,24 @@ fn appliers_follow_etcds_alarm_history() {
     }
     assert!(replay_err(vec![unknown]).contains("an alarm of type 7"));
 }
+
+#[test]
+fn compactions_move_the_compact_revision_forward_only() {
+    let compact = |revision: i64| InternalRaftRequest {
+        compaction: Some(CompactionRequest {
+            revision,
+            physical: false,
+        }),
+        ..Default::default()
+    };
+    let scheduled = |a: &After| {
+        a.bucket("meta")
+            .get(&b"scheduledCompactRev".to_vec())
+            .map(|v| i64::from_be_bytes(v[..8].try_into().unwrap()))
+    };
+    // Already compacted (at or below 4), or in the future: nothing.
+    let a = replay(vec![compact(4), compact(3), compact(4), compact(100)]);
+    assert_eq!(scheduled(&a), Some(4));
+    let a = replay(vec![compact(7)]);
+    assert_eq!(scheduled(&a), None);
+}
