@@ -758,8 +758,12 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
                 .insert(names::CLUSTER_VERSION.to_vec(), Some(v.ver.clone()));
         }
         Req::ClusterMemberAttrSet(m) => {
-            let attrs = m.member_attributes.clone().unwrap_or_default();
-            st.mem.set_attributes(m.member_id, &attrs);
+            let Some(attrs) = &m.member_attributes else {
+                return Err(
+                    "a member attribute update without attributes (etcd stops on it)".into(),
+                );
+            };
+            st.mem.set_attributes(m.member_id, attrs)?;
         }
         Req::DowngradeInfoSet => return Err("a downgrade_info_set request".into()),
     }

@@ -35,7 +35,7 @@ pub(crate) struct Members {
 
 /// Go's JSON of `membership.Member` as etcd stores it in the `members`
 /// bucket, and of the `ConfigChangeContext` (a member and `isPromote`) a
-/// conf change carries.
+/// conf change carries. Every field may be missing or null, as for Go.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 struct MemberJson {
@@ -43,30 +43,46 @@ struct MemberJson {
     #[serde(rename = "peerURLs")]
     peer_urls: Option<Vec<String>>,
     #[serde(rename = "isLearner")]
-    is_learner: bool,
-    name: String,
+    is_learner: Option<bool>,
+    name: Option<String>,
     #[serde(rename = "clientURLs")]
-    client_urls: Vec<String>,
+    client_urls: Option<Vec<String>>,
     #[serde(rename = "isPromote")]
-    is_promote: bool,
+    is_promote: Option<bool>,
 }
 
 impl MemberJson {
-    /// JSON that does not read as a member reads as an empty one.
-    fn parse(bytes: &[u8]) -> Self {
-        serde_json::from_slice(bytes).unwrap_or_default()
+    /// A conf change's context; one that does not decode stops etcd.
+    fn context(bytes: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(bytes)
+            .map_err(|_| "a conf change whose context is not a member (etcd stops on it)".into())
+    }
+
+    fn id(&self) -> u64 {
+        self.id.unwrap_or(0)
+    }
+
+    fn peer_urls(&self) -> Vec<String> {
+        self.peer_urls.clone().unwrap_or_default()
+    }
+
+    fn is_learner(&self) -> bool {
+        self.is_learner.unwrap_or(false)
     }
 
     fn record(&self) -> MemberRecord {
         MemberRecord {
-            id: self.id.unwrap_or(0),
-            peer_urls: self.peer_urls.clone().unwrap_or_default(),
-            is_learner: self.is_learner,
-            name: self.name.clone(),
-            client_urls: self.client_urls.clone(),
+            id: self.id(),
+            peer_urls: self.peer_urls(),
+            is_learner: self.is_learner(),
+            name: self.name.clone().unwrap_or_default(),
+            client_urls: self.client_urls.clone().unwrap_or_default(),
         }
     }
 }
+
+/// etcd 3.5 allows one learner (`maxLearners`).
+const MAX_LEARNERS: usize = 1;
 
 /// `raftpb.ConfState` as etcd stores it in `meta` (JSON).
 #[derive(Debug, Default, serde::Deserialize)]
@@ -116,25 +132,27 @@ impl Members {
     }
 
     /// A member's attributes published (`ClusterMemberAttrSetRequest`):
-    /// the name and client URLs it carries, where not empty.
-    pub(crate) fn set_attributes(&mut self, id: u64, attrs: &Attributes) {
+    /// its name and client URLs become those given, as etcd's
+    /// `UpdateAttributes` sets them. A removed member's are ignored; one
+    /// of a member etcd never knew stops etcd.
+    pub(crate) fn set_attributes(&mut self, id: u64, attrs: &Attributes) -> Result<(), String> {
         let hex = format!("{id:x}");
         let Some(m) = self.members.get_mut(&hex) else {
-            return;
+            if self.removed.contains(&hex) {
+                return Ok(());
+            }
+            return Err(format!(
+                "an attribute update of member {hex}, which the cluster never had (etcd stops on it)"
+            ));
         };
-        if !attrs.name.is_empty() {
-            m.name = String::from_utf8_lossy(&attrs.name).into_owned();
-        }
-        let urls: Vec<String> = attrs
+        m.name = String::from_utf8_lossy(&attrs.name).into_owned();
+        m.client_urls = attrs
             .client_urls
             .iter()
-            .filter(|u| !u.is_empty())
             .map(|u| String::from_utf8_lossy(u).into_owned())
             .collect();
-        if !urls.is_empty() {
-            m.client_urls = urls;
-        }
         self.save(&hex);
+        Ok(())
     }
 
     fn urls_in_use(&self, except: &str, new: &[String]) -> bool {
@@ -159,44 +177,61 @@ impl Members {
         out.into_bytes()
     }
 
-    /// Applies one conf change (its type, node id and context).
+    /// Applies one conf change (its type, node id and context) after
+    /// etcd's validation (`ValidateConfigurationChange`): a change it
+    /// rejects changes nothing. A context that is not a member, or names
+    /// another member than the change, stops etcd.
     pub(crate) fn apply(&mut self, kind: i32, node: u64, context: &[u8]) -> Result<(), String> {
-        let ctx = MemberJson::parse(context);
+        let hex = format!("{node:x}");
+        if self.removed.contains(&hex) {
+            return Ok(());
+        }
+        let same_id = |ctx: &MemberJson| {
+            if ctx.id() == node {
+                Ok(())
+            } else {
+                Err(format!(
+                    "a conf change for member {hex} whose context names member {:x} (etcd stops on it)",
+                    ctx.id()
+                ))
+            }
+        };
         match kind {
             ADD | ADD_LEARNER => {
-                let id = ctx.id.unwrap_or(node);
-                let hex = format!("{id:x}");
-                if ctx.is_promote {
-                    let learner = self.members.get(&hex).is_some_and(|m| m.is_learner);
-                    if !learner {
+                let ctx = MemberJson::context(context)?;
+                let promote = ctx.is_promote.unwrap_or(false);
+                if promote {
+                    if !self.members.get(&hex).is_some_and(|m| m.is_learner) {
                         return Ok(());
                     }
-                    if let Some(m) = self.members.get_mut(&hex) {
-                        m.is_learner = false;
-                    }
-                    self.save(&hex);
                 } else {
-                    let urls = ctx.peer_urls.clone().unwrap_or_default();
-                    if self.removed.contains(&hex)
-                        || self.members.contains_key(&hex)
-                        || self.urls_in_use("", &urls)
+                    let learners = self.members.values().filter(|m| m.is_learner).count();
+                    if self.members.contains_key(&hex)
+                        || self.urls_in_use("", &ctx.peer_urls())
+                        || (ctx.is_learner() && learners + 1 > MAX_LEARNERS)
                     {
                         return Ok(());
                     }
-                    self.members.insert(hex.clone(), ctx.record());
-                    self.save(&hex);
                 }
-                if kind == ADD {
-                    self.learners.remove(&id);
-                    self.voters.insert(id);
+                same_id(&ctx)?;
+                if promote {
+                    if let Some(m) = self.members.get_mut(&hex) {
+                        m.is_learner = false;
+                    }
                 } else {
-                    self.voters.remove(&id);
-                    self.learners.insert(id);
+                    self.members.insert(hex.clone(), ctx.record());
+                }
+                self.save(&hex);
+                if kind == ADD {
+                    self.learners.remove(&node);
+                    self.voters.insert(node);
+                } else {
+                    self.voters.remove(&node);
+                    self.learners.insert(node);
                 }
             }
             REMOVE => {
-                let hex = format!("{node:x}");
-                if self.removed.contains(&hex) || self.members.remove(&hex).is_none() {
+                if self.members.remove(&hex).is_none() {
                     return Ok(());
                 }
                 self.member_edits.insert(hex.as_bytes().to_vec(), None);
@@ -207,18 +242,17 @@ impl Members {
                 self.learners.remove(&node);
             }
             UPDATE => {
-                let id = ctx.id.unwrap_or(node);
-                let hex = format!("{id:x}");
-                let new = ctx.peer_urls.clone().unwrap_or_default();
-                if self.removed.contains(&hex)
-                    || !self.members.contains_key(&hex)
-                    || self.urls_in_use(&hex, &new)
-                {
+                if !self.members.contains_key(&hex) {
                     return Ok(());
                 }
+                let ctx = MemberJson::context(context)?;
+                if self.urls_in_use(&hex, &ctx.peer_urls()) {
+                    return Ok(());
+                }
+                same_id(&ctx)?;
                 if let Some(m) = self.members.get_mut(&hex) {
-                    m.peer_urls = new;
-                    m.is_learner = ctx.is_learner;
+                    m.peer_urls = ctx.peer_urls();
+                    m.is_learner = ctx.is_learner();
                 }
                 self.save(&hex);
             }

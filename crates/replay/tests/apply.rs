@@ -78,16 +78,26 @@ impl After {
     }
 }
 
+/// A conf change entry's payload is marked by this prefix in the tests'
+/// payload lists (never the start of a request the tests write).
+const CONF: &[u8] = b"conf:";
+
 fn entries_after(db: &Db<'_>, data: Vec<Vec<u8>>) -> Wal {
     let ci = etcdsnap_schema::meta::consistent_index(db).unwrap();
     let entries: Vec<Entry> = data
         .into_iter()
         .enumerate()
-        .map(|(i, data)| Entry {
-            r#type: 0,
-            term: 2,
-            index: ci + 1 + i as u64,
-            data,
+        .map(|(i, data)| {
+            let (r#type, data) = match data.strip_prefix(CONF) {
+                Some(cc) => (1, cc.to_vec()),
+                None => (0, data),
+            };
+            Entry {
+                r#type,
+                term: 2,
+                index: ci + 1 + i as u64,
+                data,
+            }
         })
         .collect();
     let commit = entries.last().map_or(ci, |e| e.index);
@@ -1005,4 +1015,98 @@ fn compactions_move_the_compact_revision_forward_only() {
     assert_eq!(scheduled(&a), Some(4));
     let a = replay(vec![compact(7)]);
     assert_eq!(scheduled(&a), None);
+}
+
+#[test]
+fn member_attributes_replace_the_published_ones() {
+    const ID: u64 = 0xb711_b68f_4932_8ad6;
+    let set = |id: u64, name: &str, urls: &[&str]| InternalRaftRequest {
+        cluster_member_attr_set: Some(ClusterMemberAttrSetRequest {
+            member_id: id,
+            member_attributes: Some(Attributes {
+                name: name.into(),
+                client_urls: urls.iter().map(|u| u.as_bytes().to_vec()).collect(),
+            }),
+        }),
+        ..Default::default()
+    };
+    let member = |a: &After| {
+        String::from_utf8(a.bucket("members")[&b"b711b68f49328ad6".to_vec()].clone()).unwrap()
+    };
+    let a = replay(vec![set(ID, "renamed", &["http://a:2379", ""])]);
+    assert_eq!(
+        member(&a),
+        r#"{"id":13191525510069521110,"peerURLs":["http://127.0.0.1:23803"],"name":"renamed","clientURLs":["http://a:2379",""]}"#
+    );
+    let a = replay(vec![
+        set(ID, "renamed", &["http://a:2379"]),
+        set(ID, "", &[]),
+    ]);
+    assert_eq!(
+        member(&a),
+        r#"{"id":13191525510069521110,"peerURLs":["http://127.0.0.1:23803"]}"#
+    );
+    let err = replay_err(vec![set(7, "x", &[])]);
+    assert!(
+        err.contains("member 7, which the cluster never had"),
+        "{err}"
+    );
+}
+
+fn conf_change(kind: i32, node: u64, context: &str) -> Vec<u8> {
+    let cc = etcdsnap_wal::proto::ConfChange {
+        id: 0,
+        r#type: kind,
+        node_id: node,
+        context: Some(context.as_bytes().to_vec()),
+    };
+    [CONF, &cc.encode_to_vec()].concat()
+}
+
+#[test]
+fn conf_changes_validated_as_etcd_validates_them() {
+    let add = |kind: i32, id: u64, url: &str, learner: bool| {
+        let l = if learner { r#","isLearner":true"# } else { "" };
+        conf_change(
+            kind,
+            id,
+            &format!(r#"{{"id":{id},"peerURLs":["{url}"]{l}}}"#),
+        )
+    };
+    let members = |a: &After| {
+        a.bucket("members")
+            .keys()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .collect::<Vec<_>>()
+    };
+    // One learner at a time: a second is refused.
+    let a = replay_raw(vec![
+        add(3, 0xa1, "http://a1", true),
+        add(3, 0xa2, "http://a2", true),
+        // A member's peer URL taken: refused.
+        add(0, 0xa3, "http://a1", false),
+        add(0, 0xa4, "http://a4", false),
+    ])
+    .unwrap();
+    assert_eq!(members(&a), ["a1", "a4", "b711b68f49328ad6"]);
+    // A context that is not a member, or names another member, stops etcd.
+    let err = replay_raw(vec![conf_change(0, 0xa5, "not json")])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("context is not a member"), "{err}");
+    let err = replay_raw(vec![conf_change(0, 0xa5, r#"{"id":6}"#)])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("whose context names member 6"), "{err}");
+    // ...but not when the change is refused before etcd reads it.
+    let a = replay_raw(vec![
+        conf_change(1, 0xb711_b68f_4932_8ad6, ""),
+        conf_change(0, 0xb711_b68f_4932_8ad6, "not json"),
+        conf_change(2, 0xa6, "not json"),
+    ])
+    .unwrap();
+    assert!(members(&a).is_empty());
+    assert_eq!(a.bucket("members_removed").len(), 1);
 }
