@@ -1,22 +1,34 @@
 //! The latest state of a stopped (or killed) member: the committed WAL
-//! entries past the db's `consistent_index` applied to the db as etcd
+//! entries past the db's `consistent_index` applied to the db as etcd 3.5
 //! applies them on restart, giving the bucket changes to write.
 //!
 //! Each normal entry is decoded once into etcd's typed
 //! `InternalRaftRequest` ([`etcdsnap_wal::etcdserverpb`], decoded as etcd
-//! decodes it) and its request is applied as etcd 3.5's apply loop applies
-//! it: the first request the entry holds in the order etcd tests them;
-//! puts, delete ranges, txns (with compares, nested txns), compactions,
-//! lease grants, revokes (deleting the lease's keys in one revision, in key
-//! order) and checkpoints, member attribute and cluster version updates,
-//! user and role changes and auth enable and disable, with the permission
-//! checks etcd makes while auth is enabled; alarms (an active NOSPACE or
-//! CORRUPT alarm makes etcd refuse the requests it refuses); empty entries
-//! only move the consistent index. Conf changes (add, add as learner,
-//! promote, remove, update) change the membership buckets and the conf
-//! state. A payload that does not decode, and requests offline replay
-//! does not apply (v2 requests, downgrades), stop the replay with an error
-//! naming the entry rather than being guessed at.
+//! decodes it); its request (the first it holds, in the order etcd's apply
+//! loop tests them) is applied as etcd 3.5.1's appliers apply it:
+//!
+//! - puts, delete ranges and txns: compares (nested txns' too) evaluated
+//!   before the txn's writes, the puts and ranges on its path checked
+//!   before any write, top-level ranges dropped as on restart;
+//! - compactions (the compact revision only moves forward), lease grants,
+//!   revokes (the lease's keys deleted in one revision, in key order,
+//!   found through an index of the keys attached to each lease) and
+//!   checkpoints;
+//! - users, roles, permissions, auth enable and disable; with
+//!   auth on, the admin check on auth changes and the permission checks
+//!   on key and lease requests;
+//! - alarms, with etcd's appliers as its alarm history leaves them (the
+//!   refusals of NOSPACE and CORRUPT; no auth checks after an alarm is
+//!   raised until it is cleared or etcd restarts);
+//! - member attribute and cluster version updates, and conf changes (add,
+//!   add as learner, promote, remove, update: the membership buckets and
+//!   the conf state, after etcd's validation);
+//! - empty entries only move the consistent index.
+//!
+//! A payload that does not decode, an entry etcd stops on (no request it
+//! knows, a request with neither ID nor header, ...), and requests offline
+//! replay does not apply (v2 requests, downgrades) end the replay with an
+//! error naming the entry, rather than being guessed at.
 //!
 //! ```no_run
 //! use etcdsnap_bbolt::{Db, MappedFile};
