@@ -616,6 +616,16 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
     if r.id == 0 && r.header.is_none() {
         return Err("a request with neither an ID nor a header (etcd stops on it)".into());
     }
+    // On restart nobody waits for a result, and etcd does not apply a
+    // request holding a read at all (`noSideEffect`), whatever else it
+    // holds.
+    if r.range.is_some()
+        || r.auth_user_get.is_some()
+        || r.auth_role_get.is_some()
+        || r.auth_status.is_some()
+    {
+        return Ok(());
+    }
     // A request etcd does not know how to apply stops it too.
     let Some(req) = Req::of(r) else {
         return Err("a request of no kind etcd 3.5 applies (etcd stops on it)".into());
