@@ -10,15 +10,50 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use etcdsnap_bbolt::Db;
 use etcdsnap_schema::proto::{Permission, Role, User, UserAddOptions};
+use etcdsnap_wal::etcdserverpb::{
+    AuthRoleAddRequest, AuthRoleDeleteRequest, AuthRoleGrantPermissionRequest,
+    AuthRoleRevokePermissionRequest, AuthUserAddRequest, AuthUserChangePasswordRequest,
+    AuthUserDeleteRequest, AuthUserGrantRoleRequest, AuthUserRevokeRoleRequest, RequestHeader,
+};
 use prost::Message;
-use serde_json::Value;
 
 use crate::Error;
 
 const ROOT: &[u8] = b"root";
-const READ: i32 = 0;
-const WRITE: i32 = 1;
 const READWRITE: i32 = 2;
+
+/// An auth request, as the apply loop dispatches it.
+pub(crate) enum AuthReq<'r> {
+    Authenticate,
+    Enable,
+    Disable,
+    Status,
+    UserAdd(&'r AuthUserAddRequest),
+    UserDelete(&'r AuthUserDeleteRequest),
+    UserChangePassword(&'r AuthUserChangePasswordRequest),
+    UserGrantRole(&'r AuthUserGrantRoleRequest),
+    UserGet,
+    UserRevokeRole(&'r AuthUserRevokeRoleRequest),
+    RoleAdd(&'r AuthRoleAddRequest),
+    RoleGrantPermission(&'r AuthRoleGrantPermissionRequest),
+    RoleGet,
+    RoleRevokePermission(&'r AuthRoleRevokePermissionRequest),
+    RoleDelete(&'r AuthRoleDeleteRequest),
+    UserList,
+    RoleList,
+}
+
+impl AuthReq<'_> {
+    /// Does etcd require the request's user to be an admin (root) when
+    /// auth is on (`needAdminPermission`)? Every auth request but logins
+    /// and the reads of one user or role.
+    pub(crate) fn needs_admin(&self) -> bool {
+        !matches!(
+            self,
+            AuthReq::Authenticate | AuthReq::UserGet | AuthReq::RoleGet
+        )
+    }
+}
 
 /// The auth store being replayed, and the bucket changes it made.
 #[derive(Debug, Default)]
@@ -33,22 +68,6 @@ pub(crate) struct Auth {
     pub(crate) user_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// `authRoles` bucket puts and deletes.
     pub(crate) role_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-}
-
-fn text(v: &Value) -> Vec<u8> {
-    crate::bytes_of(v)
-}
-
-fn get<'a>(v: &'a Value, k: &str) -> &'a Value {
-    v.get(k).unwrap_or(&Value::Null)
-}
-
-fn perm_type(v: &Value) -> i32 {
-    match get(v, "permType").as_str() {
-        Some("WRITE") => WRITE,
-        Some("READWRITE") => READWRITE,
-        _ => READ,
-    }
 }
 
 /// An interval of keys: `[begin, end)`, `end` None for no end.
@@ -128,6 +147,11 @@ impl Auth {
         Ok(a)
     }
 
+    /// The auth store's revision.
+    pub(crate) fn revision(&self) -> u64 {
+        self.revision
+    }
+
     fn commit(&mut self) {
         self.revision += 1;
         self.auth_edits.insert(
@@ -149,23 +173,36 @@ impl Auth {
     }
 
     /// The password etcd stores: the hash the API layer computed (base64 in
-    /// the request). A request from before 3.5 carries the plain password,
+    /// the request); None when that is not base64 (etcd refuses the
+    /// request). A request from before 3.5 carries the plain password,
     /// which etcd hashes with a random salt: that cannot be reproduced.
-    fn password(body: &Value) -> Result<Vec<u8>, String> {
-        let hashed = text(get(body, "hashedPassword"));
-        if hashed.is_empty() && !text(get(body, "password")).is_empty() {
+    fn password(plain: &[u8], hashed: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        if hashed.is_empty() && !plain.is_empty() {
             return Err("a password change without etcd 3.5's hashed password (an entry written before 3.5)".into());
         }
         Ok(base64::engine::general_purpose::STANDARD
-            .decode(&hashed)
-            .unwrap_or_default())
+            .decode(hashed)
+            .ok())
     }
 
-    /// Applies one auth request (`name` is its field in the internal
-    /// request); Ok(false) when `name` is not an auth request.
-    pub(crate) fn apply(&mut self, name: &str, body: &Value) -> Result<bool, String> {
-        match name {
-            "auth_enable" => {
+    /// etcd's `IsAdminPermitted`: with auth on, the request's user exists
+    /// and holds the root role (the auth revision is not checked).
+    pub(crate) fn admin_permitted(&self, header: Option<&RequestHeader>) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        let name = header.map_or(&[][..], |h| &h.username[..]);
+        !name.is_empty()
+            && self
+                .users
+                .get(name)
+                .is_some_and(|u| u.roles.iter().any(|r| r.as_bytes() == ROOT))
+    }
+
+    /// Applies one auth request.
+    pub(crate) fn apply(&mut self, req: &AuthReq<'_>) -> Result<(), String> {
+        match *req {
+            AuthReq::Enable => {
                 let root_ok = self
                     .users
                     .get(ROOT)
@@ -176,7 +213,7 @@ impl Auth {
                         .insert(names::AUTH_ENABLED.to_vec(), Some(vec![1]));
                 }
             }
-            "auth_disable" => {
+            AuthReq::Disable => {
                 if self.enabled {
                     self.enabled = false;
                     self.auth_edits
@@ -184,173 +221,172 @@ impl Auth {
                     self.commit();
                 }
             }
-            "auth_user_add" => {
-                let n = text(get(body, "name"));
-                if n.is_empty() || self.users.contains_key(&n) {
-                    return Ok(true);
+            AuthReq::UserAdd(r) => {
+                if r.name.is_empty() || self.users.contains_key(&r.name) {
+                    return Ok(());
                 }
-                let no_password = get(get(body, "options"), "no_password").as_bool() == Some(true);
+                let no_password = r.options.as_ref().is_some_and(|o| o.no_password);
                 let password = if no_password {
                     Vec::new()
                 } else {
-                    Self::password(body)?
+                    match Self::password(&r.password, &r.hashed_password)? {
+                        Some(p) => p,
+                        None => return Ok(()),
+                    }
                 };
                 self.put_user(User {
-                    name: n,
+                    name: r.name.clone(),
                     password,
                     roles: Vec::new(),
                     options: Some(UserAddOptions { no_password }),
                 });
                 self.commit();
             }
-            "auth_user_delete" => {
-                let n = text(get(body, "name"));
-                if (self.enabled && n == ROOT) || self.users.remove(&n).is_none() {
-                    return Ok(true);
+            AuthReq::UserDelete(r) => {
+                let n = &r.name;
+                if (self.enabled && n == ROOT) || self.users.remove(n).is_none() {
+                    return Ok(());
                 }
-                self.user_edits.insert(n, None);
+                self.user_edits.insert(n.clone(), None);
                 self.commit();
             }
-            "auth_user_change_password" => {
-                let n = text(get(body, "name"));
-                let Some(mut u) = self.users.get(&n).cloned() else {
-                    return Ok(true);
+            AuthReq::UserChangePassword(r) => {
+                let Some(mut u) = self.users.get(&r.name).cloned() else {
+                    return Ok(());
                 };
                 let no_password = u.options.as_ref().is_some_and(|o| o.no_password);
                 u.password = if no_password {
                     Vec::new()
                 } else {
-                    Self::password(body)?
+                    match Self::password(&r.password, &r.hashed_password)? {
+                        Some(p) => p,
+                        None => return Ok(()),
+                    }
                 };
                 self.put_user(u);
                 self.commit();
             }
-            "auth_user_grant_role" => {
-                let (n, role) = (text(get(body, "user")), text(get(body, "role")));
-                let Some(mut u) = self.users.get(&n).cloned() else {
-                    return Ok(true);
+            AuthReq::UserGrantRole(r) => {
+                let Some(mut u) = self.users.get(&r.user).cloned() else {
+                    return Ok(());
                 };
-                if role != ROOT && !self.roles.contains_key(&role) {
-                    return Ok(true);
+                if r.role != ROOT && !self.roles.contains_key(&r.role) {
+                    return Ok(());
                 }
-                let role = String::from_utf8_lossy(&role).into_owned();
+                let role = String::from_utf8_lossy(&r.role).into_owned();
                 if u.roles.contains(&role) {
-                    return Ok(true);
+                    return Ok(());
                 }
                 u.roles.push(role);
                 u.roles.sort();
                 self.put_user(u);
                 self.commit();
             }
-            "auth_user_revoke_role" => {
-                let (n, role) = (text(get(body, "name")), text(get(body, "role")));
-                if self.enabled && n == ROOT && role == ROOT {
-                    return Ok(true);
+            AuthReq::UserRevokeRole(r) => {
+                if self.enabled && r.name == ROOT && r.role == ROOT {
+                    return Ok(());
                 }
-                let Some(mut u) = self.users.get(&n).cloned() else {
-                    return Ok(true);
+                let Some(mut u) = self.users.get(&r.name).cloned() else {
+                    return Ok(());
                 };
                 let before = u.roles.len();
-                u.roles.retain(|r| r.as_bytes() != role.as_slice());
+                u.roles.retain(|x| x.as_bytes() != r.role.as_slice());
                 if u.roles.len() == before {
-                    return Ok(true);
+                    return Ok(());
                 }
                 self.put_user(u);
                 self.commit();
             }
-            "auth_role_add" => {
-                let n = text(get(body, "name"));
-                if n.is_empty() || self.roles.contains_key(&n) {
-                    return Ok(true);
+            AuthReq::RoleAdd(r) => {
+                if r.name.is_empty() || self.roles.contains_key(&r.name) {
+                    return Ok(());
                 }
                 self.put_role(Role {
-                    name: n,
+                    name: r.name.clone(),
                     key_permission: Vec::new(),
                 });
                 self.commit();
             }
-            "auth_role_delete" => {
-                let n = text(get(body, "role"));
-                if (self.enabled && n == ROOT) || self.roles.remove(&n).is_none() {
-                    return Ok(true);
+            AuthReq::RoleDelete(r) => {
+                let n = &r.role;
+                if (self.enabled && n == ROOT) || self.roles.remove(n).is_none() {
+                    return Ok(());
                 }
                 self.role_edits.insert(n.clone(), None);
                 let holders: Vec<User> = self
                     .users
                     .values()
-                    .filter(|u| u.roles.iter().any(|r| r.as_bytes() == n.as_slice()))
+                    .filter(|u| u.roles.iter().any(|x| x.as_bytes() == n.as_slice()))
                     .cloned()
                     .collect();
                 for mut u in holders {
-                    u.roles.retain(|r| r.as_bytes() != n.as_slice());
+                    u.roles.retain(|x| x.as_bytes() != n.as_slice());
                     self.put_user(u);
                 }
                 self.commit();
             }
-            "auth_role_grant_permission" => {
-                let n = text(get(body, "name"));
-                let p = get(body, "perm");
-                if p.is_null() {
-                    return Ok(true);
-                }
-                let Some(mut r) = self.roles.get(&n).cloned() else {
-                    return Ok(true);
+            AuthReq::RoleGrantPermission(r) => {
+                let Some(p) = &r.perm else {
+                    return Ok(());
                 };
-                let (key, end) = (text(get(p, "key")), text(get(p, "range_end")));
-                let idx = r.key_permission.partition_point(|x| x.key < key);
-                match r.key_permission.get_mut(idx) {
-                    Some(x) if x.key == key && x.range_end == end => x.perm_type = perm_type(p),
+                let Some(mut role) = self.roles.get(&r.name).cloned() else {
+                    return Ok(());
+                };
+                let (key, end) = (p.key.clone(), p.range_end.clone());
+                let idx = role.key_permission.partition_point(|x| x.key < key);
+                match role.key_permission.get_mut(idx) {
+                    Some(x) if x.key == key && x.range_end == end => x.perm_type = p.perm_type,
                     _ => {
-                        r.key_permission.push(Permission {
-                            perm_type: perm_type(p),
+                        role.key_permission.push(Permission {
+                            perm_type: p.perm_type,
                             key,
                             range_end: end,
                         });
                         // Go's sort.Sort is not stable: equal keys keep no
                         // defined order; a stable sort is one of its orders.
-                        r.key_permission.sort_by(|a, b| a.key.cmp(&b.key));
+                        role.key_permission.sort_by(|a, b| a.key.cmp(&b.key));
                     }
                 }
-                self.put_role(r);
+                self.put_role(role);
                 self.commit();
             }
-            "auth_role_revoke_permission" => {
-                let n = text(get(body, "role"));
-                let (key, end) = (text(get(body, "key")), text(get(body, "range_end")));
-                let Some(mut r) = self.roles.get(&n).cloned() else {
-                    return Ok(true);
+            AuthReq::RoleRevokePermission(r) => {
+                let Some(mut role) = self.roles.get(&r.role).cloned() else {
+                    return Ok(());
                 };
-                let before = r.key_permission.len();
-                r.key_permission
-                    .retain(|x| !(x.key == key && x.range_end == end));
-                if r.key_permission.len() == before {
-                    return Ok(true);
+                let before = role.key_permission.len();
+                role.key_permission
+                    .retain(|x| !(x.key == r.key && x.range_end == r.range_end));
+                if role.key_permission.len() == before {
+                    return Ok(());
                 }
-                self.put_role(r);
+                self.put_role(role);
                 self.commit();
             }
             // Reads and logins that pass through raft change nothing.
-            "auth_status" | "authenticate" | "auth_user_get" | "auth_user_list"
-            | "auth_role_get" | "auth_role_list" => {}
-            _ => return Ok(false),
+            AuthReq::Status
+            | AuthReq::Authenticate
+            | AuthReq::UserGet
+            | AuthReq::UserList
+            | AuthReq::RoleGet
+            | AuthReq::RoleList => {}
         }
-        Ok(true)
+        Ok(())
     }
 
     /// The user a request runs as, when auth checks apply to it: None when
     /// auth is off or the user holds the root role (everything allowed);
     /// Err(()) when the request may not run at all (no user, a user that
     /// does not exist, or an auth revision older than the store's).
-    pub(crate) fn subject(&self, header: &Value) -> Result<Option<&User>, ()> {
+    pub(crate) fn subject(&self, header: Option<&RequestHeader>) -> Result<Option<&User>, ()> {
         if !self.enabled {
             return Ok(None);
         }
-        let name = text(get(header, "username"));
-        let rev = get(header, "auth_revision").as_u64().unwrap_or(0);
+        let (name, rev) = header.map_or((&[][..], 0), |h| (&h.username[..], h.auth_revision));
         if rev == 0 || rev < self.revision {
             return Err(());
         }
-        let u = self.users.get(&name).ok_or(())?;
+        let u = self.users.get(name).ok_or(())?;
         if u.roles.iter().any(|r| r.as_bytes() == ROOT) {
             return Ok(None);
         }

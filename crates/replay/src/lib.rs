@@ -1,16 +1,34 @@
 //! The latest state of a stopped (or killed) member: the committed WAL
-//! entries past the db's `consistent_index` applied to the db as etcd
+//! entries past the db's `consistent_index` applied to the db as etcd 3.5
 //! applies them on restart, giving the bucket changes to write.
 //!
-//! Applied as etcd 3.5's apply loop does: puts, delete ranges, txns (with
-//! compares, nested txns), compactions, lease grants, revokes (deleting the
-//! lease's keys in one revision, in key order) and checkpoints, member
-//! attribute and cluster version updates, user and role changes and auth
-//! enable and disable ([`crate::auth`]), with the permission checks
-//! etcd makes while auth is enabled; alarms (an active NOSPACE or CORRUPT
-//! alarm makes etcd refuse the requests it refuses); empty entries only
-//! move the consistent index. Requests of other kinds (membership changes,
-//! v2 requests) are refused by name rather than guessed.
+//! Each normal entry is decoded once into etcd's typed
+//! `InternalRaftRequest` ([`etcdsnap_wal::etcdserverpb`], decoded as etcd
+//! decodes it); its request (the first it holds, in the order etcd's apply
+//! loop tests them) is applied as etcd 3.5.1's appliers apply it:
+//!
+//! - puts, delete ranges and txns: compares (nested txns' too) evaluated
+//!   before the txn's writes, the puts and ranges on its path checked
+//!   before any write, top-level ranges dropped as on restart;
+//! - compactions (the compact revision only moves forward), lease grants,
+//!   revokes (the lease's keys deleted in one revision, in key order,
+//!   found through an index of the keys attached to each lease) and
+//!   checkpoints;
+//! - users, roles, permissions, auth enable and disable; with
+//!   auth on, the admin check on auth changes and the permission checks
+//!   on key and lease requests;
+//! - alarms, with etcd's appliers as its alarm history leaves them (the
+//!   refusals of NOSPACE and CORRUPT; no auth checks after an alarm is
+//!   raised until it is cleared or etcd restarts);
+//! - member attribute and cluster version updates, and conf changes (add,
+//!   add as learner, promote, remove, update: the membership buckets and
+//!   the conf state, after etcd's validation);
+//! - empty entries only move the consistent index.
+//!
+//! A payload that does not decode, an entry etcd stops on (no request it
+//! knows, a request with neither ID nor header, ...), and requests offline
+//! replay does not apply (v2 requests, downgrades) end the replay with an
+//! error naming the entry, rather than being guessed at.
 //!
 //! ```no_run
 //! use etcdsnap_bbolt::{Db, MappedFile};
@@ -26,6 +44,7 @@
 //! ```
 
 mod auth;
+mod leases;
 mod members;
 
 /// Why a replay stopped.
@@ -44,17 +63,23 @@ pub enum Error {
 }
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use etcdsnap_bbolt::Db;
 use etcdsnap_mvcc::extract::{self, Selector};
-use etcdsnap_schema::member::MemberRecord;
 use etcdsnap_schema::proto::{KeyValue, Lease};
 use etcdsnap_schema::{names, Revision};
+use etcdsnap_wal::etcdserverpb::{
+    compare::TargetUnion, request_op::Request as Op, AlarmAction, AlarmRequest, AlarmType,
+    ClusterMemberAttrSetRequest, ClusterVersionSetRequest, CompactionRequest, Compare,
+    CompareResult, CompareTarget, DeleteRangeRequest, InternalRaftRequest, LeaseCheckpointRequest,
+    LeaseGrantRequest, LeaseRevokeRequest, PutRequest, RequestHeader, RequestOp, TxnRequest,
+};
 use prost::Message;
-use serde_json::Value;
 
 use etcdsnap_bbolt::rewrite::{BucketEdit, Edits};
+
+use crate::auth::AuthReq;
 
 /// A live key in the replayed state.
 #[derive(Debug, Clone)]
@@ -84,8 +109,10 @@ pub struct ReplaySummary {
 /// The state being built.
 struct State<'a> {
     live: BTreeMap<Vec<u8>, Live<'a>>,
-    leases: HashMap<i64, (i64, i64)>,
+    leases: crate::leases::Leases,
     rev: i64,
+    /// The compact revision (-1: never compacted).
+    compact: i64,
     keys: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     lease_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     meta: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
@@ -94,11 +121,12 @@ struct State<'a> {
     auth: crate::auth::Auth,
     /// Active alarms: (member id, alarm type), as etcd's alarm store.
     alarms: std::collections::BTreeSet<(u64, i32)>,
+    appliers: Appliers,
     alarm_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
-const NOSPACE: i32 = 1;
-const CORRUPT: i32 = 2;
+const NOSPACE: i32 = AlarmType::Nospace as i32;
+const CORRUPT: i32 = AlarmType::Corrupt as i32;
 
 /// `etcdserverpb.AlarmMember` as etcd stores it (the alarm bucket's key).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -109,65 +137,136 @@ struct AlarmMember {
     alarm: i32,
 }
 
-/// The applier an active alarm puts etcd in refuses some requests: with
-/// CORRUPT every key and lease request, with NOSPACE puts (and txns that
-/// put) and lease grants.
-fn refused_by_alarm(st: &State<'_>, name: &str, body: &Value) -> bool {
-    let active = |t: i32| st.alarms.iter().any(|(_, a)| *a == t);
-    if active(CORRUPT) {
+/// The request of an entry that etcd applies: of the requests an
+/// `InternalRaftRequest` may hold, the first set in the order etcd 3.5's
+/// apply loop tests them.
+enum Req<'r> {
+    ClusterVersionSet(&'r ClusterVersionSetRequest),
+    ClusterMemberAttrSet(&'r ClusterMemberAttrSetRequest),
+    DowngradeInfoSet,
+    Range,
+    Put(&'r PutRequest),
+    DeleteRange(&'r DeleteRangeRequest),
+    Txn(&'r TxnRequest),
+    Compaction(&'r CompactionRequest),
+    LeaseGrant(&'r LeaseGrantRequest),
+    LeaseRevoke(&'r LeaseRevokeRequest),
+    LeaseCheckpoint(&'r LeaseCheckpointRequest),
+    Alarm(&'r AlarmRequest),
+    Auth(AuthReq<'r>),
+}
+
+impl<'r> Req<'r> {
+    /// The request etcd applies from `r` (None when it holds none etcd
+    /// applies; a v2 request is dealt with before).
+    fn of(r: &'r InternalRaftRequest) -> Option<Self> {
+        use AuthReq as A;
+        let a = |x: Option<AuthReq<'r>>| x.map(Req::Auth);
+        [
+            r.cluster_version_set.as_ref().map(Req::ClusterVersionSet),
+            r.cluster_member_attr_set
+                .as_ref()
+                .map(Req::ClusterMemberAttrSet),
+            r.downgrade_info_set.as_ref().map(|_| Req::DowngradeInfoSet),
+            r.range.as_ref().map(|_| Req::Range),
+            r.put.as_ref().map(Req::Put),
+            r.delete_range.as_ref().map(Req::DeleteRange),
+            r.txn.as_ref().map(Req::Txn),
+            r.compaction.as_ref().map(Req::Compaction),
+            r.lease_grant.as_ref().map(Req::LeaseGrant),
+            r.lease_revoke.as_ref().map(Req::LeaseRevoke),
+            r.lease_checkpoint.as_ref().map(Req::LeaseCheckpoint),
+            r.alarm.as_ref().map(Req::Alarm),
+            a(r.authenticate.as_ref().map(|_| A::Authenticate)),
+            a(r.auth_enable.as_ref().map(|_| A::Enable)),
+            a(r.auth_disable.as_ref().map(|_| A::Disable)),
+            a(r.auth_status.as_ref().map(|_| A::Status)),
+            a(r.auth_user_add.as_ref().map(A::UserAdd)),
+            a(r.auth_user_delete.as_ref().map(A::UserDelete)),
+            a(r.auth_user_change_password
+                .as_ref()
+                .map(A::UserChangePassword)),
+            a(r.auth_user_grant_role.as_ref().map(A::UserGrantRole)),
+            a(r.auth_user_get.as_ref().map(|_| A::UserGet)),
+            a(r.auth_user_revoke_role.as_ref().map(A::UserRevokeRole)),
+            a(r.auth_role_add.as_ref().map(A::RoleAdd)),
+            a(r.auth_role_grant_permission
+                .as_ref()
+                .map(A::RoleGrantPermission)),
+            a(r.auth_role_get.as_ref().map(|_| A::RoleGet)),
+            a(r.auth_role_revoke_permission
+                .as_ref()
+                .map(A::RoleRevokePermission)),
+            a(r.auth_role_delete.as_ref().map(A::RoleDelete)),
+            a(r.auth_user_list.as_ref().map(|_| A::UserList)),
+            a(r.auth_role_list.as_ref().map(|_| A::RoleList)),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+}
+
+/// Does a txn cost quota (etcd's `costTxn`: a put among the top-level ops
+/// of either branch; nested txns are not counted)?
+fn txn_puts(t: &TxnRequest) -> bool {
+    t.success
+        .iter()
+        .chain(&t.failure)
+        .any(|op| matches!(op.request, Some(Op::RequestPut(_))))
+}
+
+/// Which of etcd's appliers requests go through: its auth applier (the
+/// permission checks), and the refusing appliers of the NOSPACE and
+/// CORRUPT alarms.
+///
+/// They follow etcd's history rather than the active alarms: on start
+/// etcd wraps its auth applier in the applier of each alarm the db holds;
+/// when an alarm of a type none was active for is raised, etcd puts that
+/// alarm's applier around its bare backend (no auth applier, nor the other
+/// alarm's) until restart; when the last alarm of a type is cleared, it
+/// goes back to its auth applier alone (`Alarm` in etcd's apply.go).
+#[derive(Debug, Clone, Copy)]
+struct Appliers {
+    auth: bool,
+    nospace: bool,
+    corrupt: bool,
+}
+
+impl Appliers {
+    /// Those of a member starting with `alarms` active.
+    fn on_start(alarms: &std::collections::BTreeSet<(u64, i32)>) -> Self {
+        Appliers {
+            auth: true,
+            nospace: alarms.iter().any(|(_, a)| *a == NOSPACE),
+            corrupt: alarms.iter().any(|(_, a)| *a == CORRUPT),
+        }
+    }
+}
+
+/// The applier of an alarm refuses some requests: CORRUPT's every key and
+/// lease request, NOSPACE's puts, txns that cost quota and lease grants.
+fn refused_by_alarm(st: &State<'_>, req: &Req<'_>) -> bool {
+    if st.appliers.corrupt {
         return matches!(
-            name,
-            "put"
-                | "range"
-                | "delete_range"
-                | "txn"
-                | "compaction"
-                | "lease_grant"
-                | "lease_revoke"
+            req,
+            Req::Put(_)
+                | Req::Range
+                | Req::DeleteRange(_)
+                | Req::Txn(_)
+                | Req::Compaction(_)
+                | Req::LeaseGrant(_)
+                | Req::LeaseRevoke(_)
         );
     }
-    if active(NOSPACE) {
-        fn puts(t: &Value) -> bool {
-            ["success", "failure"].iter().any(|b| {
-                as_list(field(t, b)).iter().any(|op| {
-                    op.get("request_put").is_some() || op.get("request_txn").is_some_and(puts)
-                })
-            })
-        }
-        return match name {
-            "put" | "lease_grant" => true,
-            "txn" => puts(body),
+    if st.appliers.nospace {
+        return match req {
+            Req::Put(_) | Req::LeaseGrant(_) => true,
+            Req::Txn(t) => txn_puts(t),
             _ => false,
         };
     }
     false
-}
-
-pub(crate) fn bytes_of(v: &Value) -> Vec<u8> {
-    match v {
-        Value::String(s) => s.as_bytes().to_vec(),
-        Value::Object(m) => m
-            .get("hex")
-            .and_then(Value::as_str)
-            .map(|h| {
-                (0..h.len() / 2)
-                    .filter_map(|i| {
-                        h.get(2 * i..2 * i + 2)
-                            .and_then(|b| u8::from_str_radix(b, 16).ok())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
-
-fn field<'a>(v: &'a Value, k: &str) -> &'a Value {
-    v.get(k).unwrap_or(&Value::Null)
-}
-
-fn int(v: &Value, k: &str) -> i64 {
-    field(v, k).as_i64().unwrap_or(0)
 }
 
 fn rev_key(main: i64, sub: i64, tomb: bool) -> Vec<u8> {
@@ -203,10 +302,16 @@ impl Txn<'_, '_> {
 
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>, lease: i64) {
         let rev = self.rev();
-        let (create, version) = match self.st.live.get(&key) {
-            Some(p) => (p.create, p.version + 1),
-            None => (rev, 1),
+        let (create, version, old_lease) = match self.st.live.get(&key) {
+            Some(p) => (p.create, p.version + 1, Some(p.lease)),
+            None => (rev, 1, None),
         };
+        if old_lease != Some(lease) {
+            if let Some(old) = old_lease {
+                self.st.leases.detach(old, &key);
+            }
+            self.st.leases.attach(lease, &key);
+        }
         let kv = KeyValue {
             key: key.clone(),
             create_revision: create,
@@ -242,7 +347,9 @@ impl Txn<'_, '_> {
                 .keys
                 .insert(rev_key(rev, self.sub, true), Some(kv.encode_to_vec()));
             self.sub += 1;
-            self.st.live.remove(&k);
+            if let Some(gone) = self.st.live.remove(&k) {
+                self.st.leases.detach(gone.lease, &k);
+            }
         }
     }
 
@@ -253,341 +360,436 @@ impl Txn<'_, '_> {
     }
 }
 
-fn compare_ok(st: &State<'_>, c: &Value) -> bool {
-    let key = bytes_of(field(c, "key"));
-    let end = bytes_of(field(c, "range_end"));
-    let target = field(c, "target").as_str().unwrap_or("VERSION");
-    let result = field(c, "result").as_str().unwrap_or("EQUAL");
-    let check = |kv: Option<&Live>| {
-        let ord = match target {
-            "VALUE" => kv
-                .map_or(&[][..], |k| &k.value[..])
-                .cmp(bytes_of(field(c, "value")).as_slice()),
-            "CREATE" => kv.map_or(0, |k| k.create).cmp(&int(c, "create_revision")),
-            "MOD" => kv.map_or(0, |k| k.modr).cmp(&int(c, "mod_revision")),
-            "LEASE" => kv.map_or(0, |k| k.lease).cmp(&int(c, "lease")),
-            _ => kv.map_or(0, |k| k.version).cmp(&int(c, "version")),
-        };
-        match result {
-            "GREATER" => ord.is_gt(),
-            "LESS" => ord.is_lt(),
-            "NOT_EQUAL" => ord.is_ne(),
-            _ => ord.is_eq(),
+/// etcd's `compareKV`: a target or result etcd does not know compares
+/// equal and holds.
+fn compare_kv(c: &Compare, kv: Option<&Live>) -> bool {
+    let union = c.target_union.as_ref();
+    let int =
+        |have: fn(&Live) -> i64, want: Option<i64>| kv.map_or(0, have).cmp(&want.unwrap_or(0));
+    let ord = match CompareTarget::try_from(c.target) {
+        Ok(CompareTarget::Value) => {
+            let want = match union {
+                Some(TargetUnion::Value(v)) => v.as_slice(),
+                _ => &[],
+            };
+            kv.map_or(&[][..], |k| &k.value[..]).cmp(want)
         }
+        Ok(CompareTarget::Create) => int(
+            |k| k.create,
+            match union {
+                Some(TargetUnion::CreateRevision(r)) => Some(*r),
+                _ => None,
+            },
+        ),
+        Ok(CompareTarget::Mod) => int(
+            |k| k.modr,
+            match union {
+                Some(TargetUnion::ModRevision(r)) => Some(*r),
+                _ => None,
+            },
+        ),
+        Ok(CompareTarget::Version) => int(
+            |k| k.version,
+            match union {
+                Some(TargetUnion::Version(v)) => Some(*v),
+                _ => None,
+            },
+        ),
+        Ok(CompareTarget::Lease) => int(
+            |k| k.lease,
+            match union {
+                Some(TargetUnion::Lease(l)) => Some(*l),
+                _ => None,
+            },
+        ),
+        Err(_) => std::cmp::Ordering::Equal,
     };
-    let keys = in_range(&st.live, &key, &end);
+    match CompareResult::try_from(c.result) {
+        Ok(CompareResult::Equal) => ord.is_eq(),
+        Ok(CompareResult::NotEqual) => ord.is_ne(),
+        Ok(CompareResult::Greater) => ord.is_gt(),
+        Ok(CompareResult::Less) => ord.is_lt(),
+        Err(_) => true,
+    }
+}
+
+fn compare_ok(st: &State<'_>, c: &Compare) -> bool {
+    let keys = in_range(&st.live, &c.key, &c.range_end);
     if keys.is_empty() {
         // etcd: a value compare on a missing key always fails.
-        return target != "VALUE" && check(None);
+        return c.target != CompareTarget::Value as i32 && compare_kv(c, None);
     }
-    keys.iter().all(|k| check(st.live.get(k)))
+    keys.iter().all(|k| compare_kv(c, st.live.get(k)))
 }
 
-/// Applies the operations of a txn branch (nested txns recursively).
-fn apply_ops(t: &mut Txn<'_, '_>, ops: &[Value]) {
-    for op in ops {
-        if let Some(p) = op.get("request_put") {
-            put_in(t, p);
-        } else if let Some(d) = op.get("request_delete_range") {
-            t.delete(&bytes_of(field(d, "key")), &bytes_of(field(d, "range_end")));
-        } else if let Some(n) = op.get("request_txn") {
-            let ok = as_list(field(n, "compare"))
-                .iter()
-                .all(|c| compare_ok(t.st, c));
-            let branch = if ok { "success" } else { "failure" };
-            let ops = as_list(field(n, branch));
-            apply_ops(t, &ops);
-        }
-    }
-}
-
-fn put_in(t: &mut Txn<'_, '_>, p: &Value) {
-    let key = bytes_of(field(p, "key"));
-    let prev = t.st.live.get(&key).cloned();
-    let value = if field(p, "ignore_value").as_bool() == Some(true) {
-        prev.as_ref().map(|x| x.value.to_vec()).unwrap_or_default()
+fn branch(t: &TxnRequest, ok: bool) -> &[RequestOp] {
+    if ok {
+        &t.success
     } else {
-        bytes_of(field(p, "value"))
-    };
-    let lease = if field(p, "ignore_lease").as_bool() == Some(true) {
-        prev.as_ref().map_or(0, |x| x.lease)
-    } else {
-        int(p, "lease")
-    };
-    t.put(key, value, lease);
-}
-
-fn as_list(v: &Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a.clone(),
-        Value::Null => Vec::new(),
-        other => vec![other.clone()],
+        &t.failure
     }
 }
 
-/// Every put in `ops` (nested included) names an existing lease, or no
-/// lease (etcd checks this before a txn and fails it otherwise).
-fn leases_exist(st: &State<'_>, ops: &[Value]) -> bool {
-    ops.iter().all(|op| {
-        if let Some(p) = op.get("request_put") {
-            let l = int(p, "lease");
-            l == 0 || st.leases.contains_key(&l)
-        } else if let Some(n) = op.get("request_txn") {
-            leases_exist(st, &as_list(field(n, "success")))
-                && leases_exist(st, &as_list(field(n, "failure")))
-        } else {
-            true
+/// etcd's `compareToPath`: the compares of the txn, and of the nested txns
+/// on the branches taken, all evaluated against the state before the txn,
+/// in the order the branches are walked.
+fn compare_path(st: &State<'_>, t: &TxnRequest, path: &mut Vec<bool>) {
+    let ok = t.compare.iter().all(|c| compare_ok(st, c));
+    path.push(ok);
+    for op in branch(t, ok) {
+        if let Some(Op::RequestTxn(n)) = &op.request {
+            compare_path(st, n, path);
         }
-    })
+    }
 }
 
-/// The permission checks etcd makes when it applies a key or lease request
-/// with auth enabled: false when the request fails them (and so changes
-/// nothing).
-fn permitted(st: &State<'_>, header: &Value, name: &str, body: &Value) -> bool {
-    let checked = matches!(name, "put" | "delete_range" | "txn" | "lease_revoke");
-    if !checked {
-        return true;
-    }
-    let user = match st.auth.subject(header) {
-        Ok(None) => return true,
-        Ok(Some(u)) => u,
-        Err(()) => return false,
-    };
-    let can = |key: &[u8], end: &[u8], want: i32| st.auth.permitted(user, key, end, want);
-    // Every key attached to a lease must be writable to put with it or
-    // revoke it.
-    let lease_keys_ok = |id: i64| {
-        id == 0
-            || st
-                .live
-                .iter()
-                .filter(|(_, l)| l.lease == id)
-                .all(|(k, _)| can(k, b"", 1))
-    };
-    /// May the user read (0) or write (1) a key or range?
-    type Can<'c> = &'c dyn Fn(&[u8], &[u8], i32) -> bool;
-    fn ops_ok(op: &Value, can: Can<'_>, lease_ok: &dyn Fn(i64) -> bool) -> bool {
-        if let Some(p) = op.get("request_put").or_else(|| op.get("put")) {
-            let key = bytes_of(field(p, "key"));
-            can(&key, b"", 1)
-                && (field(p, "prev_kv").as_bool() != Some(true) || can(&key, b"", 0))
-                && lease_ok(int(p, "lease"))
-        } else if let Some(d) = op
-            .get("request_delete_range")
-            .or_else(|| op.get("delete_range"))
-        {
-            let (k, e) = (bytes_of(field(d, "key")), bytes_of(field(d, "range_end")));
-            can(&k, &e, 1) && (field(d, "prev_kv").as_bool() != Some(true) || can(&k, &e, 0))
-        } else if let Some(r) = op.get("request_range") {
-            can(
-                &bytes_of(field(r, "key")),
-                &bytes_of(field(r, "range_end")),
-                0,
-            )
-        } else if let Some(t) = op.get("request_txn").or_else(|| op.get("txn")) {
-            as_list(field(t, "compare")).iter().all(|c| {
-                can(
-                    &bytes_of(field(c, "key")),
-                    &bytes_of(field(c, "range_end")),
-                    0,
-                )
-            }) && as_list(field(t, "success"))
-                .iter()
-                .chain(as_list(field(t, "failure")).iter())
-                .all(|o| ops_ok(o, can, lease_ok))
-        } else {
-            true
+/// etcd's `checkRequests`: `f` over the ops on the txn's path, nested txns
+/// walked in place; false at the first op it fails.
+fn ops_on_path(
+    t: &TxnRequest,
+    path: &[bool],
+    at: &mut usize,
+    f: &mut dyn FnMut(&RequestOp) -> bool,
+) -> bool {
+    let ok = path.get(*at).copied().unwrap_or(false);
+    *at += 1;
+    for op in branch(t, ok) {
+        let passed = match &op.request {
+            Some(Op::RequestTxn(n)) => ops_on_path(n, path, at, f),
+            _ => f(op),
+        };
+        if !passed {
+            return false;
         }
     }
-    if name == "lease_revoke" {
-        return lease_keys_ok(int(body, "ID"));
-    }
-    let mut wrapped = serde_json::Map::new();
-    wrapped.insert(name.to_string(), body.clone());
-    ops_ok(&Value::Object(wrapped), &can, &lease_keys_ok)
+    true
 }
 
-fn apply(st: &mut State<'_>, req: &Value) -> Result<(), String> {
-    let obj = req.as_object().ok_or("request is not an object")?;
-    let header = field(req, "header");
-    for (name, body) in obj {
-        if !permitted(st, header, name, body) {
-            continue;
+/// etcd's `checkRequestPut` and `checkRequestRange`, against the state
+/// before the txn: a put keeping the key's value or lease needs the key, a
+/// put with a lease needs the lease, a range at a revision needs it
+/// between the compact revision and the head.
+fn txn_op_valid(st: &State<'_>, op: &RequestOp) -> bool {
+    match &op.request {
+        Some(Op::RequestPut(p)) => {
+            (!(p.ignore_value || p.ignore_lease) || st.live.contains_key(&p.key))
+                && (p.lease == 0 || st.leases.granted.contains_key(&p.lease))
         }
-        if refused_by_alarm(st, name, body) {
-            continue;
+        Some(Op::RequestRange(r)) => {
+            r.revision == 0 || (r.revision <= st.rev && r.revision >= st.compact)
         }
-        if name.starts_with("auth") && st.auth.apply(name, body)? {
-            continue;
-        }
-        match name.as_str() {
-            "header" | "ID" => {}
-            "put" => {
-                let p = body;
-                let key = bytes_of(field(p, "key"));
-                let l = int(p, "lease");
-                let needs_prev = field(p, "ignore_value").as_bool() == Some(true)
-                    || field(p, "ignore_lease").as_bool() == Some(true);
-                if (l != 0
-                    && !st.leases.contains_key(&l)
-                    && field(p, "ignore_lease").as_bool() != Some(true))
-                    || (needs_prev && !st.live.contains_key(&key))
-                {
-                    continue;
-                }
-                let mut t = Txn { st, sub: 0 };
-                put_in(&mut t, p);
-                t.end();
-            }
-            "delete_range" => {
-                let mut t = Txn { st, sub: 0 };
-                t.delete(
-                    &bytes_of(field(body, "key")),
-                    &bytes_of(field(body, "range_end")),
-                );
-                t.end();
-            }
-            "txn" => {
-                let ok = as_list(field(body, "compare"))
-                    .iter()
-                    .all(|c| compare_ok(st, c));
-                let ops = as_list(field(body, if ok { "success" } else { "failure" }));
-                if !leases_exist(st, &ops) {
-                    continue;
-                }
-                let mut t = Txn { st, sub: 0 };
-                apply_ops(&mut t, &ops);
-                t.end();
-            }
-            "range" => {}
-            "compaction" => {
-                let r = int(body, "revision");
-                if r > 0 && r <= st.rev {
-                    st.meta.insert(
-                        names::SCHEDULED_COMPACT_REV.to_vec(),
-                        Some(rev_key(r, 0, false)),
-                    );
-                }
-            }
-            "alarm" => {
-                let member = field(body, "memberID").as_u64().unwrap_or(0);
-                let alarm = match field(body, "alarm").as_str() {
-                    Some("NOSPACE") => NOSPACE,
-                    Some("CORRUPT") => CORRUPT,
-                    _ => 0,
-                };
-                let key = AlarmMember {
-                    member_id: member,
-                    alarm,
-                }
-                .encode_to_vec();
-                match field(body, "action").as_str() {
-                    Some("ACTIVATE") if alarm != 0 && st.alarms.insert((member, alarm)) => {
-                        st.alarm_edits.insert(key, Some(Vec::new()));
-                    }
-                    Some("DEACTIVATE") if st.alarms.remove(&(member, alarm)) => {
-                        st.alarm_edits.insert(key, None);
-                    }
-                    _ => {}
-                }
-            }
-            "lease_grant" => {
-                let (id, ttl) = (int(body, "ID"), int(body, "TTL"));
-                if id != 0 && !st.leases.contains_key(&id) {
-                    st.leases.insert(id, (ttl, 0));
-                    let l = Lease {
-                        id,
-                        ttl,
-                        remaining_ttl: 0,
-                    };
-                    st.lease_edits
-                        .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
-                }
-            }
-            "lease_revoke" => {
-                let id = int(body, "ID");
-                if st.leases.remove(&id).is_some() {
-                    let keys: Vec<Vec<u8>> = st
-                        .live
-                        .iter()
-                        .filter(|(_, v)| v.lease == id)
-                        .map(|(k, _)| k.clone())
-                        .collect();
-                    let mut t = Txn { st, sub: 0 };
-                    for k in keys {
-                        t.delete(&k, b"");
-                    }
-                    t.end();
-                    st.lease_edits.insert(id.to_be_bytes().to_vec(), None);
-                }
-            }
-            "lease_checkpoint" => {
-                for c in as_list(field(body, "checkpoints")) {
-                    let (id, rem) = (int(&c, "ID"), int(&c, "remaining_TTL"));
-                    if let Some((ttl, r)) = st.leases.get_mut(&id) {
-                        *r = rem;
-                        let l = Lease {
-                            id,
-                            ttl: *ttl,
-                            remaining_ttl: rem,
-                        };
-                        st.lease_edits
-                            .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
-                    }
-                }
-            }
-            "cluster_version_set" => {
-                let ver = bytes_of(field(body, "ver"));
-                st.cluster
-                    .insert(names::CLUSTER_VERSION.to_vec(), Some(ver));
-            }
-            "cluster_member_attr_set" => {
-                let id = field(body, "member_ID").as_u64().unwrap_or(0);
-                let hex = format!("{id:x}");
-                let attrs = field(body, "member_attributes");
-                if let Some(m) = st.mem.json.get_mut(&hex) {
-                    if let Some(o) = m.as_object_mut() {
-                        let name =
-                            String::from_utf8_lossy(&bytes_of(field(attrs, "name"))).into_owned();
-                        if !name.is_empty() {
-                            o.insert("name".into(), Value::String(name));
-                        }
-                        let urls: Vec<Value> = as_list(field(attrs, "client_urls"))
-                            .iter()
-                            .map(|u| {
-                                Value::String(String::from_utf8_lossy(&bytes_of(u)).into_owned())
-                            })
-                            .collect();
-                        if !urls.is_empty() {
-                            o.insert("clientURLs".into(), Value::Array(urls));
-                        }
-                    }
-                    st.mem.save(&hex);
-                }
-            }
-            other => return Err(format!("a {other} request")),
+        _ => true,
+    }
+}
+
+/// Applies the ops on the txn's path, nested txns in place.
+fn apply_path(
+    t: &mut Txn<'_, '_>,
+    txn: &TxnRequest,
+    path: &[bool],
+    at: &mut usize,
+) -> Result<(), String> {
+    let ok = path.get(*at).copied().unwrap_or(false);
+    *at += 1;
+    for op in branch(txn, ok) {
+        match &op.request {
+            Some(Op::RequestPut(p)) => put_in(t, p)?,
+            Some(Op::RequestDeleteRange(d)) => t.delete(&d.key, &d.range_end),
+            Some(Op::RequestTxn(n)) => apply_path(t, n, path, at)?,
+            Some(Op::RequestRange(_)) | None => {}
         }
     }
     Ok(())
 }
 
-/// A member record of the replayed state as etcd marshals it.
-pub(crate) fn member_json(m: &Value) -> String {
-    let urls = |k: &str| -> Vec<String> {
-        as_list(field(m, k))
-            .iter()
-            .filter_map(|u| u.as_str().map(str::to_string))
-            .collect()
-    };
-    MemberRecord {
-        id: field(m, "id").as_u64().unwrap_or(0),
-        peer_urls: urls("peerURLs"),
-        is_learner: field(m, "isLearner").as_bool() == Some(true),
-        name: field(m, "name").as_str().unwrap_or_default().to_string(),
-        client_urls: urls("clientURLs"),
+/// A put, in a write transaction; Err when it keeps the value or lease of
+/// a key that is not there (checked before a lone put; in a txn, a key
+/// deleted earlier in the same txn: etcd 3.5 stops on it).
+fn put_in(t: &mut Txn<'_, '_>, p: &PutRequest) -> Result<(), String> {
+    let prev = t.st.live.get(&p.key);
+    if (p.ignore_value || p.ignore_lease) && prev.is_none() {
+        return Err(
+            "a txn putting a key it deleted, keeping its value or lease (etcd stops on it)".into(),
+        );
     }
-    .to_json()
+    let value = if p.ignore_value {
+        prev.map(|x| x.value.to_vec()).unwrap_or_default()
+    } else {
+        p.value.clone()
+    };
+    let lease = if p.ignore_lease {
+        prev.map_or(0, |x| x.lease)
+    } else {
+        p.lease
+    };
+    t.put(p.key.clone(), value, lease);
+    Ok(())
+}
+
+/// The txn as etcd applies it on restart: nobody waits for the results of
+/// its top-level range ops, so etcd drops them first
+/// (`removeNeedlessRangeReqs`), and their permission and revision checks
+/// with them. None when there are none.
+fn without_top_level_ranges(t: &TxnRequest) -> Option<TxnRequest> {
+    let is_range = |op: &&RequestOp| matches!(op.request, Some(Op::RequestRange(_)));
+    if !t.success.iter().chain(&t.failure).any(|op| is_range(&op)) {
+        return None;
+    }
+    let keep = |ops: &[RequestOp]| ops.iter().filter(|op| !is_range(op)).cloned().collect();
+    Some(TxnRequest {
+        compare: t.compare.clone(),
+        success: keep(&t.success),
+        failure: keep(&t.failure),
+    })
+}
+
+/// May the user read (READ) or write (WRITE) a key or range?
+type Can<'c> = &'c dyn Fn(&[u8], &[u8], i32) -> bool;
+
+const READ: i32 = 0;
+const WRITE: i32 = 1;
+
+fn put_permitted(p: &PutRequest, can: Can<'_>, lease_ok: &mut dyn FnMut(i64) -> bool) -> bool {
+    can(&p.key, b"", WRITE) && (!p.prev_kv || can(&p.key, b"", READ)) && lease_ok(p.lease)
+}
+
+fn delete_permitted(d: &DeleteRangeRequest, can: Can<'_>) -> bool {
+    can(&d.key, &d.range_end, WRITE) && (!d.prev_kv || can(&d.key, &d.range_end, READ))
+}
+
+/// etcd 3.5's `checkTxnAuth`: read on every compare's range; on the
+/// top-level ops of both branches, read on ranges, write on puts' keys,
+/// write (and read with `prev_kv`) on deleted ranges. Nested txns, and the
+/// leases and `prev_kv` of puts, are not checked.
+fn txn_permitted(t: &TxnRequest, can: Can<'_>) -> bool {
+    t.compare.iter().all(|c| can(&c.key, &c.range_end, READ))
+        && t.success
+            .iter()
+            .chain(&t.failure)
+            .all(|op| match &op.request {
+                Some(Op::RequestRange(r)) => can(&r.key, &r.range_end, READ),
+                Some(Op::RequestPut(p)) => can(&p.key, b"", WRITE),
+                Some(Op::RequestDeleteRange(d)) => delete_permitted(d, can),
+                Some(Op::RequestTxn(_)) | None => true,
+            })
+}
+
+/// The permission checks etcd makes when it applies a key or lease request
+/// with auth enabled: false when the request fails them (and so changes
+/// nothing).
+fn permitted(st: &mut State<'_>, header: Option<&RequestHeader>, req: &Req<'_>) -> bool {
+    let checked = matches!(
+        req,
+        Req::Put(_) | Req::DeleteRange(_) | Req::Txn(_) | Req::LeaseRevoke(_)
+    );
+    if !checked {
+        return true;
+    }
+    let State { auth, leases, .. } = st;
+    let user = match auth.subject(header) {
+        Ok(None) => return true,
+        Ok(Some(u)) => u,
+        Err(()) => return false,
+    };
+    let can = |key: &[u8], end: &[u8], want: i32| auth.permitted(user, key, end, want);
+    // Every key attached to a lease must be writable to put with it or
+    // revoke it.
+    let writable = |key: &[u8]| can(key, b"", WRITE);
+    let rev = auth.revision();
+    let mut lease_ok = |id: i64| id == 0 || leases.all_writable(id, &user.name, rev, &writable);
+    match req {
+        Req::Put(p) => put_permitted(p, &can, &mut lease_ok),
+        Req::DeleteRange(d) => delete_permitted(d, &can),
+        Req::Txn(t) => txn_permitted(t, &can),
+        Req::LeaseRevoke(l) => lease_ok(l.id),
+        _ => true,
+    }
+}
+
+/// Applies one request; Err names a request replay does not apply.
+fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
+    if r.v2.is_some() {
+        return Err("a v2 request".into());
+    }
+    // etcd takes the request's id from the header when the old field is
+    // unset, and stops (a nil header) when there is neither.
+    if r.id == 0 && r.header.is_none() {
+        return Err("a request with neither an ID nor a header (etcd stops on it)".into());
+    }
+    // On restart nobody waits for a result, and etcd does not apply a
+    // request holding a read at all (`noSideEffect`), whatever else it
+    // holds.
+    if r.range.is_some()
+        || r.auth_user_get.is_some()
+        || r.auth_role_get.is_some()
+        || r.auth_status.is_some()
+    {
+        return Ok(());
+    }
+    // A request etcd does not know how to apply stops it too.
+    let Some(req) = Req::of(r) else {
+        return Err("a request of no kind etcd 3.5 applies (etcd stops on it)".into());
+    };
+    let restarted;
+    let req = match req {
+        Req::Txn(t) => match without_top_level_ranges(t) {
+            Some(t) => {
+                restarted = t;
+                Req::Txn(&restarted)
+            }
+            None => Req::Txn(t),
+        },
+        other => other,
+    };
+    if st.appliers.auth {
+        if let Req::Auth(a) = &req {
+            if a.needs_admin() && !st.auth.admin_permitted(r.header.as_ref()) {
+                return Ok(());
+            }
+        }
+        if !permitted(st, r.header.as_ref(), &req) {
+            return Ok(());
+        }
+    }
+    if refused_by_alarm(st, &req) {
+        return Ok(());
+    }
+    match req {
+        Req::Auth(a) => st.auth.apply(&a)?,
+        Req::Range => {}
+        Req::Put(p) => {
+            // The lease named must exist (even when the put keeps the
+            // key's lease), and a put keeping the value or lease needs
+            // the key.
+            if (p.lease != 0 && !st.leases.granted.contains_key(&p.lease))
+                || ((p.ignore_value || p.ignore_lease) && !st.live.contains_key(&p.key))
+            {
+                return Ok(());
+            }
+            let mut t = Txn { st, sub: 0 };
+            put_in(&mut t, p)?;
+            t.end();
+        }
+        Req::DeleteRange(d) => {
+            let mut t = Txn { st, sub: 0 };
+            t.delete(&d.key, &d.range_end);
+            t.end();
+        }
+        Req::Txn(txn) => {
+            let mut path = Vec::new();
+            compare_path(st, txn, &mut path);
+            if !ops_on_path(txn, &path, &mut 0, &mut |op| txn_op_valid(st, op)) {
+                return Ok(());
+            }
+            let mut t = Txn { st, sub: 0 };
+            apply_path(&mut t, txn, &path, &mut 0)?;
+            t.end();
+        }
+        Req::Compaction(c) => {
+            // etcd's updateCompactRev: a revision at or below the compact
+            // revision is already compacted, one past the head is in the
+            // future; else it is the compact revision from now on, recorded
+            // as scheduled.
+            if c.revision > st.compact && c.revision <= st.rev {
+                st.compact = c.revision;
+                st.meta.insert(
+                    names::SCHEDULED_COMPACT_REV.to_vec(),
+                    Some(rev_key(c.revision, 0, false)),
+                );
+            }
+        }
+        Req::Alarm(a) => {
+            let (member, alarm) = (a.member_id, a.alarm);
+            let key = AlarmMember {
+                member_id: member,
+                alarm,
+            }
+            .encode_to_vec();
+            let of_type = |st: &State<'_>| st.alarms.iter().filter(|(_, t)| *t == alarm).count();
+            match AlarmAction::try_from(a.action) {
+                Ok(AlarmAction::Activate) if alarm != AlarmType::None as i32 => {
+                    let first = of_type(st) == 0;
+                    if st.alarms.insert((member, alarm)) {
+                        st.alarm_edits.insert(key, Some(Vec::new()));
+                    }
+                    if first {
+                        if alarm != NOSPACE && alarm != CORRUPT {
+                            return Err(format!(
+                                "an alarm of type {alarm}, which etcd does not know (etcd stops on it)"
+                            ));
+                        }
+                        st.appliers = Appliers {
+                            auth: false,
+                            nospace: alarm == NOSPACE,
+                            corrupt: alarm == CORRUPT,
+                        };
+                    }
+                }
+                Ok(AlarmAction::Deactivate) if st.alarms.remove(&(member, alarm)) => {
+                    st.alarm_edits.insert(key, None);
+                    if of_type(st) == 0 && (alarm == NOSPACE || alarm == CORRUPT) {
+                        st.appliers = Appliers::on_start(&Default::default());
+                    }
+                }
+                // GET, and actions etcd does not know, change nothing.
+                _ => {}
+            }
+        }
+        Req::LeaseGrant(g) => {
+            let (id, ttl) = (g.id, g.ttl);
+            if id != 0 && !st.leases.granted.contains_key(&id) {
+                st.leases.granted.insert(id, (ttl, 0));
+                let l = Lease {
+                    id,
+                    ttl,
+                    remaining_ttl: 0,
+                };
+                st.lease_edits
+                    .insert(id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
+            }
+        }
+        Req::LeaseRevoke(l) => {
+            let id = l.id;
+            if st.leases.granted.contains_key(&id) {
+                let keys = st.leases.keys(id);
+                let mut t = Txn { st, sub: 0 };
+                for k in keys {
+                    t.delete(&k, b"");
+                }
+                t.end();
+                st.leases.revoked(id);
+                st.lease_edits.insert(id.to_be_bytes().to_vec(), None);
+            }
+        }
+        Req::LeaseCheckpoint(cp) => {
+            for c in &cp.checkpoints {
+                if let Some((ttl, r)) = st.leases.granted.get_mut(&c.id) {
+                    *r = c.remaining_ttl;
+                    let l = Lease {
+                        id: c.id,
+                        ttl: *ttl,
+                        remaining_ttl: c.remaining_ttl,
+                    };
+                    st.lease_edits
+                        .insert(c.id.to_be_bytes().to_vec(), Some(l.encode_to_vec()));
+                }
+            }
+        }
+        Req::ClusterVersionSet(v) => {
+            st.cluster
+                .insert(names::CLUSTER_VERSION.to_vec(), Some(v.ver.clone()));
+        }
+        Req::ClusterMemberAttrSet(m) => {
+            let Some(attrs) = &m.member_attributes else {
+                return Err(
+                    "a member attribute update without attributes (etcd stops on it)".into(),
+                );
+            };
+            st.mem.set_attributes(m.member_id, attrs)?;
+        }
+        Req::DowngradeInfoSet => return Err("a downgrade_info_set request".into()),
+    }
+    Ok(())
 }
 
 /// Replays the committed entries of `wal` past the db's consistent index.
@@ -629,8 +831,9 @@ pub fn replay(
                 )
             })
             .collect(),
-        leases: HashMap::new(),
+        leases: Default::default(),
         rev: r.head,
+        compact: r.compact,
         keys: BTreeMap::new(),
         lease_edits: BTreeMap::new(),
         meta: BTreeMap::new(),
@@ -638,8 +841,12 @@ pub fn replay(
         mem: crate::members::Members::load(db)?,
         auth: crate::auth::Auth::load(db)?,
         alarms: Default::default(),
+        appliers: Appliers::on_start(&Default::default()),
         alarm_edits: BTreeMap::new(),
     };
+    for (k, l) in &st.live {
+        st.leases.attach(l.lease, k);
+    }
     if let Some(ab) = db.root_bucket().sub_bucket(db, names::ALARM)? {
         for e in ab.iter(db) {
             let e = e?;
@@ -648,12 +855,13 @@ pub fn replay(
             }
         }
     }
+    st.appliers = Appliers::on_start(&st.alarms);
     let root = db.root_bucket();
     if let Some(lb) = root.sub_bucket(db, names::LEASE)? {
         for e in lb.iter(db) {
             let e = e?;
             if let Ok(l) = Lease::decode(e.value) {
-                st.leases.insert(l.id, (l.ttl, l.remaining_ttl));
+                st.leases.granted.insert(l.id, (l.ttl, l.remaining_ttl));
             }
         }
     }
@@ -662,9 +870,9 @@ pub fn replay(
         match e.r#type {
             0 if e.data.is_empty() => {}
             0 => {
-                let req = etcdsnap_wal::request::internal_json(&e.data).ok_or_else(|| {
+                let req = InternalRaftRequest::decode(e.data.as_slice()).map_err(|err| {
                     Error::Entry(format!(
-                        "WAL entry {} is not an etcd v3 request; cannot replay it",
+                        "WAL entry {} is not an etcd v3 request; cannot replay it ({err})",
                         e.index
                     ))
                 })?;

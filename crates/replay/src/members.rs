@@ -3,11 +3,12 @@
 //! `members` and `members_removed` buckets and the conf state in `meta`,
 //! after etcd's validation (a change it would reject changes nothing).
 
+use etcdsnap_schema::member::MemberRecord;
 use etcdsnap_schema::names;
 use std::collections::{BTreeMap, BTreeSet};
 
 use etcdsnap_bbolt::Db;
-use serde_json::Value;
+use etcdsnap_wal::etcdserverpb::Attributes;
 
 use crate::Error;
 
@@ -19,8 +20,8 @@ const ADD_LEARNER: i32 = 3;
 /// The membership being replayed, and the bucket changes it made.
 #[derive(Debug, Default)]
 pub(crate) struct Members {
-    /// Members by hex id, as the JSON etcd stores.
-    pub(crate) json: BTreeMap<String, Value>,
+    /// Members by hex id.
+    members: BTreeMap<String, MemberRecord>,
     removed: BTreeSet<String>,
     voters: BTreeSet<u64>,
     learners: BTreeSet<u64>,
@@ -32,15 +33,63 @@ pub(crate) struct Members {
     pub(crate) conf_state: Option<Vec<u8>>,
 }
 
-fn urls(m: &Value) -> Vec<String> {
-    m.get("peerURLs")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|u| u.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Go's JSON of `membership.Member` as etcd stores it in the `members`
+/// bucket, and of the `ConfigChangeContext` (a member and `isPromote`) a
+/// conf change carries. Every field may be missing or null, as for Go.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct MemberJson {
+    id: Option<u64>,
+    #[serde(rename = "peerURLs")]
+    peer_urls: Option<Vec<String>>,
+    #[serde(rename = "isLearner")]
+    is_learner: Option<bool>,
+    name: Option<String>,
+    #[serde(rename = "clientURLs")]
+    client_urls: Option<Vec<String>>,
+    #[serde(rename = "isPromote")]
+    is_promote: Option<bool>,
+}
+
+impl MemberJson {
+    /// A conf change's context; one that does not decode stops etcd.
+    fn context(bytes: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(bytes)
+            .map_err(|_| "a conf change whose context is not a member (etcd stops on it)".into())
+    }
+
+    fn id(&self) -> u64 {
+        self.id.unwrap_or(0)
+    }
+
+    fn peer_urls(&self) -> Vec<String> {
+        self.peer_urls.clone().unwrap_or_default()
+    }
+
+    fn is_learner(&self) -> bool {
+        self.is_learner.unwrap_or(false)
+    }
+
+    fn record(&self) -> MemberRecord {
+        MemberRecord {
+            id: self.id(),
+            peer_urls: self.peer_urls(),
+            is_learner: self.is_learner(),
+            name: self.name.clone().unwrap_or_default(),
+            client_urls: self.client_urls.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// etcd 3.5 allows one learner (`maxLearners`).
+const MAX_LEARNERS: usize = 1;
+
+/// `raftpb.ConfState` as etcd stores it in `meta` (JSON).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ConfStateJson {
+    voters: BTreeSet<u64>,
+    learners: BTreeSet<u64>,
 }
 
 impl Members {
@@ -51,9 +100,9 @@ impl Members {
         if let Some(b) = root.sub_bucket(db, names::MEMBERS)? {
             for e in b.iter(db) {
                 let e = e?;
-                if let Ok(v) = serde_json::from_slice::<Value>(e.value) {
-                    m.json
-                        .insert(String::from_utf8_lossy(e.key).into_owned(), v);
+                if let Ok(v) = serde_json::from_slice::<MemberJson>(e.value) {
+                    m.members
+                        .insert(String::from_utf8_lossy(e.key).into_owned(), v.record());
                 }
             }
         }
@@ -65,15 +114,9 @@ impl Members {
         }
         if let Some(b) = root.sub_bucket(db, names::META)? {
             if let Some(e) = b.get(db, names::CONF_STATE)? {
-                if let Ok(cs) = serde_json::from_slice::<Value>(e.value) {
-                    let ids = |k: &str| -> BTreeSet<u64> {
-                        cs.get(k)
-                            .and_then(Value::as_array)
-                            .map(|a| a.iter().filter_map(Value::as_u64).collect())
-                            .unwrap_or_default()
-                    };
-                    m.voters = ids("voters");
-                    m.learners = ids("learners");
+                if let Ok(cs) = serde_json::from_slice::<ConfStateJson>(e.value) {
+                    m.voters = cs.voters;
+                    m.learners = cs.learners;
                 }
             }
         }
@@ -81,19 +124,42 @@ impl Members {
     }
 
     /// Stores member `hex` as etcd marshals it.
-    pub(crate) fn save(&mut self, hex: &str) {
-        if let Some(m) = self.json.get(hex) {
-            let json = crate::member_json(m);
+    fn save(&mut self, hex: &str) {
+        if let Some(m) = self.members.get(hex) {
             self.member_edits
-                .insert(hex.as_bytes().to_vec(), Some(json.into_bytes()));
+                .insert(hex.as_bytes().to_vec(), Some(m.to_json().into_bytes()));
         }
     }
 
+    /// A member's attributes published (`ClusterMemberAttrSetRequest`):
+    /// its name and client URLs become those given, as etcd's
+    /// `UpdateAttributes` sets them. A removed member's are ignored; one
+    /// of a member etcd never knew stops etcd.
+    pub(crate) fn set_attributes(&mut self, id: u64, attrs: &Attributes) -> Result<(), String> {
+        let hex = format!("{id:x}");
+        let Some(m) = self.members.get_mut(&hex) else {
+            if self.removed.contains(&hex) {
+                return Ok(());
+            }
+            return Err(format!(
+                "an attribute update of member {hex}, which the cluster never had (etcd stops on it)"
+            ));
+        };
+        m.name = String::from_utf8_lossy(&attrs.name).into_owned();
+        m.client_urls = attrs
+            .client_urls
+            .iter()
+            .map(|u| String::from_utf8_lossy(u).into_owned())
+            .collect();
+        self.save(&hex);
+        Ok(())
+    }
+
     fn urls_in_use(&self, except: &str, new: &[String]) -> bool {
-        self.json
+        self.members
             .iter()
             .filter(|(id, _)| id.as_str() != except)
-            .any(|(_, m)| urls(m).iter().any(|u| new.contains(u)))
+            .any(|(_, m)| m.peer_urls.iter().any(|u| new.contains(u)))
     }
 
     /// The conf state as etcd stores it in `meta` (Go's JSON of
@@ -111,52 +177,61 @@ impl Members {
         out.into_bytes()
     }
 
-    /// Applies one conf change (its type, node id and context).
+    /// Applies one conf change (its type, node id and context) after
+    /// etcd's validation (`ValidateConfigurationChange`): a change it
+    /// rejects changes nothing. A context that is not a member, or names
+    /// another member than the change, stops etcd.
     pub(crate) fn apply(&mut self, kind: i32, node: u64, context: &[u8]) -> Result<(), String> {
-        let ctx: Value = serde_json::from_slice(context).unwrap_or(Value::Null);
+        let hex = format!("{node:x}");
+        if self.removed.contains(&hex) {
+            return Ok(());
+        }
+        let same_id = |ctx: &MemberJson| {
+            if ctx.id() == node {
+                Ok(())
+            } else {
+                Err(format!(
+                    "a conf change for member {hex} whose context names member {:x} (etcd stops on it)",
+                    ctx.id()
+                ))
+            }
+        };
         match kind {
             ADD | ADD_LEARNER => {
-                let id = ctx.get("id").and_then(Value::as_u64).unwrap_or(node);
-                let hex = format!("{id:x}");
-                if ctx.get("isPromote").and_then(Value::as_bool) == Some(true) {
-                    let learner = self
-                        .json
-                        .get(&hex)
-                        .is_some_and(|m| m.get("isLearner").and_then(Value::as_bool) == Some(true));
-                    if !learner {
+                let ctx = MemberJson::context(context)?;
+                let promote = ctx.is_promote.unwrap_or(false);
+                if promote {
+                    if !self.members.get(&hex).is_some_and(|m| m.is_learner) {
                         return Ok(());
                     }
-                    if let Some(o) = self.json.get_mut(&hex).and_then(Value::as_object_mut) {
-                        o.remove("isLearner");
-                    }
-                    self.save(&hex);
                 } else {
-                    if self.removed.contains(&hex)
-                        || self.json.contains_key(&hex)
-                        || self.urls_in_use("", &urls(&ctx))
+                    let learners = self.members.values().filter(|m| m.is_learner).count();
+                    if self.members.contains_key(&hex)
+                        || self.urls_in_use("", &ctx.peer_urls())
+                        || (ctx.is_learner() && learners + 1 > MAX_LEARNERS)
                     {
                         return Ok(());
                     }
-                    let mut m = serde_json::Map::new();
-                    for k in ["id", "peerURLs", "isLearner", "name", "clientURLs"] {
-                        if let Some(v) = ctx.get(k) {
-                            m.insert(k.into(), v.clone());
-                        }
-                    }
-                    self.json.insert(hex.clone(), Value::Object(m));
-                    self.save(&hex);
                 }
-                if kind == ADD {
-                    self.learners.remove(&id);
-                    self.voters.insert(id);
+                same_id(&ctx)?;
+                if promote {
+                    if let Some(m) = self.members.get_mut(&hex) {
+                        m.is_learner = false;
+                    }
                 } else {
-                    self.voters.remove(&id);
-                    self.learners.insert(id);
+                    self.members.insert(hex.clone(), ctx.record());
+                }
+                self.save(&hex);
+                if kind == ADD {
+                    self.learners.remove(&node);
+                    self.voters.insert(node);
+                } else {
+                    self.voters.remove(&node);
+                    self.learners.insert(node);
                 }
             }
             REMOVE => {
-                let hex = format!("{node:x}");
-                if self.removed.contains(&hex) || self.json.remove(&hex).is_none() {
+                if self.members.remove(&hex).is_none() {
                     return Ok(());
                 }
                 self.member_edits.insert(hex.as_bytes().to_vec(), None);
@@ -167,28 +242,17 @@ impl Members {
                 self.learners.remove(&node);
             }
             UPDATE => {
-                let id = ctx.get("id").and_then(Value::as_u64).unwrap_or(node);
-                let hex = format!("{id:x}");
-                let new = urls(&ctx);
-                if self.removed.contains(&hex)
-                    || !self.json.contains_key(&hex)
-                    || self.urls_in_use(&hex, &new)
-                {
+                if !self.members.contains_key(&hex) {
                     return Ok(());
                 }
-                if let Some(o) = self.json.get_mut(&hex).and_then(Value::as_object_mut) {
-                    o.insert(
-                        "peerURLs".into(),
-                        ctx.get("peerURLs").cloned().unwrap_or(Value::Null),
-                    );
-                    match ctx.get("isLearner") {
-                        Some(l) if l.as_bool() == Some(true) => {
-                            o.insert("isLearner".into(), l.clone());
-                        }
-                        _ => {
-                            o.remove("isLearner");
-                        }
-                    }
+                let ctx = MemberJson::context(context)?;
+                if self.urls_in_use(&hex, &ctx.peer_urls()) {
+                    return Ok(());
+                }
+                same_id(&ctx)?;
+                if let Some(m) = self.members.get_mut(&hex) {
+                    m.peer_urls = ctx.peer_urls();
+                    m.is_learner = ctx.is_learner();
                 }
                 self.save(&hex);
             }

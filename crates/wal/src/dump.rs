@@ -8,6 +8,7 @@ use prost::Message;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::etcdserverpb::{InternalRaftRequest, Request};
 use crate::proto::ConfChange;
 use crate::reader::{self, Damage};
 use crate::{request, snap, Error};
@@ -120,23 +121,59 @@ fn hex_id(id: u64) -> String {
     format!("{id:x}")
 }
 
+/// What a normal entry's payload decodes as, tried in etcd's order: an
+/// `InternalRaftRequest`, else a v2 `Request`.
+enum Payload {
+    Internal(Box<InternalRaftRequest>),
+    V2(Request),
+    /// Neither (or a conf change).
+    Other,
+}
+
+fn payload(e: &crate::proto::Entry) -> Payload {
+    if e.r#type != 0 {
+        return Payload::Other;
+    }
+    if let Ok(r) = InternalRaftRequest::decode(e.data.as_slice()) {
+        return Payload::Internal(Box::new(r));
+    }
+    match Request::decode(e.data.as_slice()) {
+        Ok(r) => Payload::V2(r),
+        Err(_) => Payload::Other,
+    }
+}
+
+/// Does the request hold the kind an `IRR...` filter names (as
+/// etcd-dump-logs checks it: that field is set)?
+fn holds(r: &InternalRaftRequest, filter: &str) -> bool {
+    match filter {
+        "IRRRange" => r.range.is_some(),
+        "IRRPut" => r.put.is_some(),
+        "IRRDeleteRange" => r.delete_range.is_some(),
+        "IRRTxn" => r.txn.is_some(),
+        "IRRCompaction" => r.compaction.is_some(),
+        "IRRLeaseGrant" => r.lease_grant.is_some(),
+        "IRRLeaseRevoke" => r.lease_revoke.is_some(),
+        "IRRLeaseCheckpoint" => r.lease_checkpoint.is_some(),
+        _ => false,
+    }
+}
+
 /// Which filter an entry passes, and under which type it is shown; `types`
 /// are the filter's names, in order (etcd tries them in that order).
-fn classify(e: &crate::proto::Entry, types: &[&str]) -> Option<&'static str> {
-    let irr = e.r#type == 0 && request::internal_text(&e.data).is_some();
-    let v2 = e.r#type == 0 && !irr && request::v2_request(&e.data).is_some();
-    let kind = if irr {
-        request::internal_kind(&e.data)
-    } else {
-        None
+fn classify(e: &crate::proto::Entry, p: &Payload, types: &[&str]) -> Option<&'static str> {
+    let irr = match p {
+        Payload::Internal(r) => Some(r.as_ref()),
+        _ => None,
     };
+    let v2 = matches!(p, Payload::V2(_));
     for t in types {
         let hit = match *t {
             "ConfigChange" => (e.r#type == 1).then_some("ConfigChange"),
             "Normal" => {
                 if e.r#type != 0 {
                     None
-                } else if irr {
+                } else if irr.is_some() {
                     Some("InternalRaftRequest")
                 } else if v2 {
                     Some("Request")
@@ -145,21 +182,10 @@ fn classify(e: &crate::proto::Entry, types: &[&str]) -> Option<&'static str> {
                 }
             }
             "Request" => v2.then_some("Request"),
-            "InternalRaftRequest" => irr.then_some("InternalRaftRequest"),
-            other => {
-                let want = match other {
-                    "IRRRange" => "range",
-                    "IRRPut" => "put",
-                    "IRRDeleteRange" => "delete_range",
-                    "IRRTxn" => "txn",
-                    "IRRCompaction" => "compaction",
-                    "IRRLeaseGrant" => "lease_grant",
-                    "IRRLeaseRevoke" => "lease_revoke",
-                    "IRRLeaseCheckpoint" => "lease_checkpoint",
-                    _ => "",
-                };
-                (irr && kind == Some(want)).then_some("InternalRaftRequest")
-            }
+            "InternalRaftRequest" => irr.map(|_| "InternalRaftRequest"),
+            other => irr
+                .filter(|r| holds(r, other))
+                .map(|_| "InternalRaftRequest"),
         };
         if hit.is_some() {
             return hit;
@@ -180,9 +206,9 @@ fn excerpt(s: &[u8], pre: usize, suf: usize) -> String {
     format!("{}...{}", q(head), q(tail))
 }
 
-fn entry_text(e: &crate::proto::Entry, shown_as: &str) -> (String, Option<Value>) {
-    match shown_as {
-        "ConfigChange" => match ConfChange::decode(e.data.as_slice()) {
+fn entry_text(e: &crate::proto::Entry, p: &Payload, shown_as: &str) -> (String, Option<Value>) {
+    match (shown_as, p) {
+        ("ConfigChange", _) => match ConfChange::decode(e.data.as_slice()) {
             Ok(cc) => {
                 let method = match cc.r#type {
                     0 => "ConfChangeAddNode".to_string(),
@@ -208,34 +234,31 @@ fn entry_text(e: &crate::proto::Entry, shown_as: &str) -> (String, Option<Value>
             }
             Err(_) => ("???".into(), None),
         },
-        "InternalRaftRequest" => (
-            request::internal_text(&e.data).unwrap_or_default(),
-            request::internal_json(&e.data),
-        ),
-        "Request" => {
-            let j = request::v2_request(&e.data);
-            let field = |n: &str| {
-                j.as_ref()
-                    .and_then(|v| v.get(n))
-                    .and_then(Value::as_str)
+        ("InternalRaftRequest", Payload::Internal(r)) => {
+            (request::text(r, &e.data), Some(request::json(r)))
+        }
+        ("Request", Payload::V2(r)) => {
+            // Shown as text only when UTF-8, as before.
+            let s = |b: &[u8]| {
+                std::str::from_utf8(b)
                     .unwrap_or_default()
                     .as_bytes()
                     .to_vec()
             };
-            let method = String::from_utf8_lossy(&field("Method")).into_owned();
+            let method = String::from_utf8_lossy(&s(&r.method)).into_owned();
             let text = match method.as_str() {
                 "" => "noop".to_string(),
                 "SYNC" => "method=SYNC".to_string(),
                 "QGET" | "DELETE" => {
-                    format!("method={method} path={}", excerpt(&field("Path"), 64, 64))
+                    format!("method={method} path={}", excerpt(&s(&r.path), 64, 64))
                 }
                 _ => format!(
                     "method={method} path={} val={}",
-                    excerpt(&field("Path"), 64, 64),
-                    excerpt(&field("Val"), 128, 0)
+                    excerpt(&s(&r.path), 64, 64),
+                    excerpt(&s(&r.val), 128, 0)
                 ),
             };
-            (text, j)
+            (text, Some(request::v2_json(r)))
         }
         _ => ("???".into(), None),
     }
@@ -300,8 +323,9 @@ pub fn dump(data_dir: &Path, opts: &DumpOptions) -> Result<Dump, Error> {
         .iter()
         .filter(|e| e.index > start_index && opts.end_index.is_none_or(|end| e.index <= end))
         .filter_map(|e| {
-            let shown = classify(e, &types)?;
-            let (text, request) = entry_text(e, shown);
+            let p = payload(e);
+            let shown = classify(e, &p, &types)?;
+            let (text, request) = entry_text(e, &p, shown);
             Some(DumpEntry {
                 term: e.term,
                 index: e.index,

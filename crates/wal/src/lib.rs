@@ -3,6 +3,12 @@
 //! writes told apart from damage, the raft messages inside, and segments
 //! and snapshot files written byte for byte as etcd writes them.
 //!
+//! The requests in normal entries decode into the typed messages of
+//! [`etcdserverpb`] (etcd's `InternalRaftRequest` and everything it
+//! carries, decoded as etcd decodes them); [`request`] shows them as
+//! `etcd-dump-logs` does and as JSON, and [`dump`] is the `etcd-dump-logs`
+//! view of a data dir.
+//!
 //! ```no_run
 //! let wal = etcdsnap_wal::reader::read_dir(std::path::Path::new("member/wal"))?;
 //! println!("{} entries, damage: {:?}", wal.entries.len(), wal.damage);
@@ -10,6 +16,7 @@
 //! ```
 
 pub mod dump;
+pub mod etcdserverpb;
 #[doc(hidden)]
 pub mod proto;
 pub mod reader;
