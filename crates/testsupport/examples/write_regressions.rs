@@ -134,8 +134,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wal = etcdsnap_wal::reader::read_bytes(cut, "member.wal");
     let mut kinds = std::collections::BTreeSet::new();
     for e in &wal.entries {
-        if let Some(kind) = etcdsnap_wal::request::internal_kind(&e.data) {
-            if kinds.insert(kind) {
+        use prost::Message;
+        let Ok(req) = etcdsnap_wal::etcdserverpb::InternalRaftRequest::decode(e.data.as_slice())
+        else {
+            continue;
+        };
+        // The request's kind: the first field its display names besides
+        // the header and id.
+        let json = etcdsnap_wal::request::json(&req);
+        let kind = json
+            .as_object()
+            .and_then(|o| o.keys().find(|k| *k != "header" && *k != "ID").cloned());
+        if let Some(kind) = kind {
+            if kinds.insert(kind.clone()) {
                 write(&rs, &format!("request-{kind}"), &e.data)?;
             }
         }
