@@ -841,20 +841,54 @@ fn snapshot_save_from_a_stopped_member() {
     std::fs::remove_file(&out2).unwrap();
     std::fs::remove_dir_all(&behind).unwrap();
 
-    // From consistent index 0 the WAL holds etcd's v2 requests (the
-    // member's attributes), which replay does not apply: refused, the
-    // entry named; --no-wal saves the db and says what was left out.
+    // Consistent index 0 is older than the member's newest .snap (index
+    // 51): etcd would look for the db that snapshot came with and stop,
+    // so the entries cannot be replayed onto this db: refused, saying
+    // why; --no-wal saves the db and says what was left out.
     rolled_back(0, false);
     let o = etcdsnap(args(&[]));
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("WAL entry 3 is not an etcd v3 request")
-            && err.contains("--no-wal")
-            && err.contains("consistent index 0"),
+        err.contains("older than the newest .snap (index 51)")
+            && err.contains("0000000000000033.snap.db")
+            && err.contains("--no-wal"),
         "{err}"
     );
     assert!(!out2.exists());
+    // Real etcd 3.5.1 on that dir stops for that reason.
+    if let Some(etcd) = oracle("ETCDSNAP_ETCD351", "/opt/etcdsnap-oracles/etcd-3.5.1/etcd") {
+        let copy = tmp.path().join("behind-copy");
+        copy_member_dir(&copy);
+        std::fs::copy(behind.join("member/snap/db"), copy.join("member/snap/db")).unwrap();
+        let peer = live::peer_url();
+        let client = format!("http://127.0.0.1:{}", live::free_port());
+        let o = Command::new(etcd)
+            .args(["--name", "m351", "--data-dir"])
+            .arg(&copy)
+            .args([
+                "--listen-client-urls",
+                &client,
+                "--advertise-client-urls",
+                &client,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &peer,
+                "--initial-advertise-peer-urls",
+                &peer,
+            ])
+            .args(["--initial-cluster", &format!("m351={peer}")])
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let log = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            log.contains("failed to recover v3 backend from snapshot")
+                && log.contains("0000000000000033.snap.db"),
+            "{log}"
+        );
+    }
     let o = etcdsnap(args(&["--no-wal"]));
     ok(&o, "save --no-wal");
     assert!(String::from_utf8_lossy(&o.stderr).contains("left out (--no-wal)"));

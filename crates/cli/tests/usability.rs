@@ -203,8 +203,9 @@ fn binary_keys_are_escaped_in_line_output_and_diff_names_what_changed() {
 }
 
 /// `verify DIR` reports the WAL tail: with the db's consistent index set
-/// back to 0, the member's WAL holds committed entries the db lacks, some
-/// of them v2 requests replay does not apply: not restorable as read.
+/// back to 0, the member's WAL holds committed entries the db lacks, and
+/// the db is older than the newest .snap, which etcd does not start from:
+/// not restorable as read.
 #[test]
 fn verify_of_a_data_dir_reports_the_committed_entries_its_db_lacks() {
     let tmp = tempfile::tempdir().unwrap();
@@ -255,6 +256,10 @@ fn verify_of_a_data_dir_reports_the_committed_entries_its_db_lacks() {
         "{text}"
     );
     assert!(text.contains("problem [wal]:"), "{text}");
+    assert!(
+        text.contains("older than the newest .snap (index 51)"),
+        "{text}"
+    );
     assert!(!text.contains("OK: restorable"), "{text}");
     // Reading the db alone says what it leaves out.
     let o = etcdsnap([

@@ -79,6 +79,37 @@ pub fn pending_entries(wal: &etcdsnap_wal::reader::Wal, consistent_index: u64) -
         .collect()
 }
 
+/// The index of the newest `.snap` of `data_dir` that reads (the one etcd
+/// starts from), None when there is none.
+pub fn newest_snap_index(data_dir: &Path) -> Result<Option<u64>, Error> {
+    let dir = snap_dir(data_dir);
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    for p in etcdsnap_wal::snap::list(&dir)? {
+        if let Ok(s) = etcdsnap_wal::snap::decode(&read(&p)?) {
+            return Ok(Some(s.metadata.index));
+        }
+    }
+    Ok(None)
+}
+
+/// Why etcd would not start from `data_dir`'s db as it is, when its
+/// consistent index is older than the newest `.snap`: etcd then looks for
+/// the db that snapshot was sent with (`<index>.snap.db`) and stops
+/// without it (3.4 and 3.5, `recoverSnapshotBackend`).
+pub fn db_older_than_snap(data_dir: &Path, consistent_index: u64) -> Result<Option<String>, Error> {
+    Ok(newest_snap_index(data_dir)?
+        .filter(|i| *i > consistent_index)
+        .map(|i| {
+            format!(
+                "the db's consistent index {consistent_index} is older than the newest .snap \
+                 (index {i}): etcd would look for {i:016x}.snap.db and stop without it, so the \
+                 WAL entries after the db cannot be replayed onto it"
+            )
+        }))
+}
+
 /// What reading a data dir's WAL and `.snap` files found.
 #[derive(Debug, Default)]
 pub struct Findings {

@@ -606,10 +606,76 @@ fn permitted(st: &mut State<'_>, header: Option<&RequestHeader>, req: &Req<'_>) 
     }
 }
 
+/// Applies what a v2 request changes in the v3 backend, as etcd 3.4 and
+/// 3.5 do (`applierV2store.Put`: a member's published attributes, written
+/// by every 3.4 start and a 3.5 first boot, update the `members` bucket;
+/// `/0/version` sets `cluster/clusterVersion`). Reads and `SYNC` change
+/// nothing there; other writes go to the v2 store alone, which replay does
+/// not model, and are refused by name.
+fn apply_v2(st: &mut State<'_>, r: &etcdsnap_wal::etcdserverpb::Request) -> Result<(), String> {
+    let method = String::from_utf8_lossy(&r.method);
+    let path = String::from_utf8_lossy(&r.path);
+    match method.as_ref() {
+        "QGET" | "GET" | "SYNC" | "HEAD" => return Ok(()),
+        "PUT" => {}
+        other => return Err(format!("a v2 {other} request on {path:?}")),
+    }
+    if path == "/0/version" {
+        // etcd parses the value as a semantic version (and stops on one
+        // that is not) and stores it printed back.
+        let ver = String::from_utf8_lossy(&r.val);
+        if !is_semver(&ver) {
+            return Err(format!(
+                "a v2 cluster version {ver:?} that is not a version (etcd stops on it)"
+            ));
+        }
+        st.cluster.insert(
+            names::CLUSTER_VERSION.to_vec(),
+            Some(ver.into_owned().into_bytes()),
+        );
+        return Ok(());
+    }
+    let member = path
+        .strip_prefix("/0/members/")
+        .and_then(|rest| rest.strip_suffix("/attributes"))
+        .filter(|id| !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+    if let Some(id) = member {
+        let id = u64::from_str_radix(id, 16).map_err(|e| format!("a member id {id:?}: {e}"))?;
+        #[derive(serde::Deserialize)]
+        struct V2Attributes {
+            #[serde(default)]
+            name: String,
+            #[serde(default, rename = "clientURLs")]
+            client_urls: Vec<String>,
+        }
+        let a: V2Attributes = serde_json::from_slice(&r.val)
+            .map_err(|e| format!("a v2 member attribute update that is not JSON ({e})"))?;
+        let attrs = etcdsnap_wal::etcdserverpb::Attributes {
+            name: a.name.into_bytes(),
+            client_urls: a.client_urls.into_iter().map(String::into_bytes).collect(),
+        };
+        return st.mem.set_attributes(id, &attrs);
+    }
+    Err(format!(
+        "a v2 PUT of {path:?} (the v2 store, which offline replay does not model)"
+    ))
+}
+
+/// `major.minor.patch` with an optional pre-release or build suffix, as
+/// Go's semver accepts it for etcd's versions.
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Applies one request; Err names a request replay does not apply.
 fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
-    if r.v2.is_some() {
-        return Err("a v2 request".into());
+    if let Some(v2) = &r.v2 {
+        return apply_v2(st, v2);
     }
     // etcd takes the request's id from the header when the old field is
     // unset, and stops (a nil header) when there is neither.
@@ -870,13 +936,23 @@ pub fn replay(
         match e.r#type {
             0 if e.data.is_empty() => {}
             0 => {
-                let req = InternalRaftRequest::decode(e.data.as_slice()).map_err(|err| {
-                    Error::Entry(format!(
-                        "WAL entry {} is not an etcd v3 request; cannot replay it ({err})",
-                        e.index
-                    ))
-                })?;
-                apply(&mut st, &req).map_err(|what| {
+                // etcd tries an InternalRaftRequest first and falls back
+                // to a bare v2 Request (what 3.4 and a 3.5 first boot
+                // propose to publish attributes and the cluster version).
+                let applied = match InternalRaftRequest::decode(e.data.as_slice()) {
+                    Ok(req) => apply(&mut st, &req),
+                    Err(err) => {
+                        let v2 = etcdsnap_wal::etcdserverpb::Request::decode(e.data.as_slice())
+                            .map_err(|_| {
+                                Error::Entry(format!(
+                                    "WAL entry {} is neither an etcd v3 request nor a v2 one; cannot replay it ({err})",
+                                    e.index
+                                ))
+                            })?;
+                        apply_v2(&mut st, &v2)
+                    }
+                };
+                applied.map_err(|what| {
                     Error::Entry(format!(
                         "WAL entry {} is {what}, which offline replay does not apply",
                         e.index

@@ -101,6 +101,9 @@ pub enum Error {
     /// The WAL's committed entries could not be replayed.
     #[error(transparent)]
     Replay(#[from] etcdsnap_replay::Error),
+    /// The data dir's WAL or `.snap` files could not be read.
+    #[error(transparent)]
+    DataDir(#[from] etcdsnap_datadir::Error),
     /// Writing the WAL or `.snap` failed.
     #[error(transparent)]
     Wal(#[from] etcdsnap_wal::Error),

@@ -99,6 +99,13 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
                 )));
             }
         }
+        if !cfg.no_wal && !etcdsnap_datadir::pending_entries(&wal, ci).is_empty() {
+            if let Some(why) = etcdsnap_datadir::db_older_than_snap(&cfg.data_dir, ci)? {
+                return Err(Error::Source(format!(
+                    "{why}; --no-wal saves the db as it is"
+                )));
+            }
+        }
         if !cfg.no_wal {
             if let Some((e, summary)) = etcdsnap_replay::replay(&db, &wal, ci).map_err(|e| {
                 Error::Source(format!(
@@ -188,6 +195,13 @@ pub fn latest_state(data_dir: &Path) -> Result<Option<LatestState>, Error> {
     let db = Db::open(file.bytes())?;
     let ci = consistent_index(&db)?;
     let wal = etcdsnap_wal::reader::read_dir(&wal_dir)?;
+    if !etcdsnap_datadir::pending_entries(&wal, ci).is_empty() {
+        if let Some(why) = etcdsnap_datadir::db_older_than_snap(data_dir, ci)? {
+            return Err(Error::Source(format!(
+                "{why} (--no-wal reads the db alone)"
+            )));
+        }
+    }
     if let Some(d) = wal.damage.as_ref().filter(|d| !d.torn) {
         return Err(Error::Source(format!(
             "WAL damaged in {} at offset {}: {}; the committed entries after it cannot be replayed \
