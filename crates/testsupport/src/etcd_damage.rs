@@ -68,17 +68,10 @@ fn retrailer(mut bytes: Vec<u8>, base_had: bool) -> Vec<u8> {
 /// Top-level protobuf fields of `v`: (field number, wire type, start and
 /// end of the field's value).
 fn fields(v: &[u8]) -> Vec<(u64, u8, usize, usize)> {
-    fn varint(v: &[u8], mut i: usize) -> Option<(u64, usize)> {
-        let mut x = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = *v.get(i)?;
-            i += 1;
-            x |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some((x, i));
-            }
-        }
-        None
+    // The schema's varint, with positions instead of slices.
+    fn varint(v: &[u8], i: usize) -> Option<(u64, usize)> {
+        let (x, rest) = etcdsnap_schema::wire::varint(v.get(i..)?)?;
+        Some((x, v.len() - rest.len()))
     }
     let mut out = Vec::new();
     let mut i = 0;

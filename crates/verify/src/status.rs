@@ -335,7 +335,7 @@ pub fn render(st: &Status, format: Format) -> String {
                 st.hash, st.revision, st.total_key, st.total_size
             );
             if let Some(v) = &st.version {
-                let _ = write!(out, ",\"version\":{}", json_string(v));
+                let _ = write!(out, ",\"version\":{}", etcdsnap_schema::gojson::string(v));
             }
             out.push_str("}\n");
         }
@@ -364,22 +364,6 @@ pub fn render(st: &Status, format: Format) -> String {
         }
     }
     out
-}
-
-fn json_string(s: &str) -> String {
-    let mut o = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(o, "\\u{:04x}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
 }
 
 /// The table layout etcd's printer produces: a ruled box, centred headers,
