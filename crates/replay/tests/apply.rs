@@ -305,9 +305,12 @@ fn refusals_name_the_entry() {
         let db = Db::open(&bytes).unwrap();
         etcdsnap_schema::meta::consistent_index(&db).unwrap()
     };
+    // A v2 write to the v2 store alone (not a member's attributes or the
+    // cluster version): replay does not model the v2 store.
     let v2 = InternalRaftRequest {
         v2: Some(Request {
             method: b"PUT".to_vec(),
+            path: b"/1/some/key".to_vec(),
             ..Default::default()
         }),
         ..Default::default()
@@ -316,7 +319,7 @@ fn refusals_name_the_entry() {
     assert_eq!(
         err,
         format!(
-            "WAL entry {} is a v2 request, which offline replay does not apply",
+            "WAL entry {} is a v2 PUT of \"/1/some/key\" (the v2 store, which offline replay does not model), which offline replay does not apply",
             ci + 2
         )
     );
