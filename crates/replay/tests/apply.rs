@@ -323,13 +323,15 @@ fn refusals_name_the_entry() {
             ci + 2
         )
     );
-    let err = replay_raw(vec![vec![0x22, 0x02, 0x08, 0x01]])
+    // Neither an InternalRaftRequest nor a v2 Request: a length past the
+    // end.
+    let err = replay_raw(vec![vec![0x22, 0x05, 0x08]])
         .err()
         .unwrap()
         .to_string();
     assert!(
         err.starts_with(&format!(
-            "WAL entry {} is not an etcd v3 request; cannot replay it (",
+            "WAL entry {} is neither an etcd v3 request nor a v2 one; cannot replay it (",
             ci + 1
         )),
         "{err}"
