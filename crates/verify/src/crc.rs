@@ -40,14 +40,65 @@ impl CrcPart {
     }
 }
 
-/// The CRC-32C of A followed by B from `crc(A)`, `crc(B)` and `len(B)`.
+/// CRC-32C (Castagnoli), reflected.
+const POLY: u32 = 0x82F6_3B78;
+
+/// `a × b` modulo the CRC polynomial (reflected bit order: bit 31 is x^0).
+const fn multmodp(a: u32, mut b: u32) -> u32 {
+    let mut m: u32 = 1 << 31;
+    let mut p: u32 = 0;
+    loop {
+        if a & m != 0 {
+            p ^= b;
+            if a & (m - 1) == 0 {
+                break;
+            }
+        }
+        m >>= 1;
+        b = if b & 1 != 0 { (b >> 1) ^ POLY } else { b >> 1 };
+        if m == 0 {
+            break;
+        }
+    }
+    p
+}
+
+/// `X2N[k]` = x^(2^k) modulo the polynomial.
+#[allow(clippy::indexing_slicing)] // constant evaluation: out of range would not compile
+const X2N: [u32; 64] = {
+    let mut t = [0u32; 64];
+    t[0] = 1 << 30; // x^1
+    let mut k = 1;
+    while k < 64 {
+        t[k] = multmodp(t[k - 1], t[k - 1]);
+        k += 1;
+    }
+    t
+};
+
+/// The CRC of A followed by B from `crc(A)`, `crc(B)` and `len(B)`: shift
+/// `crc(A)` by `len(B)` zero bytes (a multiplication by x^(8·len) built
+/// from the table of x^(2^k)) and add `crc(B)`. A few hundred operations,
+/// whatever the length.
+///
+/// Written here rather than taken from a crate: `crc_fast::checksum_combine`
+/// and `crc32c::crc32c_combine` give the same results (the tests check
+/// both) but take several times as long per call, and `snapshot status`
+/// combines once per group of leaves: on a 2.46 GB snapshot
+/// `status --skip-hash-check` took 0.90 s with the first, 0.69–0.81 s
+/// with the second and 0.30 s with this one.
 pub fn combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
-    crc_fast::checksum_combine(
-        crc_fast::CrcAlgorithm::Crc32Iscsi,
-        u64::from(crc_a),
-        u64::from(crc_b),
-        len_b,
-    ) as u32
+    let mut p: u32 = 1 << 31; // x^0
+    let mut n = len_b;
+    let mut k = 3; // bytes: x^(8n) = x^(n·2^3)
+    while n != 0 {
+        if n & 1 != 0 {
+            p = multmodp(X2N.get(k).copied().unwrap_or(1 << 31), p);
+        }
+        n >>= 1;
+        k += 1;
+    }
+    multmodp(p, crc_a) ^ crc_b
 }
 
 #[cfg(test)]
@@ -66,6 +117,15 @@ mod tests {
             let want = crc32c::crc32c(&data);
             assert_eq!(combine(ca, cb, b.len() as u64), want, "split {split}");
             assert_eq!(crc32c::crc32c_combine(ca, cb, b.len()), want);
+            assert_eq!(
+                crc_fast::checksum_combine(
+                    crc_fast::CrcAlgorithm::Crc32Iscsi,
+                    u64::from(ca),
+                    u64::from(cb),
+                    b.len() as u64
+                ) as u32,
+                want
+            );
         }
         // Pieces merged in any grouping give the same result.
         let parts: Vec<CrcPart> = data
