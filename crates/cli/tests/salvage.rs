@@ -263,6 +263,21 @@ fn changed_bytes_are_not_laundered_into_a_good_backup() {
     std::fs::write(&flipped, &bytes).unwrap();
     let check = etcdsnap(["check".as_ref(), flipped.as_os_str()]);
     assert_eq!(check.status.code(), Some(0), "the structure is intact");
+    // check says what it did not look at, and where to look.
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("`etcdsnap verify` checks it"),
+        "{check:?}"
+    );
+    // status refuses the changed bytes and names what to do next.
+    let st = etcdsnap(["snapshot".as_ref(), "status".as_ref(), flipped.as_os_str()]);
+    assert_eq!(st.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&st.stderr);
+    assert!(
+        e.contains("SHA-256 trailer mismatch")
+            && e.contains("`etcdsnap verify`")
+            && e.contains("`etcdsnap salvage`"),
+        "{e}"
+    );
 
     let out = dir.path().join("out.db");
     let o = etcdsnap([

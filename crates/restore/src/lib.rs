@@ -294,11 +294,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
                     (!cfg.skip_hash_check && db.trailer().is_some())
                         .then(|| etcdsnap_verify::trailer::verify(&db))
                 },
-                || {
-                    let report = etcdsnap_bbolt::check::check(bytes);
-                    let values = etcdsnap_verify::semantic::key_values_decode(&db);
-                    (report, values)
-                },
+                || etcdsnap_verify::semantic::check_and_decode(&db),
             )
         },
         || {
