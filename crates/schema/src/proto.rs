@@ -1,5 +1,9 @@
 //! etcd's stored protobuf messages, declared with prost derive (field
-//! numbers from etcd's `mvccpb`, `leasepb` and `authpb`).
+//! numbers from etcd's `mvccpb`, `leasepb` and `authpb`). `authpb`'s
+//! `Permission` and `UserAddOptions` travel in WAL requests too and are
+//! declared once, with the requests, in `etcdsnap_wal::etcdserverpb`.
+
+pub use etcdsnap_wal::etcdserverpb::{Permission, UserAddOptions};
 
 /// `leasepb.Lease`.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -13,14 +17,6 @@ pub struct Lease {
     /// Remaining TTL (checkpointed leases).
     #[prost(int64, tag = "3")]
     pub remaining_ttl: i64,
-}
-
-/// `authpb.UserAddOptions`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct UserAddOptions {
-    /// User has no password.
-    #[prost(bool, tag = "1")]
-    pub no_password: bool,
 }
 
 /// `authpb.User`.
@@ -38,20 +34,6 @@ pub struct User {
     /// Options.
     #[prost(message, optional, tag = "4")]
     pub options: Option<UserAddOptions>,
-}
-
-/// `authpb.Permission`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Permission {
-    /// READ = 0, WRITE = 1, READWRITE = 2.
-    #[prost(int32, tag = "1")]
-    pub perm_type: i32,
-    /// Key (or range start).
-    #[prost(bytes = "vec", tag = "2")]
-    pub key: Vec<u8>,
-    /// Range end.
-    #[prost(bytes = "vec", tag = "3")]
-    pub range_end: Vec<u8>,
 }
 
 /// `authpb.Role`.
