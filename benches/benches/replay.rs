@@ -17,9 +17,7 @@ use std::path::PathBuf;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use etcdsnap_bbolt::Db;
 use etcdsnap_wal::etcdserverpb::{
-    AuthEnableRequest, AuthRoleAddRequest, AuthRoleGrantPermissionRequest, AuthUserAddRequest,
-    AuthUserGrantRoleRequest, InternalRaftRequest, LeaseGrantRequest, LeaseRevokeRequest,
-    Permission, PermissionType, PutRequest, RequestHeader, UserAddOptions,
+    InternalRaftRequest, LeaseGrantRequest, LeaseRevokeRequest, PutRequest, RequestHeader,
 };
 use etcdsnap_wal::proto::{Entry, HardState, Metadata, WalSnapshot};
 use etcdsnap_wal::reader::Wal;
@@ -109,48 +107,7 @@ fn leases(n: i64) -> Vec<InternalRaftRequest> {
 /// Auth on; user `bench` (allowed /bench/) puts N keys over 100 leases,
 /// then revokes the leases.
 fn leases_auth(n: i64, auth_revision: u64) -> Vec<InternalRaftRequest> {
-    let add = |name: &str| InternalRaftRequest {
-        auth_user_add: Some(AuthUserAddRequest {
-            name: name.into(),
-            options: Some(UserAddOptions { no_password: true }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let grant_role = |user: &str, role: &str| InternalRaftRequest {
-        auth_user_grant_role: Some(AuthUserGrantRoleRequest {
-            user: user.into(),
-            role: role.into(),
-        }),
-        ..Default::default()
-    };
-    let mut v = vec![
-        add("root"),
-        grant_role("root", "root"),
-        InternalRaftRequest {
-            auth_role_add: Some(AuthRoleAddRequest {
-                name: b"benchrole".to_vec(),
-            }),
-            ..Default::default()
-        },
-        InternalRaftRequest {
-            auth_role_grant_permission: Some(AuthRoleGrantPermissionRequest {
-                name: b"benchrole".to_vec(),
-                perm: Some(Permission {
-                    perm_type: PermissionType::Readwrite as i32,
-                    key: b"/bench/".to_vec(),
-                    range_end: b"/bench0".to_vec(),
-                }),
-            }),
-            ..Default::default()
-        },
-        add("bench"),
-        grant_role("bench", "benchrole"),
-        InternalRaftRequest {
-            auth_enable: Some(AuthEnableRequest {}),
-            ..Default::default()
-        },
-    ];
+    let mut v = etcdsnap_testsupport::requests::auth_with_user_limited_to("bench", "/bench/");
     // Six auth changes above, each bumping the auth revision.
     let header = Some(RequestHeader {
         id: 1,

@@ -528,48 +528,7 @@ fn header(user: &str, rev: u64) -> Option<RequestHeader> {
 /// Root and a user `bob` allowed to write /bob/, then auth enabled (auth
 /// revision 7 after these).
 fn auth_setup() -> Vec<InternalRaftRequest> {
-    let add = |name: &str| InternalRaftRequest {
-        auth_user_add: Some(AuthUserAddRequest {
-            name: name.into(),
-            options: Some(UserAddOptions { no_password: true }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let grant = |user: &str, role: &str| InternalRaftRequest {
-        auth_user_grant_role: Some(AuthUserGrantRoleRequest {
-            user: user.into(),
-            role: role.into(),
-        }),
-        ..Default::default()
-    };
-    vec![
-        add("root"),
-        grant("root", "root"),
-        InternalRaftRequest {
-            auth_role_add: Some(AuthRoleAddRequest {
-                name: b"bobrole".to_vec(),
-            }),
-            ..Default::default()
-        },
-        InternalRaftRequest {
-            auth_role_grant_permission: Some(AuthRoleGrantPermissionRequest {
-                name: b"bobrole".to_vec(),
-                perm: Some(Permission {
-                    perm_type: PermissionType::Readwrite as i32,
-                    key: b"/bob/".to_vec(),
-                    range_end: b"/bob0".to_vec(),
-                }),
-            }),
-            ..Default::default()
-        },
-        add("bob"),
-        grant("bob", "bobrole"),
-        InternalRaftRequest {
-            auth_enable: Some(AuthEnableRequest {}),
-            ..Default::default()
-        },
-    ]
+    etcdsnap_testsupport::requests::auth_with_user_limited_to("bob", "/bob/")
 }
 
 #[test]

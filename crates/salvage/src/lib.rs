@@ -160,7 +160,6 @@ pub fn salvage(input: &Path, out: &Path) -> Result<SalvageReport, Error> {
         mut report,
         revs,
     } = scan_all(bytes);
-    judge_trailer(bytes, &mut report);
 
     // 3. Write: the other top-level buckets copied where they read, the
     // key bucket from the scan.
@@ -200,7 +199,6 @@ pub fn salvage_bytes(bytes: &[u8]) -> Result<(SalvageReport, Vec<u8>), Error> {
         mut report,
         revs,
     } = scan_all(bytes);
-    judge_trailer(bytes, &mut report);
     let mut out = std::io::Cursor::new(Vec::new());
     build(&db, &revs, ps, &mut report, &mut out)?;
     report.size = out.get_ref().len() as u64;
@@ -227,6 +225,7 @@ fn scan_all(bytes: &[u8]) -> FileScan<'_> {
         ..SalvageReport::default()
     };
     let revs = scan(bytes, &db, ps, &mut report);
+    judge_trailer(bytes, &mut report);
     FileScan {
         db,
         ps,

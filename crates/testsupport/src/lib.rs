@@ -27,4 +27,5 @@ pub mod fuzz_regressions;
 pub mod fuzz_wal;
 pub mod matrix;
 pub mod oracles;
+pub mod requests;
 pub mod wal_damage;

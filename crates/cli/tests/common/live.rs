@@ -57,37 +57,22 @@ impl Etcd {
         extra: &[&str],
     ) -> Etcd {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
-        let log = data_dir.with_extension("log");
-        let f = std::fs::File::create(&log).unwrap();
-        let child = Command::new(bin.join("etcd"))
-            .args(["--name", name, "--data-dir"])
-            .arg(data_dir)
-            .args([
-                "--listen-client-urls",
-                &endpoint,
-                "--advertise-client-urls",
-                &endpoint,
-            ])
-            .args([
-                "--listen-peer-urls",
-                peer,
-                "--initial-advertise-peer-urls",
-                peer,
-            ])
-            .args(["--initial-cluster", initial_cluster])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(f)
-            .spawn()
-            .unwrap();
-        Etcd {
-            child,
-            endpoint,
-            peer: peer.to_string(),
-            user: None,
-            bin: bin.to_path_buf(),
-            log,
+        let mut args: Vec<String> = vec!["--name".into(), name.into(), "--data-dir".into()];
+        args.push(data_dir.to_string_lossy().into_owned());
+        for (flag, value) in [
+            ("--listen-client-urls", endpoint.as_str()),
+            ("--advertise-client-urls", &endpoint),
+            ("--listen-peer-urls", peer),
+            ("--initial-advertise-peer-urls", peer),
+            ("--initial-cluster", initial_cluster),
+        ] {
+            args.push(flag.into());
+            args.push(value.into());
         }
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let mut e = Self::spawn_args(bin, &args, &endpoint, &data_dir.with_extension("log"));
+        e.peer = peer.to_string();
+        e
     }
 
     /// Starts `bin/etcd` with exactly `args` (which must make it listen
