@@ -45,24 +45,7 @@ fn bucket(p: &Path, name: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 /// Root, and `bob` allowed only /bob/; auth enabled.
 fn auth_setup(e: &mut Etcd) {
-    for args in [
-        &["user", "add", "root:rootpw"][..],
-        &["user", "grant-role", "root", "root"],
-        &["role", "add", "bobrole"],
-        &[
-            "role",
-            "grant-permission",
-            "bobrole",
-            "readwrite",
-            "/bob/",
-            "--prefix",
-        ],
-        &["user", "add", "bob:bobpw"],
-        &["user", "grant-role", "bob", "bobrole"],
-        &["auth", "enable"],
-    ] {
-        e.ctl_ok(args);
-    }
+    e.enable_auth_with_bob("/bob/");
 }
 
 /// Kills `e`, saves the latest state of one copy of its data dir and

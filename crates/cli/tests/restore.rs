@@ -957,24 +957,7 @@ fn latest_state_of_a_killed_member_equals_restarted_etcd() {
     // Auth on (etcd commits its batch when auth is enabled), then writes
     // as a user allowed only /burst/bob/: one permitted, two refused when
     // etcd applies them (they are in the WAL all the same).
-    for args in [
-        &["user", "add", "root:rootpw"][..],
-        &["user", "grant-role", "root", "root"],
-        &["role", "add", "bobrole"],
-        &[
-            "role",
-            "grant-permission",
-            "bobrole",
-            "readwrite",
-            "/burst/bob/",
-            "--prefix",
-        ],
-        &["user", "add", "bob:bobpw"],
-        &["user", "grant-role", "bob", "bobrole"],
-        &["auth", "enable"],
-    ] {
-        e.ctl_ok(args);
-    }
+    e.enable_auth_with_bob("/burst/bob/");
     e.user = Some("bob:bobpw");
     e.ctl_ok(&["put", "/burst/bob/1", "mine"]);
     for denied in [&["put", "/burst/not-bob", "x"][..], &["del", "/burst/k00"]] {

@@ -106,6 +106,29 @@ impl Etcd {
         c
     }
 
+    /// A root user (password `rootpw`) and `bob` (password `bobpw`) who
+    /// may read and write only the keys under `prefix`; then auth enabled.
+    pub fn enable_auth_with_bob(&self, prefix: &str) {
+        for args in [
+            &["user", "add", "root:rootpw"][..],
+            &["user", "grant-role", "root", "root"],
+            &["role", "add", "bobrole"],
+            &[
+                "role",
+                "grant-permission",
+                "bobrole",
+                "readwrite",
+                prefix,
+                "--prefix",
+            ],
+            &["user", "add", "bob:bobpw"],
+            &["user", "grant-role", "bob", "bobrole"],
+            &["auth", "enable"],
+        ] {
+            self.ctl_ok(args);
+        }
+    }
+
     /// Runs etcdctl with `args`, asserting success; returns stdout.
     pub fn ctl_ok(&self, args: &[&str]) -> String {
         let o = self.ctl().args(args).output().unwrap();
