@@ -306,21 +306,39 @@ impl<W: Write + Seek> Writer<W> {
         if key.is_empty() || key.len() > MAX_KEY_SIZE {
             return Err(WriteError::KeySize(key.len()));
         }
-        let path = self.path();
+        let in_order = self
+            .stack
+            .last()
+            .ok_or(WriteError::Nesting("no bucket is open"))?
+            .last_key
+            .as_ref()
+            .is_none_or(|prev| key > prev.as_slice());
+        if !in_order {
+            // The bucket's path is only worth building for the error.
+            let previous = self
+                .stack
+                .last()
+                .and_then(|t| t.last_key.as_deref())
+                .map(show)
+                .unwrap_or_default();
+            return Err(WriteError::Order {
+                bucket: self.path(),
+                previous,
+                key: show(key),
+            });
+        }
         let top = self
             .stack
             .last_mut()
             .ok_or(WriteError::Nesting("no bucket is open"))?;
-        if let Some(prev) = &top.last_key {
-            if key <= prev.as_slice() {
-                return Err(WriteError::Order {
-                    bucket: path,
-                    previous: show(prev),
-                    key: show(key),
-                });
+        // Reuses the buffer: one put, no allocation.
+        match &mut top.last_key {
+            Some(prev) => {
+                prev.clear();
+                prev.extend_from_slice(key);
             }
+            None => top.last_key = Some(key.to_vec()),
         }
-        top.last_key = Some(key.to_vec());
         Ok(())
     }
 
