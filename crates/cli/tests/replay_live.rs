@@ -154,25 +154,7 @@ fn a_nospace_alarm_drops_the_permission_checks() {
     assert!(!denied.status.success(), "bob may not delete /root/secret");
     // Fill the quota as root until etcd raises the NOSPACE alarm.
     e.user = Some("root:rootpw");
-    let big = "x".repeat(20_000);
-    let mut refused = false;
-    'fill: for round in 0..8 {
-        for i in 0..4 {
-            let o = e
-                .ctl()
-                .args(["put", &format!("/fill/r{round}k{i}"), &big])
-                .output()
-                .unwrap();
-            if !o.status.success() {
-                refused = true;
-                break 'fill;
-            }
-        }
-        // Let the batch commit so the file grows to the quota.
-        std::thread::sleep(std::time::Duration::from_secs(5));
-    }
-    assert!(refused, "the quota was never reached");
-    assert!(e.ctl_ok(&["alarm", "list"]).contains("NOSPACE"));
+    e.fill_until_nospace(8);
     e.user = Some("bob:bobpw");
     let deleted = e.ctl_ok(&["del", "/root/secret"]);
     assert_eq!(

@@ -1148,33 +1148,7 @@ fn a_nospace_alarm_in_the_wal_is_replayed() {
         ],
     );
     e.wait_healthy();
-    let big = "x".repeat(20_000);
-    let mut refused = false;
-    for round in 0..4 {
-        for i in 0..4 {
-            let o = e
-                .ctl()
-                .args(["put", &format!("/fill/r{round}k{i}"), &big])
-                .output()
-                .unwrap();
-            if !o.status.success() {
-                assert!(
-                    String::from_utf8_lossy(&o.stderr).contains("database space exceeded"),
-                    "{}",
-                    String::from_utf8_lossy(&o.stderr)
-                );
-                refused = true;
-                break;
-            }
-        }
-        if refused {
-            break;
-        }
-        // Let the batch commit so the file grows to the quota.
-        std::thread::sleep(std::time::Duration::from_secs(6));
-    }
-    assert!(refused, "the quota was never reached");
-    assert!(e.ctl_ok(&["alarm", "list"]).contains("NOSPACE"));
+    e.fill_until_nospace(4);
     e.kill9();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     copy_wal_and_snap(&data, &[&a, &b]);

@@ -129,6 +129,33 @@ impl Etcd {
         }
     }
 
+    /// Puts 20 kB values (four a round, `rounds` rounds, the batch let
+    /// commit between rounds) until etcd refuses one for its quota, and
+    /// asserts it did ("database space exceeded") and raised NOSPACE.
+    pub fn fill_until_nospace(&self, rounds: usize) {
+        let big = "x".repeat(20_000);
+        let mut refused = false;
+        'fill: for round in 0..rounds {
+            for i in 0..4 {
+                let o = self
+                    .ctl()
+                    .args(["put", &format!("/fill/r{round}k{i}"), &big])
+                    .output()
+                    .unwrap();
+                if !o.status.success() {
+                    let err = String::from_utf8_lossy(&o.stderr);
+                    assert!(err.contains("database space exceeded"), "{err}");
+                    refused = true;
+                    break 'fill;
+                }
+            }
+            // Let the batch commit so the file grows to the quota.
+            std::thread::sleep(Duration::from_secs(6));
+        }
+        assert!(refused, "the quota was never reached");
+        assert!(self.ctl_ok(&["alarm", "list"]).contains("NOSPACE"));
+    }
+
     /// Runs etcdctl with `args`, asserting success; returns stdout.
     pub fn ctl_ok(&self, args: &[&str]) -> String {
         let o = self.ctl().args(args).output().unwrap();
