@@ -127,6 +127,45 @@ if [ "${#need_newer[@]}" -gt 0 ]; then
     rm -rf "$tmp"
 fi
 
+# 4b. Go 1.27 and Kubernetes 0.36 libraries (Debian sid), unpacked into one
+#     private tree, never installed: the apiserver's own codecs build the
+#     Kubernetes fixtures and decode them for comparison; Go bbolt 1.4.3
+#     comes with the same tree. GOPATH mode, no network while building.
+GOK8S_DIR="$ORACLES_DIR/go-k8s"
+# The roots; their golang-* dependencies are resolved by apt in sid.
+GOK8S_ROOTS="golang-k8s-client-go-dev golang-k8s-apiserver-dev golang-k8s-apiextensions-apiserver-dev
+ golang-github-coreos-bbolt-dev golang-etcd-server-dev golang-1.27-go golang-1.27-src"
+if [ -x "$GOK8S_DIR/usr/lib/go-1.27/bin/go" ] && [ -d "$GOK8S_DIR/usr/share/gocode/src/k8s.io/api" ]; then
+    log "Go 1.27 and the Kubernetes libraries already in $GOK8S_DIR"
+else
+    tmp="$(mktemp -d)"
+    private_apt "$tmp/apt" sid
+    # shellcheck disable=SC2086
+    apt-get $apt_opts update -q >/dev/null
+    # shellcheck disable=SC2086
+    apt-cache $apt_opts depends --recurse --no-recommends --no-suggests --no-conflicts \
+        --no-breaks --no-replaces --no-enhances $GOK8S_ROOTS 2>/dev/null |
+        grep -v '^ ' | grep -v '<' | grep '^golang-' |
+        grep -v -x 'golang-go\|golang-any\|golang-src\|golang-doc\|golang-golang-x-tools' |
+        sort -u >"$tmp/pkgs"
+    log "downloading $(wc -l <"$tmp/pkgs") Go packages from sid into $GOK8S_DIR"
+    mkdir -p "$tmp/debs" "$GOK8S_DIR"
+    # shellcheck disable=SC2046,SC2086
+    (cd "$tmp/debs" && apt-get $apt_opts download -q $(cat "$tmp/pkgs") >/dev/null)
+    for d in "$tmp/debs"/*.deb; do dpkg-deb -x "$d" "$GOK8S_DIR"; done
+    rm -rf "$tmp"
+fi
+
+gok8sbuild() { # gok8sbuild OUT SRC_DIR: builds with Go 1.27 against the tree above
+    local out="$1" src="$2" gp
+    gp="$(mktemp -d)"
+    mkdir -p "$gp/src"
+    (cd "$src" && GOROOT="$GOK8S_DIR/usr/lib/go-1.27" PATH="$GOK8S_DIR/usr/lib/go-1.27/bin:$PATH" \
+        GOPATH="$GOK8S_DIR/usr/share/gocode:$gp" GO111MODULE=off GOPROXY=off GOTOOLCHAIN=local \
+        CGO_ENABLED=0 GOFLAGS= GOCACHE="${GOK8S_CACHE:-$ORACLES_DIR/go-k8s-cache}" go build -o "$out" .)
+    rm -rf "$gp"
+}
+
 # 4. Go programs against Debian's bbolt 1.3.6 (GOPATH mode, no network).
 if [ ! -d "$GOCODE/src/$BBOLT_PKG" ]; then
     echo "bbolt sources not found under $GOCODE/src/$BBOLT_PKG" >&2
@@ -177,6 +216,9 @@ export BBOLTCHECK="$BIN_DIR/bboltcheck"
 export BBOLTGEN="$BIN_DIR/bboltgen"
 export BBOLTCLI="$BIN_DIR/bboltcli"
 export BBOLT="$BBOLT_CLI"
+export GOK8S_DIR="$GOK8S_DIR"
+export GOK8S_GOROOT="$GOK8S_DIR/usr/lib/go-1.27"
+export GOK8S_GOPATH="$GOK8S_DIR/usr/share/gocode"
 ENV
 
 # 6. Summary.
