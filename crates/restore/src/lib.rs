@@ -29,6 +29,7 @@
 //! ```
 
 pub mod cluster;
+pub mod dbfile;
 pub mod defrag;
 pub mod fsutil;
 pub mod save;
@@ -529,21 +530,16 @@ fn restore_edits(cluster: &Cluster, commit: u64, term: u64, latest: i64, bump: i
     edits
 }
 
-/// Creates `path` (0600), lets `fill` write the db into it through a
-/// buffer, flushing to disk in the background as it grows, fsyncs it, and
+/// Creates `path` (0600), lets `fill` write the db into it (buffered, the
+/// writes done by a second thread; see [`dbfile`]), fsyncs it, and
 /// returns its size.
 pub fn write_db(
     path: &Path,
-    fill: impl FnOnce(&mut std::io::BufWriter<fsutil::SyncingFile>) -> Result<(), Error>,
+    fill: impl FnOnce(&mut dbfile::DbFile) -> Result<(), Error>,
 ) -> Result<u64, Error> {
-    let file = fsutil::create_private_file(path)?;
-    let syncing = fsutil::SyncingFile::new(file, path, 64 << 20)?;
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, syncing);
-    fill(&mut buffered)?;
-    let syncing = buffered
-        .into_inner()
-        .map_err(|e| Error::io(path)(e.into_error()))?;
-    let file = syncing.finish()?;
+    let mut out = dbfile::DbFile::create(path)?;
+    fill(&mut out)?;
+    let file = out.finish()?;
     Ok(file.metadata().map_err(Error::io(path))?.len())
 }
 
