@@ -31,6 +31,8 @@ pub const MAX_KEY_SIZE: usize = 32768;
 pub const MAX_VALUE_SIZE: usize = (1 << 31) - 2;
 /// Most elements a page header can count.
 const MAX_COUNT: usize = u16::MAX as usize;
+/// Padding source for page tails.
+static ZEROS: [u8; 4096] = [0; 4096];
 
 /// Why writing failed.
 #[derive(Debug, thiserror::Error)]
@@ -144,7 +146,9 @@ impl Leaf {
 
     /// The page image into `buf` (header id 0 and no overflow, for inline
     /// use; the caller sets both for a page).
-    fn image(&self, buf: &mut Vec<u8>) {
+    /// The page header and element table; the keys and values follow
+    /// them as they are in `data`.
+    fn head(&self, buf: &mut Vec<u8>) {
         buf.clear();
         buf.resize(PAGE_HEADER_SIZE + self.elems.len() * ELEMENT_SIZE, 0);
         put_u16(buf, 8, FLAG_LEAF);
@@ -159,6 +163,11 @@ impl Leaf {
             put_u32(buf, elem + 12, *vlen);
             data += *klen as usize + *vlen as usize;
         }
+    }
+
+    /// The whole page image (header, elements, data).
+    fn image(&self, buf: &mut Vec<u8>) {
+        self.head(buf);
         buf.extend_from_slice(&self.data);
     }
 }
@@ -302,6 +311,26 @@ impl<W: Write + Seek> Writer<W> {
         Ok(id)
     }
 
+    /// Writes a page made of `head` then `body` (padded to whole pages)
+    /// at the next page id, without joining them into one image first.
+    fn write_page_parts(&mut self, head: &mut [u8], body: &[u8]) -> Result<u64, WriteError> {
+        let id = self.next_page;
+        let len = head.len() + body.len();
+        let pages = len.div_ceil(self.page_size).max(1);
+        put_u64(head, 0, id);
+        put_u32(head, 12, (pages - 1) as u32);
+        self.out.write_all(head)?;
+        self.out.write_all(body)?;
+        let mut pad = pages * self.page_size - len;
+        while pad > 0 {
+            let n = pad.min(ZEROS.len());
+            self.out.write_all(ZEROS.get(..n).unwrap_or_default())?;
+            pad -= n;
+        }
+        self.next_page += pages as u64;
+        Ok(id)
+    }
+
     fn check_order(&mut self, key: &[u8]) -> Result<(), WriteError> {
         if key.is_empty() || key.len() > MAX_KEY_SIZE {
             return Err(WriteError::KeySize(key.len()));
@@ -374,12 +403,20 @@ impl<W: Write + Seek> Writer<W> {
         let Some(top) = self.stack.last_mut() else {
             return Err(WriteError::Nesting("no bucket is open"));
         };
-        top.leaf.image(&mut buf);
+        top.leaf.head(&mut buf);
         let first = top.leaf.first_key().to_vec();
-        top.leaf.clear();
         top.leaves_flushed = true;
-        let id = self.write_page(&mut buf)?;
+        // The keys and values go out from the leaf itself: one copy less.
+        let data = std::mem::take(&mut top.leaf.data);
+        let written = self.write_page_parts(&mut buf, &data);
         self.page_buf = buf;
+        let top = self
+            .stack
+            .last_mut()
+            .ok_or(WriteError::Nesting("no bucket is open"))?;
+        top.leaf.data = data;
+        top.leaf.clear();
+        let id = written?;
         self.push_branch(0, first, id)
     }
 
