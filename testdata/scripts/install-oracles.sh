@@ -191,6 +191,18 @@ for prog in bboltcheck bboltgen bboltcli; do
     fi
 done
 
+# 4c. Go programs against the apiserver's own code (Go 1.27 tree above).
+for prog in k8senc; do
+    src="$TESTDATA/go/$prog"
+    out="$BIN_DIR/$prog"
+    if [ -x "$out" ] && [ "$out" -nt "$src/main.go" ]; then
+        log "$prog already built"
+    else
+        log "building $prog (Go 1.27, Kubernetes 0.36 libraries)"
+        gok8sbuild "$out" "$src"
+    fi
+done
+
 BBOLT_CLI=""
 if [ -d "$GOCODE/src/$BBOLT_PKG/cmd/bbolt" ]; then
     if [ -x "$BIN_DIR/bbolt" ]; then
@@ -217,6 +229,7 @@ export BBOLTGEN="$BIN_DIR/bboltgen"
 export BBOLTCLI="$BIN_DIR/bboltcli"
 export BBOLT="$BBOLT_CLI"
 export GOK8S_DIR="$GOK8S_DIR"
+export K8SENC="$BIN_DIR/k8senc"
 export GOK8S_GOROOT="$GOK8S_DIR/usr/lib/go-1.27"
 export GOK8S_GOPATH="$GOK8S_DIR/usr/share/gocode"
 ENV
@@ -234,5 +247,6 @@ echo "  bbolt:        golang-github-coreos-bbolt-dev $bbolt_ver ($GOCODE/src/$BB
 echo "  bboltcheck:   $BIN_DIR/bboltcheck"
 echo "  bboltgen:     $BIN_DIR/bboltgen"
 echo "  bboltcli:     $BIN_DIR/bboltcli"
+echo "  k8senc:       $BIN_DIR/k8senc (k8s.io/apiserver encryption at rest)"
 echo "  bbolt CLI:    ${BBOLT_CLI:-not available}"
 echo "  env file:     $ORACLES_DIR/env.sh"

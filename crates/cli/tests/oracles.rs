@@ -31,6 +31,7 @@ fn every_oracle_is_installed_or_reported_missing() {
             "ETCDSNAP_ETCD3516",
             "/opt/etcdsnap-oracles/etcd-3.5.16/etcd",
         ),
+        ("ETCDSNAP_K8SENC", "/opt/etcdsnap-oracles/bin/k8senc"),
     ];
     let found = all.iter().filter(|(v, d)| oracle(v, d).is_some()).count();
     // `oracle` panics on a missing one when they are required.

@@ -15,6 +15,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod encryption;
+
 use std::collections::BTreeMap;
 
 use etcdsnap_bbolt::Db;
