@@ -16,6 +16,8 @@
 //! ```
 
 pub mod encryption;
+pub mod resources;
+pub mod selector;
 
 use std::collections::BTreeMap;
 

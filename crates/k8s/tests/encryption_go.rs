@@ -3,7 +3,12 @@
 //! same bytes here, with each local-key provider and key size; the wrong
 //! key, the wrong etcd key under aesgcm, and a missing key are each named.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
