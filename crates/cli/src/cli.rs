@@ -280,6 +280,58 @@ pub enum K8sCommand {
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: Format,
     },
+    /// Objects as the API server returns them, chosen as `kubectl get`
+    /// chooses them: `TYPE[,TYPE] [NAME ...]` or `TYPE/NAME ...` (plural,
+    /// singular, short names, kinds, `deployments.apps`; custom resources
+    /// from the CRDs in the data), in the default namespace unless -n or
+    /// -A. Values are decrypted with --encryption-config; Secrets' values
+    /// are hidden unless --show-secrets.
+    Get {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// TYPE[,TYPE] [NAME ...] or TYPE/NAME ...; none: every object.
+        args: Vec<String>,
+        /// The namespace (ignored for cluster-scoped types).
+        #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
+        namespace: Option<String>,
+        /// Every namespace.
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
+        /// A label selector, as kubectl's -l (`app=web,tier!=db`, `env in (a,b)`).
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        /// Revision to read at; 0 means the head.
+        #[arg(long, default_value_t = 0)]
+        rev: i64,
+        /// Objects deleted whose last version is still stored (the
+        /// apiserver compacts every 5 minutes by default, so this is the
+        /// window a backup or a dead member holds).
+        #[arg(long)]
+        deleted: bool,
+        /// The kube-apiserver's EncryptionConfiguration file, to decrypt
+        /// values encrypted at rest.
+        #[arg(long)]
+        encryption_config: Option<PathBuf>,
+        /// Print Secrets' data, stringData and last-applied annotation.
+        #[arg(long)]
+        show_secrets: bool,
+        /// The apiserver's --etcd-prefix.
+        #[arg(long, default_value = "/registry")]
+        etcd_prefix: String,
+        /// A data dir is read at its latest state (its WAL replayed);
+        /// --no-wal reads the db alone.
+        #[arg(long)]
+        no_wal: bool,
+        /// Output format (-w is accepted too).
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "write-out",
+            short_alias = 'w',
+            value_enum
+        )]
+        output: Option<crate::k8s::GetOutput>,
+    },
 }
 
 /// Runs the command; the exit code says how it went.
@@ -391,6 +443,38 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             top,
             write_out,
         }) => crate::k8s::summary(&path, top, write_out, out),
+        Command::K8s(K8sCommand::Get {
+            path,
+            args,
+            namespace,
+            all_namespaces,
+            selector,
+            rev,
+            deleted,
+            encryption_config,
+            show_secrets,
+            etcd_prefix,
+            no_wal,
+            output,
+        }) => crate::k8s::get(
+            &crate::extract::Source::new(path, no_wal),
+            &crate::k8s::GetArgs {
+                args,
+                namespace: if all_namespaces {
+                    None
+                } else {
+                    Some(namespace.unwrap_or_else(|| "default".into()))
+                },
+                selector,
+                rev,
+                deleted,
+                encryption_config,
+                show_secrets,
+                etcd_prefix,
+                output,
+            },
+            out,
+        ),
         Command::Salvage {
             input,
             out: to,

@@ -134,18 +134,18 @@ impl Source {
 
 /// An opened source: the mapping, and the replayed state it maps (kept
 /// until the mapping is dropped).
-struct Opened {
+pub(crate) struct Opened {
     file: etcdsnap_bbolt::MappedFile,
     _latest: Option<etcdsnap_restore::save::LatestState>,
 }
 
 impl Opened {
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         self.file.bytes()
     }
 }
 
-fn open(src: &Source) -> Result<Opened> {
+pub(crate) fn open(src: &Source) -> Result<Opened> {
     if src.path.is_dir() && !src.no_wal {
         let size = std::fs::metadata(etcdsnap_datadir::db_of(&src.path)).map_or(0, |m| m.len());
         let progress = crate::progress::Progress::start("replaying the WAL over", size);

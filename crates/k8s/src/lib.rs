@@ -16,6 +16,7 @@
 //! ```
 
 pub mod encryption;
+pub mod get;
 pub mod resources;
 pub mod selector;
 
@@ -274,6 +275,19 @@ pub fn summary(db: &Db<'_>, top: usize) -> Result<Summary, Error> {
         }
     }
     Ok(s)
+}
+
+/// Decodes a stored plaintext (after decryption) into the object the API
+/// server returns: JSON as stored (custom resources, and built-ins stored
+/// with `--storage-media-type=application/json`).
+pub fn decode_stored(_key: &[u8], plain: &[u8]) -> Result<serde_json::Value, String> {
+    if plain.starts_with(b"k8s\0") {
+        return Err("protobuf objects are not decoded by this build".into());
+    }
+    if plain.starts_with(&[0xd9, 0xd9, 0xf7]) {
+        return Err("CBOR objects are not decoded by this build".into());
+    }
+    serde_json::from_slice(plain).map_err(|e| format!("not a Kubernetes object: {e}"))
 }
 
 #[cfg(test)]

@@ -24,30 +24,53 @@ pub fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
-/// A directory for files unpacked from compressed fixtures, made once per
-/// test binary.
+/// A directory for files unpacked from compressed fixtures, shared by
+/// every test binary and run: `<target>/tmp/unpacked-fixtures-<hash of
+/// the archives>`, made once (unpacked beside it, then renamed into
+/// place, so concurrent test binaries never see half of it) and left
+/// there for the next run, so no test run leaves copies in /tmp.
 fn unpacked() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
         let gz = testdata().join("bolt/big-freelist.db.gz");
-        let mut r = flate2::read::GzDecoder::new(std::fs::File::open(gz).expect("open gz"));
-        let mut w = std::fs::File::create(dir.path().join("big-freelist.db")).expect("create");
-        std::io::copy(&mut r, &mut w).expect("gunzip");
         let tgz = testdata().join("etcd/etcd-3.5.1-member.tar.gz");
-        let member = dir.path().join("etcd-3.5.1-member");
+        let mut h = Sha256::new();
+        for f in [&gz, &tgz] {
+            h.update(std::fs::read(f).expect("read fixture archive"));
+        }
+        let tag = hex::encode(&h.finalize()[..8]);
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let dir = base.join(format!("unpacked-fixtures-{tag}"));
+        if dir.is_dir() {
+            return dir;
+        }
+        let work = tempfile::tempdir_in(&base).expect("tempdir");
+        let mut r = flate2::read::GzDecoder::new(std::fs::File::open(&gz).expect("open gz"));
+        let mut w = std::fs::File::create(work.path().join("big-freelist.db")).expect("create");
+        std::io::copy(&mut r, &mut w).expect("gunzip");
+        let member = work.path().join("etcd-3.5.1-member");
         let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(
-            std::fs::File::open(tgz).expect("open tgz"),
+            std::fs::File::open(&tgz).expect("open tgz"),
         ));
         ar.unpack(&member).expect("untar");
         std::fs::copy(
             member.join("member/snap/db"),
-            dir.path().join("etcd-3.5.1-member.db"),
+            work.path().join("etcd-3.5.1-member.db"),
         )
         .expect("copy db");
+        // Another binary may have won the race; its copy is as good.
+        let work = work.keep();
+        if std::fs::rename(&work, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&work);
+            assert!(
+                dir.is_dir(),
+                "unpacked fixtures missing at {}",
+                dir.display()
+            );
+        }
         dir
     })
-    .path()
+    .as_path()
 }
 
 /// A fixture: its display name (as in `testdata/expected/`) and path.
