@@ -332,6 +332,77 @@ pub enum K8sCommand {
         )]
         output: Option<crate::k8s::GetOutput>,
     },
+    /// Every stored version of one object (what compaction left), oldest
+    /// first: a table of revisions, event types, generations and changed
+    /// fields, or (-o json) a List of watch events.
+    History {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// TYPE/NAME, as kubectl names one object.
+        object: String,
+        /// The namespace (ignored for cluster-scoped types).
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        /// The kube-apiserver's EncryptionConfiguration file.
+        #[arg(long)]
+        encryption_config: Option<PathBuf>,
+        /// Print Secrets' values.
+        #[arg(long)]
+        show_secrets: bool,
+        /// The apiserver's --etcd-prefix.
+        #[arg(long, default_value = "/registry")]
+        etcd_prefix: String,
+        /// A data dir's WAL is replayed unless --no-wal.
+        #[arg(long)]
+        no_wal: bool,
+        /// Output format (-w is accepted too).
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "write-out",
+            short_alias = 'w',
+            value_enum
+        )]
+        output: Option<crate::k8s::HistoryOutput>,
+    },
+    /// Objects added, removed and changed between two snapshots or data
+    /// dirs (resourceVersion and managedFields times ignored unless
+    /// --all-fields); exit 0 whether or not they differ.
+    Diff {
+        /// The first snapshot, db or data dir.
+        a: PathBuf,
+        /// The second.
+        b: PathBuf,
+        /// Only these types (kubectl names).
+        types: Vec<String>,
+        /// The namespace (ignored for cluster-scoped types).
+        #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
+        namespace: Option<String>,
+        /// Every namespace (the default when no -n is given).
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
+        /// Compare resourceVersion and managedFields times too.
+        #[arg(long)]
+        all_fields: bool,
+        /// The kube-apiserver's EncryptionConfiguration file.
+        #[arg(long)]
+        encryption_config: Option<PathBuf>,
+        /// The apiserver's --etcd-prefix.
+        #[arg(long, default_value = "/registry")]
+        etcd_prefix: String,
+        /// A data dir's WAL is replayed unless --no-wal.
+        #[arg(long)]
+        no_wal: bool,
+        /// Output format (-w is accepted too): text, or one JSON line per object.
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "write-out",
+            short_alias = 'w',
+            value_enum
+        )]
+        output: Option<crate::k8s::DiffOutput>,
+    },
 }
 
 /// Runs the command; the exit code says how it went.
@@ -443,6 +514,51 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             top,
             write_out,
         }) => crate::k8s::summary(&path, top, write_out, out),
+        Command::K8s(K8sCommand::History {
+            path,
+            object,
+            namespace,
+            encryption_config,
+            show_secrets,
+            etcd_prefix,
+            no_wal,
+            output,
+        }) => crate::k8s::history(
+            &crate::extract::Source::new(path, no_wal),
+            &crate::k8s::HistoryArgs {
+                object,
+                namespace,
+                encryption_config,
+                show_secrets,
+                etcd_prefix,
+                output,
+            },
+            out,
+        ),
+        Command::K8s(K8sCommand::Diff {
+            a,
+            b,
+            types,
+            namespace,
+            all_namespaces: _,
+            all_fields,
+            encryption_config,
+            etcd_prefix,
+            no_wal,
+            output,
+        }) => crate::k8s::diff(
+            &crate::extract::Source::new(a, no_wal),
+            &crate::extract::Source::new(b, no_wal),
+            &crate::k8s::DiffArgs {
+                types,
+                namespace,
+                all_fields,
+                encryption_config,
+                etcd_prefix,
+                output,
+            },
+            out,
+        ),
         Command::K8s(K8sCommand::Get {
             path,
             args,

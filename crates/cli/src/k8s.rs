@@ -188,19 +188,11 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
     let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
     let selector = etcdsnap_k8s::selector::Selector::parse(a.selector.as_deref().unwrap_or(""))
         .map_err(|e| usage(e.to_string()))?;
-    let config = match &a.encryption_config {
-        Some(p) => Some(
-            etcdsnap_k8s::encryption::EncryptionConfig::load(p)
-                .map_err(|e| usage(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let mut prefix = a.etcd_prefix.trim_end_matches('/').as_bytes().to_vec();
-    prefix.push(b'/');
+    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
     let opened = crate::extract::open(src)?;
     let db = etcdsnap_bbolt::Db::open(opened.bytes())?;
-    let decode = |key: &[u8], plain: &[u8]| etcdsnap_k8s::decode_stored(key, plain);
-    let known = kget::known_types(&db, &prefix, &decode)?;
+    let decode = decoder();
+    let known = kget::known_types(&db, &prefix, decode)?;
     let (types, names) = kget::parse_args(&a.args, &known).map_err(|e| usage(e.to_string()))?;
     let single = names.len() == 1;
     let query = Query {
@@ -239,14 +231,11 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
         a.rev,
         &query,
         config.as_ref(),
-        &decode,
+        decode,
         &mut emit,
         &mut problem,
     )
-    .map_err(|e| match e {
-        kget::GetError::Read(e) => anyhow::Error::new(e),
-        kget::GetError::Write(e) => anyhow::Error::new(e),
-    })?;
+    .map_err(get_error)?;
     match a.output {
         None => {
             if rows.is_empty() && missing.is_empty() {
@@ -273,15 +262,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
             let doc = if single && items.len() == 1 {
                 items.pop().unwrap_or_default()
             } else {
-                let mut list = serde_json::Map::new();
-                list.insert("apiVersion".into(), "v1".into());
-                list.insert("items".into(), Value::Array(items));
-                list.insert("kind".into(), "List".into());
-                list.insert(
-                    "metadata".into(),
-                    serde_json::json!({"resourceVersion": read.revision.to_string()}),
-                );
-                Value::Object(list)
+                list_of(items, &read.revision.to_string())
             };
             write_indented(out, &doc)?;
         }
@@ -374,4 +355,277 @@ fn name_of(v: &serde_json::Value, known: &[etcdsnap_k8s::resources::ResourceType
             |t| t.name_prefix(),
         );
     format!("{prefix}/{name}")
+}
+
+/// The encryption keys (a bad file is a usage error) and the key prefix
+/// (`--etcd-prefix` with one trailing `/`).
+fn setup(
+    encryption_config: Option<&Path>,
+    etcd_prefix: &str,
+) -> Result<(Option<etcdsnap_k8s::encryption::EncryptionConfig>, Vec<u8>)> {
+    let config = match encryption_config {
+        Some(p) => Some(
+            etcdsnap_k8s::encryption::EncryptionConfig::load(p)
+                .map_err(|e| anyhow::Error::new(crate::paths::Usage(e.to_string())))?,
+        ),
+        None => None,
+    };
+    let mut prefix = etcd_prefix.trim_end_matches('/').as_bytes().to_vec();
+    prefix.push(b'/');
+    Ok((config, prefix))
+}
+
+/// The object decoder every k8s command uses.
+fn decoder() -> &'static etcdsnap_k8s::get::Decoder<'static> {
+    &etcdsnap_k8s::decode_stored
+}
+
+fn get_error(e: etcdsnap_k8s::get::GetError) -> anyhow::Error {
+    match e {
+        etcdsnap_k8s::get::GetError::Read(e) => anyhow::Error::new(e),
+        etcdsnap_k8s::get::GetError::Write(e) => anyhow::Error::new(e),
+    }
+}
+
+/// `k8s history` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryOutput {
+    /// A List of watch events.
+    Json,
+}
+
+/// What `k8s history` was asked.
+#[derive(Debug)]
+pub struct HistoryArgs {
+    pub object: String,
+    pub namespace: String,
+    pub encryption_config: Option<std::path::PathBuf>,
+    pub show_secrets: bool,
+    pub etcd_prefix: String,
+    pub output: Option<HistoryOutput>,
+}
+
+/// The CHANGED FIELDS cell of a history row.
+fn changed_cell(prev: Option<&serde_json::Value>, v: &etcdsnap_k8s::history::Version) -> String {
+    use etcdsnap_k8s::changes;
+    match (prev, v.event) {
+        (_, etcdsnap_k8s::history::EventType::Deleted) => "(deleted)".into(),
+        (None, _) => "(first stored version)".into(),
+        (Some(p), _) => {
+            let (mut x, mut y) = (p.clone(), v.object.clone());
+            changes::strip_volatile(&mut x);
+            changes::strip_volatile(&mut y);
+            let s = changes::summary(&changes::changes(&x, &y));
+            if s.is_empty() {
+                "(no change)".into()
+            } else {
+                s.join(", ")
+            }
+        }
+    }
+}
+
+/// Runs `etcdsnap k8s history`.
+pub fn history(
+    src: &crate::extract::Source,
+    a: &HistoryArgs,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
+    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
+    let (type_arg, name) = a
+        .object
+        .split_once('/')
+        .ok_or_else(|| usage(format!("{:?}: expected TYPE/NAME", a.object)))?;
+    let opened = crate::extract::open(src)?;
+    let db = etcdsnap_bbolt::Db::open(opened.bytes())?;
+    let decode = decoder();
+    let known = etcdsnap_k8s::get::known_types(&db, &prefix, decode)?;
+    let types =
+        etcdsnap_k8s::resources::resolve(type_arg, &known).map_err(|e| usage(e.to_string()))?;
+    let mut found = etcdsnap_k8s::history::history(
+        &db,
+        &prefix,
+        &types,
+        &a.namespace,
+        name,
+        config.as_ref(),
+        decode,
+    )?;
+    let mut rc = ExitCode::SUCCESS;
+    for h in &found {
+        for (rev, why) in &h.unreadable {
+            eprintln!("etcdsnap: {} at revision {rev}: {why}", h.key);
+            rc = ExitCode::from(1);
+        }
+    }
+    if found.is_empty() {
+        let what = types
+            .first()
+            .map_or_else(String::new, |t| t.qualified_plural());
+        eprintln!("Error from server (NotFound): {what} {name:?} not found (no stored version)");
+        return Ok(ExitCode::from(1));
+    }
+    if !a.show_secrets {
+        for v in found.iter_mut().flat_map(|h| h.versions.iter_mut()) {
+            etcdsnap_k8s::get::hide_secret_values(&mut v.object);
+        }
+    }
+    match a.output {
+        Some(HistoryOutput::Json) => {
+            let items: Vec<serde_json::Value> = found
+                .iter()
+                .flat_map(|h| &h.versions)
+                .map(|v| serde_json::json!({"type": v.event, "object": v.object}))
+                .collect();
+            write_indented(out, &list_of(items, ""))?;
+        }
+        None => {
+            let mut rows = Vec::new();
+            for h in &found {
+                let mut prev: Option<&serde_json::Value> = None;
+                for v in &h.versions {
+                    let generation = v
+                        .object
+                        .pointer("/metadata/generation")
+                        .map_or_else(String::new, |g| g.to_string());
+                    let event = serde_json::to_value(v.event)?
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    rows.push(vec![
+                        v.revision.to_string(),
+                        event,
+                        generation,
+                        changed_cell(prev, v),
+                    ]);
+                    prev = Some(&v.object);
+                }
+            }
+            kubectl_table(
+                out,
+                &["REVISION", "TYPE", "GENERATION", "CHANGED FIELDS"],
+                &rows,
+            )?;
+        }
+    }
+    Ok(rc)
+}
+
+/// kubectl's List wrapper.
+fn list_of(items: Vec<serde_json::Value>, resource_version: &str) -> serde_json::Value {
+    let mut list = serde_json::Map::new();
+    list.insert("apiVersion".into(), "v1".into());
+    list.insert("items".into(), serde_json::Value::Array(items));
+    list.insert("kind".into(), "List".into());
+    list.insert(
+        "metadata".into(),
+        serde_json::json!({ "resourceVersion": resource_version }),
+    );
+    serde_json::Value::Object(list)
+}
+
+/// `k8s diff` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffOutput {
+    /// One JSON object per line: op, ref, changes.
+    Json,
+}
+
+/// What `k8s diff` was asked.
+#[derive(Debug)]
+pub struct DiffArgs {
+    pub types: Vec<String>,
+    /// None: every namespace.
+    pub namespace: Option<String>,
+    pub all_fields: bool,
+    pub encryption_config: Option<std::path::PathBuf>,
+    pub etcd_prefix: String,
+    pub output: Option<DiffOutput>,
+}
+
+/// A text line of `k8s diff`.
+fn diff_line(d: &etcdsnap_k8s::compare::ObjectDiff) -> String {
+    let r = &d.reference;
+    let op = serde_json::to_value(d.op)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let at = if r.namespace.is_empty() {
+        r.name.clone()
+    } else {
+        format!("{}/{}", r.namespace, r.name)
+    };
+    let fields = etcdsnap_k8s::changes::summary(&d.changes);
+    let mut line = format!("{op:<8} {} {} {at}", r.api_version, r.kind);
+    if !fields.is_empty() {
+        line.push_str(": ");
+        line.push_str(&fields.join(", "));
+    }
+    line
+}
+
+/// Runs `etcdsnap k8s diff`.
+pub fn diff(
+    a_src: &crate::extract::Source,
+    b_src: &crate::extract::Source,
+    a: &DiffArgs,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    use etcdsnap_k8s::compare::DiffQuery;
+    use etcdsnap_k8s::get::Namespace;
+    let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
+    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
+    let (oa, ob) = (crate::extract::open(a_src)?, crate::extract::open(b_src)?);
+    let (da, db) = (
+        etcdsnap_bbolt::Db::open(oa.bytes())?,
+        etcdsnap_bbolt::Db::open(ob.bytes())?,
+    );
+    let decode = decoder();
+    let mut known = etcdsnap_k8s::get::known_types(&db, &prefix, decode)?;
+    known.extend(etcdsnap_k8s::get::known_types(&da, &prefix, decode)?);
+    let types = if a.types.is_empty() {
+        None
+    } else {
+        let mut t = Vec::new();
+        for arg in a.types.iter().flat_map(|s| s.split(',')) {
+            t.extend(
+                etcdsnap_k8s::resources::resolve(arg, &known).map_err(|e| usage(e.to_string()))?,
+            );
+        }
+        Some(t)
+    };
+    let q = DiffQuery {
+        types,
+        namespace: a.namespace.clone().map_or(Namespace::All, Namespace::Only),
+        all_fields: a.all_fields,
+    };
+    let mut problems = 0usize;
+    let mut emit = |d: etcdsnap_k8s::compare::ObjectDiff| -> std::io::Result<()> {
+        match a.output {
+            Some(DiffOutput::Json) => serde_json::to_writer(&mut *out, &d)?,
+            None => write!(out, "{}", diff_line(&d))?,
+        }
+        writeln!(out)
+    };
+    let mut problem = |p: etcdsnap_k8s::get::Problem| {
+        problems += 1;
+        eprintln!("etcdsnap: {}: {}", p.key, p.why);
+    };
+    etcdsnap_k8s::compare::diff(
+        &da,
+        &db,
+        &prefix,
+        &q,
+        config.as_ref(),
+        decode,
+        &mut emit,
+        &mut problem,
+    )
+    .map_err(get_error)?;
+    Ok(if problems > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -152,7 +152,7 @@ fn meta_str<'v>(v: &'v Value, field: &str) -> &'v str {
 
 /// Whether `t` covers the object `v`. Events are one set of objects in
 /// etcd whichever group's name asks for them.
-fn covers(t: &ResourceType, v: &Value) -> bool {
+pub(crate) fn covers(t: &ResourceType, v: &Value) -> bool {
     let (group, kind) = group_kind(v);
     t.kind == kind
         && (t.group == group || (kind == "Event" && matches!(group, "" | "events.k8s.io")))
@@ -193,7 +193,7 @@ pub fn get(
     for (kv, deleted_at) in versions {
         let key = String::from_utf8_lossy(kv.key).into_owned();
         // The key names the object: skip by name before decoding.
-        let res = crate::resource_of(kv.key);
+        let res = crate::resource_of_under(prefix, kv.key);
         if !query.names.is_empty()
             && !res
                 .as_ref()

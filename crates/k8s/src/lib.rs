@@ -15,8 +15,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod changes;
+pub mod compare;
 pub mod encryption;
 pub mod get;
+pub mod history;
 pub mod resources;
 pub mod selector;
 
@@ -44,7 +47,13 @@ pub struct Resource {
 /// keeps its `specs`/`endpoints` sub-tree. Two segments after the
 /// resource are namespace and name, one is a cluster-scoped name.
 pub fn resource_of(key: &[u8]) -> Option<Resource> {
-    let rest = key.strip_prefix(b"/registry/")?;
+    resource_of_under(b"/registry/", key)
+}
+
+/// [`resource_of`] for an API server whose `--etcd-prefix` makes its keys
+/// start with `prefix` (ending in `/`).
+pub fn resource_of_under(prefix: &[u8], key: &[u8]) -> Option<Resource> {
+    let rest = key.strip_prefix(prefix)?;
     let s = std::str::from_utf8(rest).ok()?;
     let mut parts: Vec<&str> = s.split('/').collect();
     if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
