@@ -192,7 +192,7 @@ for prog in bboltcheck bboltgen bboltcli; do
 done
 
 # 4c. Go programs against the apiserver's own code (Go 1.27 tree above).
-for prog in k8senc; do
+for prog in k8senc k8sfixture; do
     src="$TESTDATA/go/$prog"
     out="$BIN_DIR/$prog"
     if [ -x "$out" ] && [ "$out" -nt "$src/main.go" ]; then
@@ -230,6 +230,7 @@ export BBOLTCLI="$BIN_DIR/bboltcli"
 export BBOLT="$BBOLT_CLI"
 export GOK8S_DIR="$GOK8S_DIR"
 export K8SENC="$BIN_DIR/k8senc"
+export K8SFIXTURE="$BIN_DIR/k8sfixture"
 export GOK8S_GOROOT="$GOK8S_DIR/usr/lib/go-1.27"
 export GOK8S_GOPATH="$GOK8S_DIR/usr/share/gocode"
 ENV
@@ -248,5 +249,6 @@ echo "  bboltcheck:   $BIN_DIR/bboltcheck"
 echo "  bboltgen:     $BIN_DIR/bboltgen"
 echo "  bboltcli:     $BIN_DIR/bboltcli"
 echo "  k8senc:       $BIN_DIR/k8senc (k8s.io/apiserver encryption at rest)"
+echo "  k8sfixture:   $BIN_DIR/k8sfixture (Kubernetes objects written into etcd as the apiserver stores them)"
 echo "  bbolt CLI:    ${BBOLT_CLI:-not available}"
 echo "  env file:     $ORACLES_DIR/env.sh"

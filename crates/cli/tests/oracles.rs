@@ -32,6 +32,10 @@ fn every_oracle_is_installed_or_reported_missing() {
             "/opt/etcdsnap-oracles/etcd-3.5.16/etcd",
         ),
         ("ETCDSNAP_K8SENC", "/opt/etcdsnap-oracles/bin/k8senc"),
+        (
+            "ETCDSNAP_K8SFIXTURE",
+            "/opt/etcdsnap-oracles/bin/k8sfixture",
+        ),
     ];
     let found = all.iter().filter(|(v, d)| oracle(v, d).is_some()).count();
     // `oracle` panics on a missing one when they are required.
