@@ -18,6 +18,7 @@
 pub mod changes;
 pub mod compare;
 pub mod encryption;
+pub mod export;
 pub mod get;
 pub mod history;
 pub mod resources;
