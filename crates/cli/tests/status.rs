@@ -1,5 +1,6 @@
-//! `snapshot status` against etcdutl 3.5.1 and etcdctl 3.4.23: recorded
-//! outputs for every fixture and format, and the live tools side by side.
+//! `snapshot status` against etcdutl 3.5.1 and etcdctl 3.4.23 (recorded
+//! outputs for every fixture and format, and the live tools side by side)
+//! and etcdutl 3.5.30 (live).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,13 +16,47 @@ const FORMATS: [&str; 4] = ["simple", "json", "table", "fields"];
 
 /// `etcdsnap snapshot status PATH -w FMT`.
 fn status_of(path: &std::path::Path, fmt: &str) -> std::process::Output {
-    etcdsnap([
+    status_with(path, fmt, &[])
+}
+
+/// `etcdsnap snapshot status PATH -w FMT` with `extra` arguments.
+fn status_with(path: &std::path::Path, fmt: &str, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
         "snapshot".as_ref(),
         "status".as_ref(),
         path.as_os_str(),
         "-w".as_ref(),
         fmt.as_ref(),
-    ])
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    etcdsnap(args)
+}
+
+/// Runs `tool snapshot status -w FMT` on a fresh copy of `path` in `dir`,
+/// asserting success; returns stdout.
+fn live_status(
+    tool: &std::path::Path,
+    path: &std::path::Path,
+    dir: &std::path::Path,
+    fmt: &str,
+) -> String {
+    // Read-only opens, but a fresh copy each time all the same.
+    let copy = dir.join("db");
+    std::fs::copy(path, &copy).unwrap();
+    let real = std::process::Command::new(tool)
+        .env("ETCDCTL_API", "3")
+        .args(["snapshot", "status", "-w", fmt])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(
+        real.status.code(),
+        Some(0),
+        "{} failed on {}",
+        tool.display(),
+        path.display()
+    );
+    String::from_utf8(real.stdout).unwrap()
 }
 
 #[test]
@@ -63,28 +98,75 @@ fn status_is_byte_identical_to_live_etcdutl_and_etcdctl() {
     };
     for fx in fixtures() {
         let dir = tempfile::tempdir().unwrap();
-        let copy = dir.path().join("db");
         for fmt in FORMATS {
-            let o = status_of(&fx.path, fmt);
-            for (name, cmd) in [("etcdutl 3.5.1", &etcdutl), ("etcdctl 3.4.23", &etcdctl)] {
-                // Read-only opens, but a fresh copy each time all the same.
-                std::fs::copy(&fx.path, &copy).unwrap();
-                let real = std::process::Command::new(cmd)
-                    .env("ETCDCTL_API", "3")
-                    .args(["snapshot", "status", "-w", fmt])
-                    .arg(&copy)
-                    .output()
-                    .unwrap();
-                assert_eq!(real.status.code(), Some(0), "{name} failed on {}", fx.name);
+            for (name, cmd, version) in [
+                ("etcdutl 3.5.1", &etcdutl, "3.5.1"),
+                ("etcdctl 3.4.23", &etcdctl, "3.4.23"),
+            ] {
+                let o = status_with(&fx.path, fmt, &["--etcd-version", version]);
                 assert_eq!(
                     String::from_utf8_lossy(&o.stdout),
-                    String::from_utf8_lossy(&real.stdout),
+                    live_status(cmd, &fx.path, dir.path(), fmt),
                     "{} -w {fmt} differs from live {name}",
                     fx.name
                 );
             }
         }
     }
+}
+
+/// etcdutl 3.5.30 as Debian builds it (against tablewriter 1.x: box-drawn
+/// tables; upstream's 3.5.30 is built against 0.0.5 and prints ASCII):
+/// every fixture, every format, with `--table-style box` for the table.
+/// With no flag the fixtures' cluster versions (3.5.0, 3.4.0) choose
+/// 3.5.30 and 3.4.45, whose status equals 3.5.30's but for the style.
+#[test]
+fn status_is_byte_identical_to_live_etcdutl_3530() {
+    let Some(etcd) = oracle(
+        "ETCDSNAP_ETCD3530",
+        "/opt/etcdsnap-oracles/etcd-3.5.30/etcd",
+    ) else {
+        return;
+    };
+    let etcdutl = etcd.parent().unwrap().join("etcdutl");
+    let mut boxed = 0;
+    for fx in fixtures() {
+        let dir = tempfile::tempdir().unwrap();
+        for fmt in FORMATS {
+            let real = live_status(&etcdutl, &fx.path, dir.path(), fmt);
+            let style: &[&str] = if fmt == "table" {
+                boxed += 1;
+                assert!(real.starts_with('┌'), "{real}");
+                &["--table-style", "box"]
+            } else {
+                &[]
+            };
+            for version in [&["--etcd-version", "3.5.30"][..], &[]] {
+                let args = [version, style].concat();
+                let o = status_with(&fx.path, fmt, &args);
+                assert_eq!(
+                    String::from_utf8_lossy(&o.stdout),
+                    real,
+                    "{} -w {fmt} {args:?} differs from live etcdutl 3.5.30",
+                    fx.name
+                );
+            }
+            // Without --table-style: upstream's ASCII, the same cells.
+            if fmt == "table" {
+                let o = status_with(&fx.path, fmt, &["--etcd-version", "3.5.30"]);
+                let ascii = String::from_utf8(o.stdout).unwrap();
+                assert!(ascii.starts_with('+'), "{ascii}");
+                let cells = |t: &str| -> Vec<String> {
+                    t.split(['|', '│', '\n'])
+                        .map(|c| c.trim().to_string())
+                        .filter(|c| !c.is_empty() && !c.starts_with(['+', '┌', '├', '└']))
+                        .collect()
+                };
+                assert_eq!(cells(&ascii), cells(&real), "{}", fx.name);
+            }
+        }
+    }
+    assert!(boxed >= 12);
 }
 
 #[test]

@@ -248,10 +248,16 @@ impl Choice {
         let why = match &self.origin {
             Origin::Chosen => "--etcd-version".to_string(),
             Origin::StorageVersion(s) => {
-                format!("the newest 3.{} this build knows; storage version {s} in the db", v.minor)
+                format!(
+                    "the newest 3.{} this build knows; storage version {s} in the db",
+                    v.minor
+                )
             }
             Origin::ClusterVersion(s) => {
-                format!("the newest 3.{} this build knows; cluster version {s} in the db", v.minor)
+                format!(
+                    "the newest 3.{} this build knows; cluster version {s} in the db",
+                    v.minor
+                )
             }
             Origin::Default => format!(
                 "the newest 3.{} this build knows; the db names no version",
@@ -357,13 +363,22 @@ mod tests {
             ("v3.5.16", "3.5.16"),
             ("3.5.33", "3.5.33"),
         ] {
-            assert_eq!(EtcdVersion::parse(s).map(|v| v.to_string()), Ok(want.into()));
+            assert_eq!(
+                EtcdVersion::parse(s).map(|v| v.to_string()),
+                Ok(want.into())
+            );
         }
         for s in ["3.8", "3.3.1", "2.3", "4.0.0"] {
-            assert!(matches!(EtcdVersion::parse(s), Err(ParseError::Unknown(_))), "{s}");
+            assert!(
+                matches!(EtcdVersion::parse(s), Err(ParseError::Unknown(_))),
+                "{s}"
+            );
         }
         for s in ["", "3", "3.5.", "3.5.x", "3.5.1.2", "3.5.1-rc.0", "+3.5"] {
-            assert!(matches!(EtcdVersion::parse(s), Err(ParseError::Syntax(_))), "{s}");
+            assert!(
+                matches!(EtcdVersion::parse(s), Err(ParseError::Syntax(_))),
+                "{s}"
+            );
         }
         assert!(EtcdVersion::parse("3.5.33").is_ok_and(|v| v.newer_than_known()));
         assert!(!EtcdVersion::V3_5.newer_than_known());

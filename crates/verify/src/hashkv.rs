@@ -204,11 +204,9 @@ pub fn render_in(
             "{{\"hash\":{},\"hashRevision\":{},\"compactRevision\":{}}}\n",
             h.hash, h.hash_revision, h.compact_revision
         ),
-        Format::Table => crate::status::table_in(
-            style,
-            &["HASH", "HASH REVISION", "COMPACT REVISION"],
-            &row,
-        ),
+        Format::Table => {
+            crate::status::table_in(style, &["HASH", "HASH REVISION", "COMPACT REVISION"], &row)
+        }
         Format::Fields => format!(
             "\"Hash\" : {}\n\"Hash revision\" : {}\n\"Compact revision\" : {}\n",
             h.hash, h.hash_revision, h.compact_revision

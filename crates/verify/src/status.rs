@@ -388,13 +388,7 @@ pub fn table_in(style: TableStyle, header: &[&str], row: &[String]) -> String {
     // horizontal and vertical strokes.
     let (top, mid, bottom, across, down) = match style {
         TableStyle::Ascii => (['+'; 3], ['+'; 3], ['+'; 3], '-', '|'),
-        TableStyle::Box => (
-            ['┌', '┬', '┐'],
-            ['├', '┼', '┤'],
-            ['└', '┴', '┘'],
-            '─',
-            '│',
-        ),
+        TableStyle::Box => (['┌', '┬', '┐'], ['├', '┼', '┤'], ['└', '┴', '┘'], '─', '│'),
     };
     let widths: Vec<usize> = header
         .iter()
