@@ -60,14 +60,19 @@ impl ReleaseFlags {
     pub fn resolve(
         &self,
         db: &etcdsnap_bbolt::Db<'_>,
-    ) -> Result<(
+    ) -> (
         etcdsnap_schema::EtcdVersion,
         etcdsnap_schema::release::TableStyle,
-    )> {
+    ) {
         use etcdsnap_schema::release::{self, Choice};
         let choice = match self.version {
             Some(v) => Choice::chosen(v),
-            None => release::detect(db)?,
+            // A db too damaged to say is read as the default; the command
+            // itself then reports the damage where it meets it.
+            None => release::detect(db).unwrap_or_else(|e| Choice {
+                warnings: vec![format!("the db's etcd version could not be read ({e})")],
+                ..Choice::default()
+            }),
         };
         for w in &choice.warnings {
             eprintln!("etcdsnap: warning: {w}");
@@ -78,7 +83,7 @@ impl ReleaseFlags {
             Some(TableStyle::Box) => release::TableStyle::Box,
             None => choice.version.table_style(),
         };
-        Ok((choice.version, style))
+        (choice.version, style)
     }
 }
 
@@ -502,7 +507,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         } => {
             let mapped = open_for_scan(&file)?;
             let db = etcdsnap_bbolt::Db::open(mapped.bytes())?;
-            let (version, style) = release.resolve(&db)?;
+            let (version, style) = release.resolve(&db);
             let progress = crate::progress::Progress::start("hashing", mapped.bytes().len() as u64);
             let h = hashkv::hashkv_as(&db, rev, version)?;
             drop(progress);

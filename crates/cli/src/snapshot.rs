@@ -266,7 +266,7 @@ pub fn run(
             for w in db.meta_choice().warnings() {
                 eprintln!("etcdsnap: warning: {w}");
             }
-            let (version, style) = release.resolve(&db)?;
+            let (version, style) = release.resolve(&db);
             let opts = StatusOptions { version };
             let progress = crate::progress::Progress::start("reading", mapped.bytes().len() as u64);
             // The trailer, the structure check and the status pass are

@@ -232,6 +232,17 @@ pub struct Choice {
     pub warnings: Vec<String>,
 }
 
+impl Default for Choice {
+    /// The default release, for a db that names none.
+    fn default() -> Self {
+        Choice {
+            version: EtcdVersion::default(),
+            origin: Origin::Default,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 impl Choice {
     /// A release chosen by the user.
     pub fn chosen(version: EtcdVersion) -> Choice {
