@@ -257,3 +257,75 @@ fn box_tables_equal_go_tablewriter_1_recorded() {
     }
     assert_eq!(cases, 7);
 }
+
+/// With no `--etcd-version`, the release that wrote the db chooses the
+/// answers: the minor of `meta/storageVersion` (which wins, with a
+/// warning, over a `cluster/clusterVersion` of another minor), else of the
+/// cluster version, else 3.5; stderr names the release and why. A chosen
+/// release overrides it. (No 3.6 or 3.7 binary is available: the 3.6 and
+/// 3.7 answers follow their source, docs/etcd-compat.md.)
+#[test]
+fn the_writers_release_chooses_the_answers_derived_from_etcd_v3_6_and_v3_7_source() {
+    let fixture = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let dir = tempfile::tempdir().unwrap();
+    let db = |name: &str, edits: &[KeyEdit<'_>]| {
+        let p = dir.path().join(name);
+        rewrite_with(&fixture, &p, edits);
+        p
+    };
+    let v36 = db("v36.db", &[(b"meta", b"storageVersion", Some(b"3.6.0"))]);
+    let v37 = db(
+        "v37.db",
+        &[
+            (b"meta", b"storageVersion", Some(b"3.7.0")),
+            (b"cluster", b"clusterVersion", Some(b"3.7.0")),
+        ],
+    );
+    let bare = db("bare.db", &[(b"cluster", b"clusterVersion", None)]);
+    let v39 = db("v39.db", &[(b"cluster", b"clusterVersion", Some(b"3.9.0"))]);
+    let run = |p: &std::path::Path, fmt: &str, extra: &[&str]| {
+        let o = status_with(p, fmt, extra);
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        (
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+        )
+    };
+    let (out, err) = run(&v36, "json", &[]);
+    assert!(out.contains(r#""version":"3.6.0""#), "{out}");
+    assert!(err.contains("answering as etcd 3.6.14 (the newest 3.6 this build knows; storage version 3.6.0 in the db)"), "{err}");
+    assert!(
+        err.contains("storage version 3.6.0 and cluster version 3.5.0 disagree"),
+        "{err}"
+    );
+    let (out, err) = run(&v37, "table", &[]);
+    assert!(out.starts_with('┌') && out.contains("VERSION"), "{out}");
+    assert!(!err.contains("disagree"), "{err}");
+    let (out, err) = run(&v37, "table", &["--table-style", "ascii"]);
+    assert!(out.starts_with('+'), "{out}{err}");
+    let (out, err) = run(&bare, "json", &[]);
+    assert!(!out.contains("version"), "{out}");
+    assert!(
+        err.contains(
+            "answering as etcd 3.5.30 (the newest 3.5 this build knows; the db names no version)"
+        ),
+        "{err}"
+    );
+    let (out, err) = run(&v39, "simple", &[]);
+    assert!(
+        err.contains("\"3.9.0\", which this build has no rules for: answering as 3.7.1"),
+        "{err}"
+    );
+    assert!(out.trim_end().ends_with(','), "no storage version: {out}");
+    // A chosen release wins over the db's.
+    for (p, fmt) in [(&v36, "json"), (&v37, "table")] {
+        let (out, err) = run(p, fmt, &["--etcd-version", "3.5.1"]);
+        // 3.5's answer: no version, ASCII.
+        assert!(!out.to_lowercase().contains("version"), "{out}");
+        assert!(fmt != "table" || out.starts_with('+'), "{out}");
+        assert!(
+            err.contains("answering as etcd 3.5.1 (--etcd-version)"),
+            "{err}"
+        );
+    }
+}

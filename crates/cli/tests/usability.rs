@@ -229,25 +229,11 @@ fn verify_of_a_data_dir_reports_the_committed_entries_its_db_lacks() {
     assert_eq!(v["wal_tail"]["committed_past_db"], 0);
     // The db rolled back to consistent index 0.
     let db = dir.join("member/snap/db");
-    let bytes = std::fs::read(&db).unwrap();
-    let src = etcdsnap_bbolt::Db::open(&bytes).unwrap();
-    let mut puts = std::collections::BTreeMap::new();
-    puts.insert(
-        b"consistent_index".to_vec(),
-        Some(0u64.to_be_bytes().to_vec()),
+    rewrite_with(
+        &db,
+        &db,
+        &[(b"meta", b"consistent_index", Some(&0u64.to_be_bytes()))],
     );
-    let mut edits = etcdsnap_bbolt::rewrite::Edits::new();
-    edits.insert(
-        b"meta".to_vec(),
-        etcdsnap_bbolt::rewrite::BucketEdit { clear: false, puts },
-    );
-    let mut out = std::io::Cursor::new(Vec::new());
-    let opts = etcdsnap_bbolt::writer::WriteOptions {
-        page_size: src.page_size(),
-        ..Default::default()
-    };
-    etcdsnap_bbolt::rewrite::rewrite(&src, &mut out, opts, &edits).unwrap();
-    std::fs::write(&db, out.into_inner()).unwrap();
     let o = etcdsnap(["verify".as_ref(), dir.as_os_str()]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{text}");
