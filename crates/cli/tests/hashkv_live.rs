@@ -190,13 +190,9 @@ fn hashkv_equals_live_etcd_351() {
 /// `--etcd-version 3.5.30`.
 #[test]
 fn hashkv_equals_live_etcd_3530_at_every_revision_from_the_compact_one() {
-    let Some(etcd_bin) = oracle(
-        "ETCDSNAP_ETCD3530",
-        "/opt/etcdsnap-oracles/etcd-3.5.30/etcd",
-    ) else {
+    let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") else {
         return;
     };
-    let bin: PathBuf = etcd_bin.parent().unwrap().to_path_buf();
     for (fixture, user) in [
         ("etcd/etcd-3.5.1.snapshot.db", Some("root:rootpw")),
         ("etcd/etcd-3.5.1.small.snapshot.db", None),
@@ -219,23 +215,18 @@ fn hashkv_equals_live_etcd_3530_at_every_revision_from_the_compact_one() {
 /// head both refuse.
 #[test]
 fn get_equals_live_etcd_351() {
-    let Some(etcd_bin) = oracle("ETCDSNAP_ETCD351", "/opt/etcdsnap-oracles/etcd-3.5.1/etcd") else {
-        return;
-    };
-    get_equals_live(etcd_bin.parent().unwrap());
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD351", "3.5.1") {
+        get_equals_live(&bin);
+    }
 }
 
 /// The same against etcd 3.5.30: `get --rev` at the compact revision and
 /// above is served by every release alike.
 #[test]
 fn get_equals_live_etcd_3530() {
-    let Some(etcd_bin) = oracle(
-        "ETCDSNAP_ETCD3530",
-        "/opt/etcdsnap-oracles/etcd-3.5.30/etcd",
-    ) else {
-        return;
-    };
-    get_equals_live(etcd_bin.parent().unwrap());
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") {
+        get_equals_live(&bin);
+    }
 }
 
 /// `get` and `dump` at six revisions, and the errors, against the etcd in
@@ -246,25 +237,9 @@ fn get_equals_live(bin: &Path) {
     let etcd = start_etcd(bin, dir.path(), &fixture, Some("root:rootpw"));
     // testdata/etcd/fixtures-info.txt: compacted at 61, head 75.
     for rev in [0, 61, 62, 68, 74, 75] {
-        let live = etcd
-            .ctl()
-            .args([
-                "get",
-                "",
-                "--prefix",
-                "--rev",
-                &rev.to_string(),
-                "-w",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            live.status.success(),
-            "{}",
-            String::from_utf8_lossy(&live.stderr)
-        );
-        let live: serde_json::Value = serde_json::from_slice(&live.stdout).unwrap();
+        let r = rev.to_string();
+        let live = etcd.ctl_ok(&["get", "", "--prefix", "--rev", &r, "-w", "json"]);
+        let live: serde_json::Value = serde_json::from_str(&live).unwrap();
         let o = etcdsnap([
             "get".as_ref(),
             fixture.as_os_str(),
@@ -468,22 +443,15 @@ fn tombstones_at_the_compact_revision(bin: &Path, version: &str) {
     let hash_of = |r: &(Option<i32>, Option<serde_json::Value>)| {
         r.1.as_ref().and_then(|j| j["hash"].as_u64())
     };
-    assert_eq!(
-        hash_of(&offline(compact, "3.5.16")),
-        Some(u64::from(without_tombstone))
-    );
-    assert_eq!(
-        hash_of(&offline(compact, "3.4.34")),
-        Some(u64::from(without_tombstone))
-    );
-    assert_eq!(
-        hash_of(&offline(compact, "3.5.15")),
-        Some(u64::from(with_tombstone))
-    );
-    assert_eq!(
-        hash_of(&offline(compact, "3.4.33")),
-        Some(u64::from(with_tombstone))
-    );
+    for (as_version, want) in [
+        ("3.5.16", without_tombstone),
+        ("3.4.34", without_tombstone),
+        ("3.5.15", with_tombstone),
+        ("3.4.33", with_tombstone),
+    ] {
+        let got = hash_of(&offline(compact, as_version));
+        assert_eq!(got, Some(u64::from(want)), "at {compact} as {as_version}");
+    }
     if !below.is_empty() {
         assert_ne!(with_tombstone, without_tombstone);
     }
@@ -561,30 +529,21 @@ fn tombstones_at_the_compact_revision(bin: &Path, version: &str) {
 
 #[test]
 fn hashkv_at_a_compact_revision_holding_only_tombstones_equals_restarted_etcd_3530() {
-    let Some(etcd_bin) = oracle(
-        "ETCDSNAP_ETCD3530",
-        "/opt/etcdsnap-oracles/etcd-3.5.30/etcd",
-    ) else {
-        return;
-    };
-    tombstones_at_the_compact_revision(etcd_bin.parent().unwrap(), "3.5.30");
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") {
+        tombstones_at_the_compact_revision(&bin, "3.5.30");
+    }
 }
 
 #[test]
 fn hashkv_at_a_compact_revision_holding_only_tombstones_equals_restarted_etcd_3516() {
-    let Some(etcd_bin) = oracle(
-        "ETCDSNAP_ETCD3516",
-        "/opt/etcdsnap-oracles/etcd-3.5.16/etcd",
-    ) else {
-        return;
-    };
-    tombstones_at_the_compact_revision(etcd_bin.parent().unwrap(), "3.5.16");
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD3516", "3.5.16") {
+        tombstones_at_the_compact_revision(&bin, "3.5.16");
+    }
 }
 
 #[test]
 fn hashkv_at_a_compact_revision_holding_only_tombstones_equals_restarted_etcd_351() {
-    let Some(etcd_bin) = oracle("ETCDSNAP_ETCD351", "/opt/etcdsnap-oracles/etcd-3.5.1/etcd") else {
-        return;
-    };
-    tombstones_at_the_compact_revision(etcd_bin.parent().unwrap(), "3.5.1");
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD351", "3.5.1") {
+        tombstones_at_the_compact_revision(&bin, "3.5.1");
+    }
 }

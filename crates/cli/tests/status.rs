@@ -122,13 +122,10 @@ fn status_is_byte_identical_to_live_etcdutl_and_etcdctl() {
 /// 3.5.30 and 3.4.45, whose status equals 3.5.30's but for the style.
 #[test]
 fn status_is_byte_identical_to_live_etcdutl_3530() {
-    let Some(etcd) = oracle(
-        "ETCDSNAP_ETCD3530",
-        "/opt/etcdsnap-oracles/etcd-3.5.30/etcd",
-    ) else {
+    let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") else {
         return;
     };
-    let etcdutl = etcd.parent().unwrap().join("etcdutl");
+    let etcdutl = bin.join("etcdutl");
     let mut boxed = 0;
     for fx in fixtures() {
         let dir = tempfile::tempdir().unwrap();

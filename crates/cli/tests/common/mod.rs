@@ -345,3 +345,14 @@ pub fn rewrite_with(from: &Path, to: &Path, edits: &[KeyEdit<'_>]) {
     etcdsnap_bbolt::rewrite::rewrite(&src, &mut out, opts, &all).unwrap();
     std::fs::write(to, out.into_inner()).unwrap();
 }
+
+/// The directory of a real etcd release's binaries (`etcd`, `etcdctl`,
+/// `etcdutl`), found through `$env_var` (its `etcd`) or at
+/// `/opt/etcdsnap-oracles/etcd-VERSION/etcd`, as [`oracle`] finds it.
+pub fn etcd_release(env_var: &str, version: &str) -> Option<PathBuf> {
+    let etcd = oracle(
+        env_var,
+        &format!("/opt/etcdsnap-oracles/etcd-{version}/etcd"),
+    )?;
+    etcd.parent().map(Path::to_path_buf)
+}
