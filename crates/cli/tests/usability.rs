@@ -297,3 +297,51 @@ fn unreadable_is_not_empty_and_truncated_says_truncated() {
     );
     assert!(!e.contains("--skip-hash-check to restore it"), "{e}");
 }
+
+/// `--etcd-version` is global: every command takes it, before or after
+/// its name, and where releases do not differ the answer is the same; a
+/// release etcdsnap has no rules for, or no release at all, exits 2.
+#[test]
+fn every_command_takes_etcd_version_and_an_unknown_release_exits_2() {
+    let snap = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let snap = snap.to_str().unwrap();
+    let member = member_dir();
+    let member = member.to_str().unwrap();
+    let commands: [&[&str]; 12] = [
+        &["check", snap],
+        &["verify", snap],
+        &["get", snap, "/", "--prefix"],
+        &["dump", snap],
+        &["history", snap, "/", "--prefix"],
+        &["members", snap],
+        &["bolt", "buckets", snap],
+        &["k8s", "summary", snap],
+        &["wal", member],
+        &["snapshot", "status", snap],
+        &["hashkv", snap],
+        &["diff", snap, snap],
+    ];
+    for args in commands {
+        let plain = etcdsnap(args);
+        assert_eq!(plain.status.code(), Some(0), "{args:?}: {}", stderr(&plain));
+        for flag in [&["--etcd-version", "3.5.1"][..], &["--etcd-version", "3.7"]] {
+            let before = etcdsnap(flag.iter().chain(args));
+            let after = etcdsnap(args.iter().chain(flag));
+            for o in [&before, &after] {
+                assert_eq!(o.status.code(), Some(0), "{args:?} {flag:?}: {}", stderr(o));
+            }
+            assert_eq!(before.stdout, after.stdout, "{args:?} {flag:?}");
+            if !matches!(args[0], "snapshot" | "hashkv") || flag[1] == "3.5.1" {
+                assert_eq!(before.stdout, plain.stdout, "{args:?} {flag:?}");
+            }
+        }
+        for (bad, says) in [
+            ("3.9", "etcd 3.9 is not a release etcdsnap knows"),
+            ("3.5.x", "is not an etcd release"),
+        ] {
+            let o = etcdsnap(args.iter().chain(&["--etcd-version", bad]));
+            assert_eq!(o.status.code(), Some(2), "{args:?} {bad}");
+            assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        }
+    }
+}
