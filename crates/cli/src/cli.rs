@@ -20,8 +20,71 @@ use crate::snapshot::{self, SnapshotCommand, StatusFormat};
 #[derive(Debug, Parser)]
 #[command(name = "etcdsnap", version, about, long_about = None)]
 pub struct Cli {
+    /// Answer as this etcd release: X.Y is the newest patch of 3.Y this
+    /// build knows (3.4.45, 3.5.30, 3.6.14, 3.7.1), X.Y.Z the rules in
+    /// force at that patch. Default: the newest patch of the minor that
+    /// wrote the data (the db's storage version, else its cluster version,
+    /// else 3.5); stderr says which. Only `snapshot status` and `hashkv`
+    /// answer differently between releases (docs/etcd-compat.md).
+    #[arg(long, global = true, value_name = "X.Y[.Z]")]
+    etcd_version: Option<etcdsnap_schema::EtcdVersion>,
+    /// How to draw `-w table`: ascii (`+---+`, etcd up to 3.6) or box
+    /// (box-drawing characters, etcd 3.7 and Debian's etcd 3.5.30
+    /// packages). Default: as upstream builds of the chosen release.
+    #[arg(long, global = true, value_enum)]
+    table_style: Option<TableStyle>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--table-style`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableStyle {
+    /// `+---+` rules and `|` bars.
+    Ascii,
+    /// Box-drawing characters.
+    Box,
+}
+
+/// The release flags, resolved per command against the data it reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ReleaseFlags {
+    version: Option<etcdsnap_schema::EtcdVersion>,
+    table_style: Option<TableStyle>,
+}
+
+impl ReleaseFlags {
+    /// The release to answer as for `db` (`--etcd-version`, else what the
+    /// db says), with its note and any warnings on stderr; and the table
+    /// style.
+    pub fn resolve(
+        &self,
+        db: &etcdsnap_bbolt::Db<'_>,
+    ) -> (
+        etcdsnap_schema::EtcdVersion,
+        etcdsnap_schema::release::TableStyle,
+    ) {
+        use etcdsnap_schema::release::{self, Choice};
+        let choice = match self.version {
+            Some(v) => Choice::chosen(v),
+            // A db too damaged to say is read as the default; the command
+            // itself then reports the damage where it meets it.
+            None => release::detect(db).unwrap_or_else(|e| Choice {
+                warnings: vec![format!("the db's etcd version could not be read ({e})")],
+                ..Choice::default()
+            }),
+        };
+        for w in &choice.warnings {
+            eprintln!("etcdsnap: warning: {w}");
+        }
+        eprintln!("etcdsnap: {}", choice.note());
+        let style = match self.table_style {
+            Some(TableStyle::Ascii) => release::TableStyle::Ascii,
+            Some(TableStyle::Box) => release::TableStyle::Box,
+            None => choice.version.table_style(),
+        };
+        (choice.version, style)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,10 +296,6 @@ enum Command {
         /// Output format, as etcdutl 3.6's hashkv prints it.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t = StatusFormat::Simple)]
         write_out: StatusFormat,
-        /// Which etcd to answer as: 3.5 (and 3.4) refuse the compact
-        /// revision itself; 3.6 hashes it and refuses only what is below.
-        #[arg(long, value_enum, default_value_t = crate::snapshot::Release::V3_5)]
-        etcd_version: crate::snapshot::Release,
     },
     /// etcdutl's `restore`, `status` and `save` are `snapshot restore`,
     /// `snapshot status` and `snapshot save` here.
@@ -407,6 +466,10 @@ pub enum K8sCommand {
 
 /// Runs the command; the exit code says how it went.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
+    let release = ReleaseFlags {
+        version: cli.etcd_version,
+        table_style: cli.table_style,
+    };
     match cli.command {
         Command::Check { file, write_out } => crate::check::run(&file, write_out, out),
         Command::EtcdutlWords { .. } => {
@@ -437,7 +500,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bolt(cmd) => bolt::run(cmd, out),
-        Command::Snapshot(cmd) => snapshot::run(cmd, out),
+        Command::Snapshot(cmd) => snapshot::run(cmd, release, out),
         Command::Verify { path, write_out } => crate::verify::run(&path, write_out, out),
         Command::Get {
             path,
@@ -641,14 +704,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             file,
             rev,
             write_out,
-            etcd_version,
         } => {
             let mapped = open_for_scan(&file)?;
             let db = etcdsnap_bbolt::Db::open(mapped.bytes())?;
+            let (version, style) = release.resolve(&db);
             let progress = crate::progress::Progress::start("hashing", mapped.bytes().len() as u64);
-            let h = hashkv::hashkv_as(&db, rev, etcd_version.into())?;
+            let h = hashkv::hashkv_as(&db, rev, version)?;
             drop(progress);
-            out.write_all(hashkv::render(&h, write_out.into()).as_bytes())?;
+            out.write_all(hashkv::render_in(&h, write_out.into(), style).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 use etcdsnap_bbolt::Db;
-use etcdsnap_schema::EtcdVersion;
 use etcdsnap_verify::status::{self, StatusOptions};
 use etcdsnap_verify::trailer::{self, Trailer};
 
@@ -26,10 +25,6 @@ pub enum SnapshotCommand {
         /// Output format, as etcdutl's -w.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t = StatusFormat::Simple)]
         write_out: StatusFormat,
-        /// Follow this etcd release's semantics (3.6: live keys only, and
-        /// the storage version).
-        #[arg(long, value_enum, default_value_t = Release::V3_5)]
-        etcd_version: Release,
         /// Do not verify the SHA-256 trailer (it is one sequential pass over
         /// the whole file, the slowest part of the command).
         #[arg(long)]
@@ -122,26 +117,11 @@ impl From<StatusFormat> for status::Format {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Release {
-    /// etcdutl 3.5 (and etcdctl 3.4): the default.
-    #[value(name = "3.5", alias = "3.4")]
-    V3_5,
-    /// etcdutl 3.6.
-    #[value(name = "3.6")]
-    V3_6,
-}
-
-impl From<Release> for EtcdVersion {
-    fn from(r: Release) -> Self {
-        match r {
-            Release::V3_5 => EtcdVersion::V3_5,
-            Release::V3_6 => EtcdVersion::V3_6,
-        }
-    }
-}
-
-pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
+pub fn run(
+    cmd: SnapshotCommand,
+    release: crate::cli::ReleaseFlags,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
     match cmd {
         SnapshotCommand::Save {
             paths,
@@ -279,7 +259,6 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
         SnapshotCommand::Status {
             file,
             write_out,
-            etcd_version,
             skip_hash_check,
         } => {
             let mapped = open_for_scan(&file)?;
@@ -287,9 +266,8 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
             for w in db.meta_choice().warnings() {
                 eprintln!("etcdsnap: warning: {w}");
             }
-            let opts = StatusOptions {
-                version: etcd_version.into(),
-            };
+            let (version, style) = release.resolve(&db);
+            let opts = StatusOptions { version };
             let progress = crate::progress::Progress::start("reading", mapped.bytes().len() as u64);
             // The trailer, the structure check and the status pass are
             // independent reads of the same mapping: run them side by side.
@@ -322,7 +300,7 @@ pub fn run(cmd: SnapshotCommand, out: &mut dyn Write) -> Result<ExitCode> {
                 }
                 None => {}
             }
-            out.write_all(status::render(&st, write_out.into()).as_bytes())?;
+            out.write_all(status::render_in(&st, write_out.into(), style).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,7 +1,7 @@
 //! `snapshot restore` and `defrag` against the real tools.
 //!
 //! - Offline: for the same flags, the data dir etcdsnap makes and the one
-//!   etcdutl 3.5.1 makes have the same files, byte-identical WAL and
+//!   etcdutl 3.5.1 and 3.5.30 make have the same files, byte-identical WAL and
 //!   `.snap` files, and dbs with the same `snapshot status` hash, revision
 //!   and key count (reported by etcdutl itself).
 //! - Live: real etcd 3.5.1 and 3.4.23 start from etcdsnap's data dirs (one
@@ -171,7 +171,23 @@ fn compare(etcdutl: &Path, file: &Path, args: &[&str], separate_wal: bool) {
 
 #[test]
 fn restore_matches_etcdutl_351() {
-    let Some(etcdutl) = etcdutl() else { return };
+    if let Some(etcdutl) = etcdutl() {
+        restore_matches(&etcdutl);
+    }
+}
+
+/// etcdutl 3.5.30 restores as 3.5.1 does: the same WAL and `.snap`, and a
+/// db with the same content.
+#[test]
+fn restore_matches_etcdutl_3530() {
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") {
+        restore_matches(&bin.join("etcdutl"));
+    }
+}
+
+/// Five flag sets and inputs restored by `etcdutl` and by etcdsnap.
+fn restore_matches(etcdutl: &Path) {
+    let etcdutl = etcdutl.to_path_buf();
     let cluster3 = "m1=http://127.0.0.1:12380,m2=http://127.0.0.1:22380,m2=HTTPS://localhost:1?x=<&>,m3=http://127.0.0.1:32380";
     compare(&etcdutl, &snapshot("etcd-3.5.1.snapshot.db"), &[], false);
     compare(
@@ -642,15 +658,18 @@ fn defrag_keeps_the_content_hash() {
             "leftovers: {names:?}"
         );
     }
-    // With etcdutl: the same hash as etcdutl's own defrag of the same db.
-    if let Some(etcdutl) = etcdutl() {
-        let theirs = tmp.path().join("theirs");
+    // With etcdutl 3.5.1 and 3.5.30: the same hash as etcdutl's own
+    // defrag of the same db.
+    let utl3530 = etcd_release("ETCDSNAP_ETCD3530", "3.5.30").map(|b| b.join("etcdutl"));
+    for etcdutl in [etcdutl(), utl3530].into_iter().flatten() {
+        let theirs = tempfile::tempdir().unwrap();
+        let theirs = theirs.path();
         std::fs::create_dir_all(theirs.join("member/snap")).unwrap();
         let tdb = theirs.join("member/snap/db");
         std::fs::copy(member_dir().join("member/snap/db"), &tdb).unwrap();
         let o = Command::new(&etcdutl)
             .args(["defrag", "--data-dir"])
-            .arg(&theirs)
+            .arg(theirs)
             .output()
             .unwrap();
         ok(&o, "etcdutl defrag");

@@ -229,25 +229,11 @@ fn verify_of_a_data_dir_reports_the_committed_entries_its_db_lacks() {
     assert_eq!(v["wal_tail"]["committed_past_db"], 0);
     // The db rolled back to consistent index 0.
     let db = dir.join("member/snap/db");
-    let bytes = std::fs::read(&db).unwrap();
-    let src = etcdsnap_bbolt::Db::open(&bytes).unwrap();
-    let mut puts = std::collections::BTreeMap::new();
-    puts.insert(
-        b"consistent_index".to_vec(),
-        Some(0u64.to_be_bytes().to_vec()),
+    rewrite_with(
+        &db,
+        &db,
+        &[(b"meta", b"consistent_index", Some(&0u64.to_be_bytes()))],
     );
-    let mut edits = etcdsnap_bbolt::rewrite::Edits::new();
-    edits.insert(
-        b"meta".to_vec(),
-        etcdsnap_bbolt::rewrite::BucketEdit { clear: false, puts },
-    );
-    let mut out = std::io::Cursor::new(Vec::new());
-    let opts = etcdsnap_bbolt::writer::WriteOptions {
-        page_size: src.page_size(),
-        ..Default::default()
-    };
-    etcdsnap_bbolt::rewrite::rewrite(&src, &mut out, opts, &edits).unwrap();
-    std::fs::write(&db, out.into_inner()).unwrap();
     let o = etcdsnap(["verify".as_ref(), dir.as_os_str()]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{text}");
@@ -310,4 +296,52 @@ fn unreadable_is_not_empty_and_truncated_says_truncated() {
         "{e}"
     );
     assert!(!e.contains("--skip-hash-check to restore it"), "{e}");
+}
+
+/// `--etcd-version` is global: every command takes it, before or after
+/// its name, and where releases do not differ the answer is the same; a
+/// release etcdsnap has no rules for, or no release at all, exits 2.
+#[test]
+fn every_command_takes_etcd_version_and_an_unknown_release_exits_2() {
+    let snap = testdata().join("etcd/etcd-3.5.1.snapshot.db");
+    let snap = snap.to_str().unwrap();
+    let member = member_dir();
+    let member = member.to_str().unwrap();
+    let commands: [&[&str]; 12] = [
+        &["check", snap],
+        &["verify", snap],
+        &["get", snap, "/", "--prefix"],
+        &["dump", snap],
+        &["history", snap, "/", "--prefix"],
+        &["members", snap],
+        &["bolt", "buckets", snap],
+        &["k8s", "summary", snap],
+        &["wal", member],
+        &["snapshot", "status", snap],
+        &["hashkv", snap],
+        &["diff", snap, snap],
+    ];
+    for args in commands {
+        let plain = etcdsnap(args);
+        assert_eq!(plain.status.code(), Some(0), "{args:?}: {}", stderr(&plain));
+        for flag in [&["--etcd-version", "3.5.1"][..], &["--etcd-version", "3.7"]] {
+            let before = etcdsnap(flag.iter().chain(args));
+            let after = etcdsnap(args.iter().chain(flag));
+            for o in [&before, &after] {
+                assert_eq!(o.status.code(), Some(0), "{args:?} {flag:?}: {}", stderr(o));
+            }
+            assert_eq!(before.stdout, after.stdout, "{args:?} {flag:?}");
+            if !matches!(args[0], "snapshot" | "hashkv") || flag[1] == "3.5.1" {
+                assert_eq!(before.stdout, plain.stdout, "{args:?} {flag:?}");
+            }
+        }
+        for (bad, says) in [
+            ("3.9", "etcd 3.9 is not a release etcdsnap knows"),
+            ("3.5.x", "is not an etcd release"),
+        ] {
+            let o = etcdsnap(args.iter().chain(&["--etcd-version", bad]));
+            assert_eq!(o.status.code(), Some(2), "{args:?} {bad}");
+            assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        }
+    }
 }

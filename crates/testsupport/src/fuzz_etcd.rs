@@ -11,7 +11,8 @@ use etcdsnap_verify::status::StatusOptions;
 use etcdsnap_verify::{hashkv, semantic, status};
 
 /// Drives `data` as a snapshot file through status (both semantics),
-/// hashkv (at the head and below it), verify, extraction, the Kubernetes
+/// hashkv (at the head, below it and at the compact revision), release
+/// detection, verify, extraction, the Kubernetes
 /// summary, the decode check of restore and save, and salvage.
 ///
 /// # Panics
@@ -27,7 +28,10 @@ pub fn etcd_file(data: &[u8]) {
         }
         if let Ok(h) = hashkv::hashkv(&db, 0) {
             let _ = hashkv::hashkv(&db, h.hash_revision.saturating_sub(1));
+            // The compact revision itself, under the newer rules too.
+            let _ = hashkv::hashkv_as(&db, h.compact_revision, EtcdVersion::V3_5);
         }
+        let _ = etcdsnap_schema::release::detect(&db);
         let _ = semantic::verify(&db);
         let _ = semantic::key_values_decode(&db);
         let all = Selector {

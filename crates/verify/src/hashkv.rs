@@ -1,5 +1,6 @@
-//! The HashKV hash of etcd's maintenance API, computed offline, as etcd
-//! 3.4 and 3.5 (checked against a live etcd 3.5.1) compute it.
+//! The HashKV hash of etcd's maintenance API, computed offline, as each
+//! etcd release computes it from the file (checked against live etcd
+//! 3.5.1, and against etcd 3.5.30 and 3.5.16 restarted on the file).
 //!
 //! etcd hashes, with CRC-32C seeded by the bucket name `key`, the key and
 //! value of every `key`-bucket entry whose main revision is at most the
@@ -40,22 +41,23 @@ pub use etcdsnap_schema::meta::{compact_revision, head_revision};
 /// Computes HashKV at `rev` (0 = head) as etcd 3.5.1 does, with its
 /// errors for revisions at or below the compact revision or above the head.
 pub fn hashkv(db: &Db<'_>, rev: i64) -> Result<HashKv, Error> {
-    hashkv_as(db, rev, EtcdVersion::V3_5)
+    hashkv_as(db, rev, EtcdVersion::V3_5_1)
 }
 
-/// Computes HashKV at `rev` (0 = head) as the given release does.
+/// Computes HashKV at `rev` (0 = head) as the given release computes it
+/// from the file: what a member restarted on this db answers (a running
+/// member answers at a revision it compacted at from the hash it stored
+/// while compacting, which the file alone cannot give).
 ///
-/// The releases differ only in the compact revision itself: etcd 3.4 and
-/// 3.5 as first released refuse it (`rev <= compactRev` in `HashByRev`);
-/// etcd 3.6 hashes it (`rev < compactRev` refuses), a change that 3.5 and
-/// 3.4 took in June 2023 (etcd-io/etcd#14457, backported in #16048 and
-/// #16047). The hash itself is the same function in every release: the
-/// 3.6 compactor keeps a tombstone at the compact revision in the `key`
-/// bucket (etcd-io/etcd#18274), but the key index's `keep`, which decides
-/// what below the compact revision is hashed, still leaves such a
-/// tombstone out "to stay consistent with existing versions"; a tombstone
-/// is only hashed where nothing is kept at all, and then from the file as
-/// it is, which is what etcd hashes too.
+/// The releases differ in two rules. The compact revision itself is
+/// refused by etcd 3.4 before 3.4.27 and 3.5 before 3.5.10 (`rev <=
+/// compactRev` in `HashByRev`), hashed since (`rev < compactRev` refuses;
+/// etcd-io/etcd#14457, backported in #16047 and #16048). And since 3.4.34,
+/// 3.5.16 and 3.6.0 `kvHasher.WriteKeyValue` leaves out a tombstone whose
+/// main revision is the compact revision, which the compactor of those
+/// releases keeps in the file (etcd-io/etcd#18274): earlier releases hash
+/// such a tombstone when they find it, which is only where the key index
+/// keeps nothing at all (`keep` never keeps a tombstone).
 pub fn hashkv_as(db: &Db<'_>, rev: i64, version: EtcdVersion) -> Result<HashKv, Error> {
     let compact = compact_revision(db)?;
     let kb = key_bucket(db)?;
@@ -67,8 +69,8 @@ pub fn hashkv_as(db: &Db<'_>, rev: i64, version: EtcdVersion) -> Result<HashKv, 
         }
         .into());
     }
-    // etcd 3.4 and 3.5 as first released refuse the compact revision
-    // itself too; 3.6 only what is below it.
+    // etcd 3.4 before 3.4.27 and 3.5 before 3.5.10 refuse the compact
+    // revision itself too; later releases only what is below it.
     let refused = if version.refuses_hash_at_compact_revision() {
         rev <= compact
     } else {
@@ -101,6 +103,7 @@ pub fn hashkv_as(db: &Db<'_>, rev: i64, version: EtcdVersion) -> Result<HashKv, 
         None
     };
     let keep_any = keep.as_ref().is_some_and(|k| k.any_live);
+    let skip_tomb_at_compact = version.hash_skips_tombstone_at_compact_revision();
     let part = fold_entries(
         db,
         &kb,
@@ -110,6 +113,9 @@ pub fn hashkv_as(db: &Db<'_>, rev: i64, version: EtcdVersion) -> Result<HashKv, 
                 return;
             };
             if r.main > at {
+                return;
+            }
+            if skip_tomb_at_compact && r.main == compact && is_tombstone(e.key) {
                 return;
             }
             if r.main <= compact && keep_any {
@@ -169,9 +175,23 @@ fn newest_at(db: &Db<'_>, kb: &Bucket<'_>, at: i64) -> Result<Newest, Error> {
     Ok(n)
 }
 
+/// Whether a `key`-bucket key marks a tombstone.
+fn is_tombstone(key: &[u8]) -> bool {
+    Revision::decode(key).is_some_and(|(_, t)| t)
+}
+
 /// Renders a result as `etcdutl hashkv` (3.6) prints it; the hash is
 /// decimal in every format.
 pub fn render(h: &HashKv, format: crate::status::Format) -> String {
+    render_in(h, format, etcdsnap_schema::release::TableStyle::Ascii)
+}
+
+/// [`render`], a table drawn in `style` (etcdutl 3.7's is box-drawn).
+pub fn render_in(
+    h: &HashKv,
+    format: crate::status::Format,
+    style: etcdsnap_schema::release::TableStyle,
+) -> String {
     use crate::status::Format;
     let row = [
         h.hash.to_string(),
@@ -184,7 +204,9 @@ pub fn render(h: &HashKv, format: crate::status::Format) -> String {
             "{{\"hash\":{},\"hashRevision\":{},\"compactRevision\":{}}}\n",
             h.hash, h.hash_revision, h.compact_revision
         ),
-        Format::Table => crate::status::table(&["HASH", "HASH REVISION", "COMPACT REVISION"], &row),
+        Format::Table => {
+            crate::status::table_in(style, &["HASH", "HASH REVISION", "COMPACT REVISION"], &row)
+        }
         Format::Fields => format!(
             "\"Hash\" : {}\n\"Hash revision\" : {}\n\"Compact revision\" : {}\n",
             h.hash, h.hash_revision, h.compact_revision

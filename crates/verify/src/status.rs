@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::crc::CrcPart;
 use crate::{humanize, Error};
 use etcdsnap_bbolt::scan::fold_entries;
+use etcdsnap_schema::release::TableStyle;
 use etcdsnap_schema::{EtcdVersion, Revision};
 
 /// Options for [`status`].
@@ -181,15 +182,16 @@ pub fn checked_status(db: &Db<'_>, opts: &StatusOptions) -> Result<(Warnings, St
             revision = leaves.last.and_then(Revision::main_of).unwrap_or(0);
         }
     }
-    if opts.version == EtcdVersion::V3_6 {
+    if opts.version.status_counts_live_keys() {
         total_key = match db.root_bucket().sub_bucket(db, names::KEY)? {
             Some(b) => live_keys(db, &b)?,
             None => 0,
         };
     }
-    let version = match opts.version {
-        EtcdVersion::V3_5 => None,
-        EtcdVersion::V3_6 => Some(storage_version(db)?),
+    let version = if opts.version.status_counts_live_keys() {
+        Some(storage_version(db)?)
+    } else {
+        None
     };
     Ok((
         warnings,
@@ -241,17 +243,18 @@ pub fn status(db: &Db<'_>, opts: &StatusOptions) -> Result<Status, Error> {
             if let Some(k) = last {
                 revision = Revision::main_of(k).unwrap_or(0);
             }
-            if opts.version == EtcdVersion::V3_6 {
+            if opts.version.status_counts_live_keys() {
                 total_key += live_keys(db, &b)?;
             }
         }
-        if opts.version == EtcdVersion::V3_5 {
+        if !opts.version.status_counts_live_keys() {
             total_key += count;
         }
     }
-    let version = match opts.version {
-        EtcdVersion::V3_5 => None,
-        EtcdVersion::V3_6 => Some(storage_version(db)?),
+    let version = if opts.version.status_counts_live_keys() {
+        Some(storage_version(db)?)
+    } else {
+        None
     };
     Ok(Status {
         hash: hash.crc,
@@ -312,8 +315,13 @@ pub enum Format {
     Fields,
 }
 
-/// Renders a status exactly as etcdutl prints it.
+/// Renders a status exactly as etcdutl prints it (tables in ASCII).
 pub fn render(st: &Status, format: Format) -> String {
+    render_in(st, format, TableStyle::Ascii)
+}
+
+/// [`render`], a table drawn in `style`.
+pub fn render_in(st: &Status, format: Format, style: TableStyle) -> String {
     let size = humanize::bytes(st.total_size);
     let mut out = String::new();
     match format {
@@ -360,50 +368,67 @@ pub fn render(st: &Status, format: Format) -> String {
                 header.push("VERSION");
                 row.push(v.clone());
             }
-            out = table(&header, &row);
+            out = table_in(style, &header, &row);
         }
     }
     out
 }
 
 /// The table layout etcd's printer produces: a ruled box, centred headers,
-/// right-aligned cells, one space of padding.
+/// right-aligned cells, one space of padding, drawn in ASCII as etcd 3.4
+/// to 3.6 print it.
 pub fn table(header: &[&str], row: &[String]) -> String {
+    table_in(TableStyle::Ascii, header, row)
+}
+
+/// [`table`] drawn in `style`: tablewriter 1.x (etcd 3.7, Debian's etcd
+/// 3.5.30) lays out the same cells with box-drawing characters.
+pub fn table_in(style: TableStyle, header: &[&str], row: &[String]) -> String {
+    // Corners and joints of the top, middle and bottom rules, then the
+    // horizontal and vertical strokes.
+    let (top, mid, bottom, across, down) = match style {
+        TableStyle::Ascii => (['+'; 3], ['+'; 3], ['+'; 3], '-', '|'),
+        TableStyle::Box => (['┌', '┬', '┐'], ['├', '┼', '┤'], ['└', '┴', '┘'], '─', '│'),
+    };
     let widths: Vec<usize> = header
         .iter()
         .zip(row)
         .map(|(h, c)| h.chars().count().max(c.chars().count()))
         .collect();
-    let rule: String = widths.iter().fold(String::from("+"), |mut s, w| {
-        s.push_str(&"-".repeat(w + 2));
-        s.push('+');
+    let rule = |[left, join, right]: [char; 3]| {
+        let mut s = String::new();
+        s.push(left);
+        for (i, w) in widths.iter().enumerate() {
+            if i > 0 {
+                s.push(join);
+            }
+            s.extend(std::iter::repeat_n(across, w + 2));
+        }
+        s.push(right);
+        s.push('\n');
         s
-    });
-    let mut out = String::new();
-    out.push_str(&rule);
-    out.push('\n');
-    out.push('|');
+    };
+    let mut out = rule(top);
+    out.push(down);
     for (h, w) in header.iter().zip(&widths) {
         let gap = w - h.chars().count();
         let left = gap / 2;
         let _ = write!(
             out,
-            " {}{}{} |",
+            " {}{}{} {down}",
             " ".repeat(left),
             h,
             " ".repeat(gap - left)
         );
     }
     out.push('\n');
-    out.push_str(&rule);
-    out.push('\n');
-    out.push('|');
+    out.push_str(&rule(mid));
+    out.push(down);
     for (c, w) in row.iter().zip(&widths) {
-        let _ = write!(out, " {c:>w$} |");
+        let _ = write!(out, " {c:>w$} {down}");
     }
     out.push('\n');
-    out.push_str(&rule);
-    out.push('\n');
+    out.push_str(&rule(bottom));
     out
 }
 
@@ -429,5 +454,14 @@ mod tests {
              +----------+----------+------------+------------+\n"
         );
         assert_eq!(render(&st, Format::Simple), "6c78d185, 75, 60, 1.1 MB\n");
+        // As Debian's etcdutl 3.5.30 printed it for the same file.
+        assert_eq!(
+            render_in(&st, Format::Table, TableStyle::Box),
+            "┌──────────┬──────────┬────────────┬────────────┐\n\
+             │   HASH   │ REVISION │ TOTAL KEYS │ TOTAL SIZE │\n\
+             ├──────────┼──────────┼────────────┼────────────┤\n\
+             │ 6c78d185 │       75 │         60 │     1.1 MB │\n\
+             └──────────┴──────────┴────────────┴────────────┘\n"
+        );
     }
 }

@@ -341,3 +341,41 @@ pub fn assert_located(o: &Output, d: &Diagnosis, path: &Path, what: &str) {
         o.status.code()
     );
 }
+
+/// One edit for [`rewrite_with`]: in a top-level bucket, set a key
+/// (`Some`) or delete it (`None`).
+pub type KeyEdit<'a> = (&'a [u8], &'a [u8], Option<&'a [u8]>);
+
+/// Writes a copy of the db at `from` to `to` with `edits` applied.
+pub fn rewrite_with(from: &Path, to: &Path, edits: &[KeyEdit<'_>]) {
+    let bytes = std::fs::read(from).unwrap();
+    let src = etcdsnap_bbolt::Db::open(&bytes).unwrap();
+    let mut all = etcdsnap_bbolt::rewrite::Edits::new();
+    for (bucket, key, value) in edits {
+        all.entry(bucket.to_vec())
+            .or_insert_with(|| etcdsnap_bbolt::rewrite::BucketEdit {
+                clear: false,
+                puts: Default::default(),
+            })
+            .puts
+            .insert(key.to_vec(), value.map(<[u8]>::to_vec));
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    let opts = etcdsnap_bbolt::writer::WriteOptions {
+        page_size: src.page_size(),
+        ..Default::default()
+    };
+    etcdsnap_bbolt::rewrite::rewrite(&src, &mut out, opts, &all).unwrap();
+    std::fs::write(to, out.into_inner()).unwrap();
+}
+
+/// The directory of a real etcd release's binaries (`etcd`, `etcdctl`,
+/// `etcdutl`), found through `$env_var` (its `etcd`) or at
+/// `/opt/etcdsnap-oracles/etcd-VERSION/etcd`, as [`oracle`] finds it.
+pub fn etcd_release(env_var: &str, version: &str) -> Option<PathBuf> {
+    let etcd = oracle(
+        env_var,
+        &format!("/opt/etcdsnap-oracles/etcd-{version}/etcd"),
+    )?;
+    etcd.parent().map(Path::to_path_buf)
+}
