@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs etcdsnap and the real tools on the same file in one run and prints
-# the ratios. Warm page cache (a warm-up run precedes the timed runs).
+# the ratios (medians). Warm page cache (a warm-up run precedes the timed
+# runs). With K8S_SNAPSHOT set (a file from benches/gen-k8s-snapshot.sh),
+# `k8s get -A -o json` is timed against Go's decoders on it as well.
 # Usage: benches/compare.sh FILE [RUNS=5]
 # Needs: hyperfine (apt-get install hyperfine), the oracles
 # (testdata/scripts/install-oracles.sh), and a release build.
@@ -35,6 +37,9 @@ cases=(
   "snapshot restore vs cp + sync|$fresh_restore; mkdir -p $tmp/r|$es snapshot restore $file --data-dir $tmp/r/d|cp $file $tmp/r/copy && sync $tmp/r/copy"
   "defrag vs cp + sync|$fresh_defrag; rm -f $tmp/copy|$es defrag --data-dir $tmp/dd|cp $base_db $tmp/copy && sync $tmp/copy"
 )
+if [ -n "${K8S_SNAPSHOT:-}" ]; then
+  cases+=("k8s get -A -o json|true|$es k8s get $K8S_SNAPSHOT -A -o json >/dev/null|$K8SDECODE $K8S_SNAPSHOT >/dev/null")
+fi
 
 printf '%s: %s bytes; %s; commit %s; %s\n' "$file" "$(stat -c %s "$file")" \
   "$(date -u +%Y-%m-%d)" "$(git -C "$root" rev-parse --short HEAD)" \
@@ -54,7 +59,7 @@ for c in "${cases[@]}"; do
   python3 - "$j" "$name" "$theirs" <<'PY'
 import json, sys, os
 r = json.load(open(sys.argv[1]))["results"]
-a, b = r[0]["mean"], r[1]["mean"]
+a, b = r[0]["median"], r[1]["median"]
 words = [w for w in sys.argv[3].split() if "/" not in w and not w.startswith("--")]
 ref = " ".join([os.path.basename(sys.argv[3].split()[0])] + words[:2])
 print(f"| {sys.argv[2]:<32} | {a:>12.3f} | {b:>7.3f} {ref:<18} | {b/a:>7.2f}x |")

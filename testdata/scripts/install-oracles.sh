@@ -192,8 +192,10 @@ for prog in bboltcheck bboltgen bboltcli; do
 done
 
 # 4c. Go programs against the apiserver's own code (Go 1.27 tree above).
-for prog in k8senc k8sfixture; do
+for prog in k8senc k8sfixture k8sdecode; do
     src="$TESTDATA/go/$prog"
+    # The benchmark's reference lives with the benchmarks.
+    [ "$prog" = k8sdecode ] && src="$TESTDATA/../benches/go/$prog"
     out="$BIN_DIR/$prog"
     if [ -x "$out" ] && [ "$out" -nt "$src/main.go" ]; then
         log "$prog already built"
@@ -231,6 +233,7 @@ export BBOLT="$BBOLT_CLI"
 export GOK8S_DIR="$GOK8S_DIR"
 export K8SENC="$BIN_DIR/k8senc"
 export K8SFIXTURE="$BIN_DIR/k8sfixture"
+export K8SDECODE="$BIN_DIR/k8sdecode"
 export GOK8S_GOROOT="$GOK8S_DIR/usr/lib/go-1.27"
 export GOK8S_GOPATH="$GOK8S_DIR/usr/share/gocode"
 ENV

@@ -147,6 +147,7 @@ func main() {
 	out := flag.String("out", "", "output directory")
 	seed := flag.Int64("seed", 1, "fuzzer seed")
 	perKind := flag.Int("per-kind", 2, "objects per kind and version")
+	bulk := flag.Int("bulk", 0, "benchmark mode: write this many objects of common kinds, save the snapshot, and stop")
 	flag.Parse()
 	if *endpoint == "" || *out == "" {
 		die("usage: k8sfixture -endpoint URL -out DIR [-seed N] [-per-kind N]")
@@ -257,6 +258,13 @@ func main() {
 			die("put %s: %v", key, err)
 		}
 		return r.Header.Revision
+	}
+
+	if *bulk > 0 {
+		writeBulk(ctx, cli, *bulk, *out, func(gvk schema.GroupVersionKind, name, ns string) []byte {
+			return encode(gvk, "", fill(gvk, name, ns))
+		})
+		return
 	}
 
 	var objs []obj
@@ -420,4 +428,62 @@ func main() {
 		"head_unreadable": headBad, "old_objects": oldOK, "old_unreadable": oldBad,
 	}, "", "  ")
 	writeFile("meta.json", string(metaOut)+"\n")
+}
+
+// writeBulk writes n objects of the kinds a cluster holds most of, in
+// transactions of 100 puts, and saves the snapshot (benchmark input).
+func writeBulk(ctx context.Context, cli *clientv3.Client, n int, out string, make func(schema.GroupVersionKind, string, string) []byte) {
+	kinds := []struct {
+		gvk  schema.GroupVersionKind
+		path string
+	}{
+		{schema.GroupVersionKind{Version: "v1", Kind: "Pod"}, "pods"},
+		{schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, "configmaps"},
+		{schema.GroupVersionKind{Version: "v1", Kind: "Event"}, "events"},
+		{schema.GroupVersionKind{Version: "v1", Kind: "Service"}, "services/specs"},
+		{schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "ReplicaSet"}, "replicasets"},
+		{schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, "deployments"},
+		{schema.GroupVersionKind{Group: "coordination.k8s.io", Version: "v1", Kind: "Lease"}, "leases"},
+		{schema.GroupVersionKind{Group: "discovery.k8s.io", Version: "v1", Kind: "EndpointSlice"}, "endpointslices"},
+		{schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding"}, "rolebindings"},
+		{schema.GroupVersionKind{Version: "v1", Kind: "ServiceAccount"}, "serviceaccounts"},
+	}
+	var ops []clientv3.Op
+	flush := func() {
+		if len(ops) == 0 {
+			return
+		}
+		if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			die("txn: %v", err)
+		}
+		ops = ops[:0]
+	}
+	for i := 0; i < n; i++ {
+		k := kinds[i%len(kinds)]
+		ns := fmt.Sprintf("ns%d", i%50)
+		name := fmt.Sprintf("obj-%d", i)
+		ops = append(ops, clientv3.OpPut("/registry/"+k.path+"/"+ns+"/"+name, string(make(k.gvk, name, ns))))
+		if len(ops) == 100 {
+			flush()
+		}
+	}
+	flush()
+	snap, err := cli.Snapshot(ctx)
+	if err != nil {
+		die("snapshot: %v", err)
+	}
+	defer snap.Close()
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		die("%v", err)
+	}
+	sf, err := os.Create(filepath.Join(out, "snapshot.db"))
+	if err != nil {
+		die("%v", err)
+	}
+	if _, err := sf.ReadFrom(snap); err != nil {
+		die("snapshot: %v", err)
+	}
+	if err := sf.Close(); err != nil {
+		die("%v", err)
+	}
 }
