@@ -1,0 +1,404 @@
+//! Go's encoding/json output, byte for byte, for the pieces the decoder
+//! writes: strings (HTML-safe escapes, invalid UTF-8 as U+FFFD), float64
+//! (shortest, exponent outside [1e-6, 1e21)), embedded JSON from a
+//! `MarshalJSON` (validated and compacted), and the time and duration
+//! strings of `metav1.Time`, `metav1.MicroTime` and `time.Duration`.
+
+/// Appends `s` as a JSON string the way encoding/json does with HTML
+/// escaping on (its default, and the API server's).
+pub fn write_str(out: &mut String, s: &[u8]) {
+    out.push('"');
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                }
+                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        if !chunk.invalid().is_empty() {
+            out.push_str("\\ufffd");
+        }
+    }
+    out.push('"');
+}
+
+/// Appends a float64 as encoding/json does; `None` for NaN and infinities,
+/// which Go refuses.
+pub fn write_f64(out: &mut String, f: f64) -> Option<()> {
+    if !f.is_finite() {
+        return None;
+    }
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // Rust's `{:e}` is shortest too; Go writes the exponent with a sign
+        // ("1e+21"), and drops the leading zero of a negative one ("1e-7").
+        let s = format!("{f:e}");
+        match s.split_once('e') {
+            Some((mant, exp)) if exp.starts_with('-') => {
+                out.push_str(mant);
+                out.push('e');
+                out.push_str(exp);
+            }
+            Some((mant, exp)) => {
+                out.push_str(mant);
+                out.push_str("e+");
+                out.push_str(exp);
+            }
+            None => out.push_str(&s),
+        }
+    } else {
+        out.push_str(&format!("{f}"));
+    }
+    Some(())
+}
+
+/// Validates `raw` as one JSON value and appends it compacted, as
+/// encoding/json does with the output of a `MarshalJSON` (HTML-sensitive
+/// characters escaped). `None` when it is not valid JSON.
+pub fn write_compact(out: &mut String, raw: &[u8]) -> Option<()> {
+    let mut c = Compact {
+        src: raw,
+        pos: 0,
+        out: Vec::with_capacity(raw.len()),
+        depth: 0,
+    };
+    c.ws();
+    c.value()?;
+    c.ws();
+    if c.pos != raw.len() {
+        return None;
+    }
+    // Bytes from a valid-JSON scan may still hold invalid UTF-8 inside
+    // strings (Go passes them through): keep them, lossily for a String.
+    out.push_str(&String::from_utf8_lossy(&c.out));
+    Some(())
+}
+
+struct Compact<'a> {
+    src: &'a [u8],
+    pos: usize,
+    out: Vec<u8>,
+    depth: usize,
+}
+
+const MAX_DEPTH: usize = 10_000;
+
+impl Compact<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+    fn bump(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+    fn lit(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.pos.checked_add(word.len())?;
+        if self.src.get(self.pos..end)? != word {
+            return None;
+        }
+        self.out.extend_from_slice(word);
+        self.pos = end;
+        Some(())
+    }
+    fn value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.nested(b'}', true),
+            b'[' => self.nested(b']', false),
+            b'"' => self.string(),
+            b't' => self.lit(b"true"),
+            b'f' => self.lit(b"false"),
+            b'n' => self.lit(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+    fn nested(&mut self, close: u8, object: bool) -> Option<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        let open = self.bump()?;
+        self.out.push(open);
+        self.ws();
+        if self.peek()? == close {
+            self.pos += 1;
+            self.out.push(close);
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            if object {
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                self.string()?;
+                self.ws();
+                if self.bump()? != b':' {
+                    return None;
+                }
+                self.out.push(b':');
+                self.ws();
+            }
+            self.value()?;
+            self.ws();
+            match self.bump()? {
+                b',' => self.out.push(b','),
+                b if b == close => {
+                    self.out.push(close);
+                    self.depth -= 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+    fn string(&mut self) -> Option<()> {
+        self.bump()?;
+        self.out.push(b'"');
+        loop {
+            let b = self.bump()?;
+            match b {
+                b'"' => {
+                    self.out.push(b);
+                    return Some(());
+                }
+                b'\\' => {
+                    let e = self.bump()?;
+                    self.out.push(b'\\');
+                    self.out.push(e);
+                    match e {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            for _ in 0..4 {
+                                let h = self.bump()?;
+                                if !h.is_ascii_hexdigit() {
+                                    return None;
+                                }
+                                self.out.push(h);
+                            }
+                        }
+                        _ => return None,
+                    }
+                }
+                0..=0x1f => return None,
+                b'<' => self.out.extend_from_slice(b"\\u003c"),
+                b'>' => self.out.extend_from_slice(b"\\u003e"),
+                b'&' => self.out.extend_from_slice(b"\\u0026"),
+                0xe2 if self.src.get(self.pos) == Some(&0x80)
+                    && matches!(self.src.get(self.pos + 1), Some(0xa8 | 0xa9)) =>
+                {
+                    let last = self.src.get(self.pos + 1).copied().unwrap_or(0xa8);
+                    self.pos += 2;
+                    self.out
+                        .extend_from_slice(if last == 0xa8 { b"\\u2028" } else { b"\\u2029" });
+                }
+                _ => self.out.push(b),
+            }
+        }
+    }
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            self.out.push(b);
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+    fn number(&mut self) -> Option<()> {
+        if self.peek() == Some(b'-') {
+            self.out.push(b'-');
+            self.pos += 1;
+        }
+        match self.peek()? {
+            b'0' => {
+                self.out.push(b'0');
+                self.pos += 1;
+            }
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.out.push(b'.');
+            self.pos += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if let Some(e @ (b'e' | b'E')) = self.peek() {
+            self.out.push(e);
+            self.pos += 1;
+            if let Some(s @ (b'+' | b'-')) = self.peek() {
+                self.out.push(s);
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+}
+
+/// Civil date of a day count from 1970-01-01 (proleptic Gregorian).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Seconds of Go's zero `time.Time` (0001-01-01T00:00:00Z) from the epoch.
+pub const GO_ZERO_TIME_UNIX: i64 = -62_135_596_800;
+
+/// `2006-01-02T15:04:05` of a Unix second count, UTC, with Go's year
+/// rendering (four digits at least, a minus sign before negative years).
+/// `None` past what Go's time arithmetic holds without wrapping.
+pub fn rfc3339_seconds(secs: i64) -> Option<String> {
+    // Go keeps seconds since year 1 in an int64; stay well inside it.
+    if !(-(1i64 << 59)..(1i64 << 59)).contains(&secs) {
+        return None;
+    }
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil(days);
+    let year = if y < 0 {
+        format!("-{:04}", -y)
+    } else {
+        format!("{y:04}")
+    };
+    Some(format!(
+        "{year}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    ))
+}
+
+/// Go's `time.Duration.String()`.
+pub fn duration_string(d: i64) -> String {
+    if d == 0 {
+        return "0s".to_string();
+    }
+    let neg = d < 0;
+    let u = d.unsigned_abs();
+    let mut s = String::new();
+    if u < 1_000_000_000 {
+        // Below a second: ns, µs or ms with a fraction.
+        let (unit, div) = if u < 1_000 {
+            ("ns", 1u64)
+        } else if u < 1_000_000 {
+            ("µs", 1_000)
+        } else {
+            ("ms", 1_000_000)
+        };
+        s.push_str(&frac(u, div));
+        s.push_str(unit);
+    } else {
+        let secs_total = u / 1_000_000_000;
+        let ns = u % 1_000_000_000;
+        let h = secs_total / 3600;
+        let m = secs_total / 60 % 60;
+        let sec = secs_total % 60;
+        if h > 0 {
+            s.push_str(&format!("{h}h"));
+        }
+        if h > 0 || m > 0 {
+            s.push_str(&format!("{m}m"));
+        }
+        s.push_str(&frac(sec * 1_000_000_000 + ns, 1_000_000_000));
+        s.push('s');
+    }
+    if neg {
+        s.insert(0, '-');
+    }
+    s
+}
+
+/// `v / div` with the fraction's trailing zeros dropped (Go's fmtFrac).
+fn frac(v: u64, div: u64) -> String {
+    let whole = v / div;
+    let f = v % div;
+    if f == 0 || div == 1 {
+        return whole.to_string();
+    }
+    let width = div.ilog10() as usize;
+    let digits = format!("{f:0width$}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(x: f64) -> String {
+        let mut s = String::new();
+        write_f64(&mut s, x).map(|()| s).unwrap_or_default()
+    }
+
+    #[test]
+    fn floats_as_go_writes_them() {
+        assert_eq!(f(1.0), "1");
+        assert_eq!(f(0.1), "0.1");
+        assert_eq!(f(1e21), "1e+21");
+        assert_eq!(f(1e20), "100000000000000000000");
+        assert_eq!(f(1.5e-7), "1.5e-7");
+        assert_eq!(f(-0.0), "-0");
+        assert_eq!(f(123456789e-30), "1.23456789e-22");
+    }
+
+    #[test]
+    fn strings_as_go_writes_them() {
+        let mut s = String::new();
+        write_str(&mut s, b"a<b>&\"\\\n\x01\xff\xe2\x80\xa8");
+        assert_eq!(s, r#""a\u003cb\u003e\u0026\"\\\n\u0001\ufffd\u2028""#);
+    }
+
+    #[test]
+    fn durations_and_times() {
+        assert_eq!(duration_string(0), "0s");
+        assert_eq!(duration_string(1500), "1.5µs");
+        assert_eq!(duration_string(-90_000_000_000), "-1m30s");
+        assert_eq!(duration_string(3_600_000_000_001), "1h0m0.000000001s");
+        assert_eq!(duration_string(i64::MIN), "-2562047h47m16.854775808s");
+        assert_eq!(rfc3339_seconds(0).as_deref(), Some("1970-01-01T00:00:00"));
+        assert_eq!(
+            rfc3339_seconds(GO_ZERO_TIME_UNIX - 86_400).as_deref(),
+            Some("0000-12-31T00:00:00")
+        );
+    }
+
+    #[test]
+    fn embedded_json_is_compacted() {
+        let mut s = String::new();
+        assert!(write_compact(&mut s, b" { \"a\" : [1, 2.5e3 ,\"<\"] } ").is_some());
+        assert_eq!(s, r#"{"a":[1,2.5e3,"\u003c"]}"#);
+        assert!(write_compact(&mut String::new(), b"{\"a\":}").is_none());
+        assert!(write_compact(&mut String::new(), b"01").is_none());
+        assert!(write_compact(&mut String::new(), b"").is_none());
+    }
+}
