@@ -2,8 +2,16 @@
 //! `/registry/`, values as JSON, as the `k8s\0` protobuf envelope
 //! (`runtime.Unknown`: type meta with apiVersion and kind, then the raw
 //! object), or encrypted at rest (`k8s:enc:<provider>:<version>:<key
-//! name>:` then ciphertext). Payloads are never decoded beyond the type
-//! meta; encrypted ones are only named.
+//! name>:` then ciphertext). The summary reads no payload beyond the type
+//! meta; encrypted values are only named.
+//!
+//! [`decode_value`] turns a stored protobuf object of any built-in kind
+//! (Kubernetes 0.36, every served version, CustomResourceDefinitions
+//! included) into the JSON the API server would serve for it, byte for
+//! byte as Go writes it: the tables it reads are generated from the Go
+//! types ([`table`], `generated/schema.rs`), the decoder interpreting them
+//! is [`decode`], with Go's JSON details in `gojson` and resource
+//! quantities in [`quantity`].
 //!
 //! ```no_run
 //! use etcdsnap_bbolt::{Db, MappedFile};
@@ -14,6 +22,25 @@
 //! println!("{} objects", summary.objects);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ```
+//! // A stored Pod: the k8s\0 envelope (apiVersion v1, kind Pod) around
+//! // a payload with metadata.name "a".
+//! let stored = b"k8s\0\x0a\x09\x0a\x02v1\x12\x03Pod\x12\x05\x0a\x03\x0a\x01a";
+//! let pod = etcdsnap_k8s::decode_value(stored)?;
+//! assert!(pod.json.starts_with(r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a"}"#));
+//! # Ok::<(), etcdsnap_k8s::DecodeError>(())
+//! ```
+
+pub mod decode;
+mod generated;
+mod gojson;
+pub mod quantity;
+pub mod table;
+
+pub use generated::schema::{KINDS, MESSAGES};
+
+pub use decode::{decode_value, DecodeError, Decoded};
 
 pub mod changes;
 pub mod compare;

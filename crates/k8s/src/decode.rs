@@ -1,0 +1,953 @@
+//! Stored objects decoded to the JSON the API server would serve for them:
+//! the `k8s\0` envelope (`runtime.Unknown`) is read, its kind looked up in
+//! the generated tables, the raw protobuf decoded field by field as Go's
+//! generated unmarshalers do (wrong wire types refused, unknown fields
+//! skipped, the last value of a singular field winning, nested messages
+//! merged, repeated scalars packed or not), and the result written as
+//! client-go's universal deserializer followed by Go's JSON serializer
+//! writes it: Go struct field order, `omitempty`/`omitzero`, `null` for
+//! absent slices, maps and pointers, map keys sorted, and the types with
+//! their own `MarshalJSON` (times, quantities, int-or-string, embedded
+//! JSON) in their own forms.
+//!
+//! A value that is already JSON (custom resources, clusters configured for
+//! JSON storage) is passed through as stored. CBOR is not decoded yet.
+//! Hostile bytes never panic: the recursion has a depth cap, allocations
+//! follow the bytes present, and every failure is an error naming where.
+
+use crate::generated::schema::{KINDS, MESSAGES, TYPE_META};
+use crate::gojson;
+use crate::quantity;
+use crate::table::{Form, Gvk, Message, Ty};
+use etcdsnap_schema::wire::varint;
+
+/// Why a stored value could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not JSON and not the `k8s\0` envelope.
+    #[error("not a Kubernetes protobuf or JSON value")]
+    NotKubernetes,
+    /// The envelope itself is damaged.
+    #[error("damaged k8s\\0 envelope: {0}")]
+    Envelope(String),
+    /// The envelope names a kind the tables do not hold.
+    #[error("kind {kind} of {api_version} is not known to this build (Kubernetes 0.36 built-in kinds only)")]
+    UnknownKind {
+        /// apiVersion as stored.
+        api_version: String,
+        /// kind as stored.
+        kind: String,
+    },
+    /// The payload is damaged or does not match the kind's schema.
+    #[error("{kind}: {path}: {reason}")]
+    Payload {
+        /// The kind being decoded.
+        kind: String,
+        /// Where in the object (JSON-ish path).
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An encoding recognised but not decoded (CBOR).
+    #[error("unsupported encoding: {0}")]
+    Unsupported(String),
+}
+
+/// A decoded object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// apiVersion (from the envelope; for JSON values, empty).
+    pub api_version: String,
+    /// kind (from the envelope; for JSON values, empty).
+    pub kind: String,
+    /// The object as Go's JSON serializer writes it (compact, no newline).
+    pub json: String,
+}
+
+/// Decodes a value stored under `/registry/`: the protobuf envelope to
+/// Go-identical JSON, JSON passed through.
+pub fn decode_value(value: &[u8]) -> Result<Decoded, DecodeError> {
+    if let Some(rest) = value.strip_prefix(b"k8s\0") {
+        return decode_envelope(rest);
+    }
+    if value.starts_with(&[0xd9, 0xd9, 0xf7]) {
+        return Err(DecodeError::Unsupported("CBOR".into()));
+    }
+    let trimmed = value.trim_ascii_start();
+    if trimmed.starts_with(b"{") {
+        let text = std::str::from_utf8(value)
+            .map_err(|_| DecodeError::NotKubernetes)?
+            .trim_end_matches('\n');
+        return Ok(Decoded {
+            api_version: String::new(),
+            kind: String::new(),
+            json: text.to_string(),
+        });
+    }
+    Err(DecodeError::NotKubernetes)
+}
+
+/// The kind table entry for an apiVersion and kind, as Go's scheme finds it
+/// (`group/version` or a bare version for the core group).
+pub fn lookup_kind(api_version: &str, kind: &str) -> Option<&'static Gvk> {
+    let (group, version) = parse_group_version(api_version)?;
+    KINDS
+        .binary_search_by(|g| (g.group, g.version, g.kind).cmp(&(group, version, kind)))
+        .ok()
+        .and_then(|i| KINDS.get(i))
+}
+
+fn parse_group_version(gv: &str) -> Option<(&str, &str)> {
+    match gv.matches('/').count() {
+        0 => Some(("", gv)),
+        1 => gv.split_once('/'),
+        _ => None,
+    }
+}
+
+fn envelope_err(reason: &str) -> DecodeError {
+    DecodeError::Envelope(reason.to_string())
+}
+
+fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
+    let mut api_version = Vec::new();
+    let mut kind = Vec::new();
+    let mut raw: &[u8] = &[];
+    for f in Fields(b) {
+        let (n, w) = f.map_err(|e| envelope_err(&e))?;
+        match (n, w) {
+            (1, Wire::Len(tm)) => {
+                for f in Fields(tm) {
+                    match f.map_err(|e| envelope_err(&e))? {
+                        (1, Wire::Len(s)) => api_version = s.to_vec(),
+                        (2, Wire::Len(s)) => kind = s.to_vec(),
+                        (1 | 2, _) => {
+                            return Err(envelope_err("typeMeta field of wrong wire type"))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            (2, Wire::Len(r)) => raw = r,
+            (3 | 4, Wire::Len(_)) => {}
+            (1..=4, _) => return Err(envelope_err("field of wrong wire type")),
+            _ => {}
+        }
+    }
+    let api_version = String::from_utf8_lossy(&api_version).into_owned();
+    let kind = String::from_utf8_lossy(&kind).into_owned();
+    if kind.is_empty() {
+        return Err(envelope_err("no kind"));
+    }
+    let unknown = || DecodeError::UnknownKind {
+        api_version: api_version.clone(),
+        kind: kind.clone(),
+    };
+    let (group, version) = parse_group_version(&api_version).ok_or_else(unknown)?;
+    if version.is_empty() {
+        return Err(envelope_err("no version in apiVersion"));
+    }
+    let gvk = lookup_kind(&api_version, &kind).ok_or_else(unknown)?;
+    let rendered_gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    let mut d = Decoder {
+        kind: kind.clone(),
+        path: vec![],
+    };
+    let mut top = d.message(gvk.message, raw, 0)?;
+    // TypeMeta is not in the payload: the deserializer sets it from the
+    // envelope's group, version and kind.
+    if let Some(msg) = msg_of(gvk.message) {
+        for (i, f) in msg.fields.iter().enumerate() {
+            if f.inline && f.ty == Ty::Msg(TYPE_META) {
+                let tm = MsgVal {
+                    fields: vec![
+                        Some(Val::Str(kind.clone().into_bytes())),
+                        Some(Val::Str(rendered_gv.clone().into_bytes())),
+                    ],
+                };
+                if let Some(slot) = top.fields.get_mut(i) {
+                    *slot = Some(Val::Msg(tm));
+                }
+            }
+        }
+    }
+    let mut out = String::with_capacity(raw.len() * 2);
+    d.write_message(&mut out, gvk.message, Some(&top), 0)?;
+    Ok(Decoded {
+        api_version: rendered_gv,
+        kind,
+        json: out,
+    })
+}
+
+/// Nesting deeper than this is refused (JSON schemas nest, but not this far).
+const MAX_DEPTH: usize = 200;
+
+/// A protobuf field's payload.
+#[derive(Debug, Clone, Copy)]
+enum Wire<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Fixed32,
+    Len(&'a [u8]),
+    Group,
+}
+
+/// Fields of a message; an error ends the walk (Go's unmarshal fails there).
+struct Fields<'a>(&'a [u8]);
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Result<(u32, Wire<'a>), String>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let r = (|| {
+            let (tag, rest) = varint(self.0).ok_or("truncated tag")?;
+            let number = u32::try_from(tag >> 3)
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or("illegal field number")?;
+            let (w, rest) = match tag & 7 {
+                0 => {
+                    let (v, rest) = varint(rest).ok_or("truncated varint")?;
+                    (Wire::Varint(v), rest)
+                }
+                1 => {
+                    let (x, rest) = rest.split_first_chunk::<8>().ok_or("truncated fixed64")?;
+                    (Wire::Fixed64(u64::from_le_bytes(*x)), rest)
+                }
+                5 => {
+                    let (_, rest) = rest.split_first_chunk::<4>().ok_or("truncated fixed32")?;
+                    (Wire::Fixed32, rest)
+                }
+                2 => {
+                    let (len, rest) = varint(rest).ok_or("truncated length")?;
+                    let len = usize::try_from(len).map_err(|_| "length too large")?;
+                    let (x, rest) = rest.split_at_checked(len).ok_or("length past the end")?;
+                    (Wire::Len(x), rest)
+                }
+                3 => (
+                    Wire::Group,
+                    skip_group(rest, number).ok_or("damaged group")?,
+                ),
+                4 => return Err("unexpected end group"),
+                _ => return Err("illegal wire type"),
+            };
+            self.0 = rest;
+            Ok((number, w))
+        })();
+        if r.is_err() {
+            self.0 = &[];
+        }
+        Some(r.map_err(str::to_string))
+    }
+}
+
+fn skip_group(mut b: &[u8], number: u32) -> Option<&[u8]> {
+    let mut open = vec![number];
+    while let Some(&top) = open.last() {
+        let (tag, rest) = varint(b)?;
+        let n = u32::try_from(tag >> 3).ok()?;
+        b = match tag & 7 {
+            0 => varint(rest)?.1,
+            1 => rest.get(8..)?,
+            5 => rest.get(4..)?,
+            2 => {
+                let (len, rest) = varint(rest)?;
+                rest.get(usize::try_from(len).ok()?..)?
+            }
+            3 => {
+                if open.len() > MAX_DEPTH {
+                    return None;
+                }
+                open.push(n);
+                rest
+            }
+            4 if n == top => {
+                open.pop();
+                rest
+            }
+            _ => return None,
+        };
+    }
+    Some(b)
+}
+
+/// A decoded value; `None` in a slot means absent (Go's zero or nil).
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(Vec<u8>),
+    Bytes(Vec<u8>),
+    Msg(MsgVal),
+    /// `metav1.Time`/`MicroTime`: seconds and nanoseconds; `None` is Go's
+    /// zero time.
+    Time(Option<(i64, i64)>),
+    List(Vec<Val>),
+    Map(Vec<(Vec<u8>, Option<Val>)>),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct MsgVal {
+    /// Parallel to the message's fields.
+    fields: Vec<Option<Val>>,
+}
+
+fn msg_of(i: u16) -> Option<&'static Message> {
+    MESSAGES.get(usize::from(i))
+}
+
+struct Decoder {
+    kind: String,
+    path: Vec<String>,
+}
+
+impl Decoder {
+    fn err(&self, reason: impl Into<String>) -> DecodeError {
+        DecodeError::Payload {
+            kind: self.kind.clone(),
+            path: if self.path.is_empty() {
+                ".".into()
+            } else {
+                self.path.join(".")
+            },
+            reason: reason.into(),
+        }
+    }
+
+    fn message(&mut self, idx: u16, b: &[u8], depth: usize) -> Result<MsgVal, DecodeError> {
+        let mut m = MsgVal::default();
+        self.merge(idx, &mut m, b, depth)?;
+        Ok(m)
+    }
+
+    /// Decodes `b` into `m` (Go's generated Unmarshal on an existing value).
+    fn merge(
+        &mut self,
+        idx: u16,
+        m: &mut MsgVal,
+        b: &[u8],
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
+        if m.fields.len() != msg.fields.len() {
+            m.fields = vec![None; msg.fields.len()];
+        }
+        for f in Fields(b) {
+            let (n, w) = f.map_err(|e| self.err(e))?;
+            let Some(i) = msg.fields.iter().position(|f| f.number == n && n != 0) else {
+                continue; // unknown field: skipped
+            };
+            let Some(field) = msg.fields.get(i) else {
+                continue;
+            };
+            self.path.push(if field.json.is_empty() || field.skip {
+                format!("#{n}")
+            } else {
+                field.json.to_string()
+            });
+            let slot = m
+                .fields
+                .get_mut(i)
+                .ok_or_else(|| self.err("bad field index"))?;
+            let r = self.field(field.ty, slot, w, depth);
+            self.path.pop();
+            r?;
+        }
+        Ok(())
+    }
+
+    /// One occurrence of a field of type `ty`, merged into `slot`.
+    fn field(
+        &mut self,
+        ty: Ty,
+        slot: &mut Option<Val>,
+        w: Wire<'_>,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        match ty {
+            Ty::Ptr(inner) => self.field(*inner, slot, w, depth),
+            Ty::List(elem) => {
+                let mut items = match slot.take() {
+                    Some(Val::List(v)) => v,
+                    _ => Vec::new(),
+                };
+                let packable = matches!(
+                    elem,
+                    Ty::Bool | Ty::Int32 | Ty::Int64 | Ty::Uint32 | Ty::Uint64 | Ty::Float64
+                );
+                match w {
+                    Wire::Len(mut b) if packable => {
+                        while !b.is_empty() {
+                            let (v, rest) = if *elem == Ty::Float64 {
+                                let (x, rest) = b
+                                    .split_first_chunk::<8>()
+                                    .ok_or_else(|| self.err("truncated packed double"))?;
+                                (Val::Float(f64::from_bits(u64::from_le_bytes(*x))), rest)
+                            } else {
+                                let (v, rest) =
+                                    varint(b).ok_or_else(|| self.err("truncated packed varint"))?;
+                                (scalar_of_varint(*elem, v), rest)
+                            };
+                            items.push(v);
+                            b = rest;
+                        }
+                    }
+                    _ => {
+                        let mut one = None;
+                        self.field(*elem, &mut one, w, depth)?;
+                        // A message element present with no bytes is still
+                        // an element (a zero struct).
+                        items.push(match (one, elem) {
+                            (Some(v), _) => v,
+                            (None, Ty::Msg(_)) => Val::Msg(MsgVal::default()),
+                            (None, _) => return Err(self.err("empty list element")),
+                        });
+                    }
+                }
+                *slot = Some(Val::List(items));
+                Ok(())
+            }
+            Ty::Items(elem) => {
+                let Wire::Len(b) = w else {
+                    return Err(self.err("list message of wrong wire type"));
+                };
+                let mut list = match slot.take() {
+                    Some(Val::List(v)) => Some(Val::List(v)),
+                    _ => Some(Val::List(Vec::new())),
+                };
+                for f in Fields(b) {
+                    let (n, w) = f.map_err(|e| self.err(e))?;
+                    if n == 1 {
+                        self.field(Ty::List(elem), &mut list, w, depth)?;
+                    }
+                }
+                *slot = list;
+                Ok(())
+            }
+            Ty::Map(kt, vt) => {
+                let Wire::Len(entry) = w else {
+                    return Err(self.err("map entry of wrong wire type"));
+                };
+                let mut key: Option<Val> = None;
+                let mut val: Option<Val> = None;
+                for f in Fields(entry) {
+                    let (n, w) = f.map_err(|e| self.err(e))?;
+                    match n {
+                        1 => self.field(*kt, &mut key, w, depth)?,
+                        2 => {
+                            // gogo builds a fresh value per entry.
+                            val = None;
+                            self.field(*vt, &mut val, w, depth)?;
+                        }
+                        _ => {}
+                    }
+                }
+                let key = match key {
+                    Some(Val::Str(s)) => s,
+                    None if *kt == Ty::String => Vec::new(),
+                    _ => return Err(self.err("map key is not a string")),
+                };
+                let mut entries = match slot.take() {
+                    Some(Val::Map(v)) => v,
+                    _ => Vec::new(),
+                };
+                entries.push((key, val));
+                *slot = Some(Val::Map(entries));
+                Ok(())
+            }
+            Ty::Msg(idx) => {
+                let Wire::Len(b) = w else {
+                    return Err(self.err("message of wrong wire type"));
+                };
+                let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
+                match msg.form {
+                    Form::Time | Form::MicroTime => {
+                        *slot = Some(Val::Time(self.time(idx, b, msg.form, depth)?));
+                    }
+                    _ => {
+                        let mut m = match slot.take() {
+                            Some(Val::Msg(m)) => m,
+                            _ => MsgVal::default(),
+                        };
+                        self.merge(idx, &mut m, b, depth + 1)?;
+                        if msg.form == Form::Quantity {
+                            if let Some(Some(Val::Str(s))) = m.fields.first() {
+                                quantity::parse(s).map_err(|e| {
+                                    self.err(format!(
+                                        "quantity {:?}: {e:?}",
+                                        String::from_utf8_lossy(s)
+                                    ))
+                                })?;
+                            }
+                        }
+                        *slot = Some(Val::Msg(m));
+                    }
+                }
+                Ok(())
+            }
+            Ty::Float64 => match w {
+                Wire::Fixed64(v) => {
+                    *slot = Some(Val::Float(f64::from_bits(v)));
+                    Ok(())
+                }
+                _ => Err(self.err("double of wrong wire type")),
+            },
+            Ty::String | Ty::Bytes => match w {
+                Wire::Len(b) => {
+                    *slot = Some(if ty == Ty::String {
+                        Val::Str(b.to_vec())
+                    } else {
+                        Val::Bytes(b.to_vec())
+                    });
+                    Ok(())
+                }
+                _ => Err(self.err("string or bytes of wrong wire type")),
+            },
+            Ty::Bool | Ty::Int32 | Ty::Int64 | Ty::Uint32 | Ty::Uint64 => match w {
+                Wire::Varint(v) => {
+                    *slot = Some(scalar_of_varint(ty, v));
+                    Ok(())
+                }
+                _ => Err(self.err("varint field of wrong wire type")),
+            },
+            Ty::Unsupported => Err(self.err("field type without a protobuf form")),
+        }
+    }
+
+    /// `metav1.Time`/`MicroTime.Unmarshal`: replaces the value; empty bytes
+    /// are the zero time.
+    fn time(
+        &mut self,
+        idx: u16,
+        b: &[u8],
+        form: Form,
+        depth: usize,
+    ) -> Result<Option<(i64, i64)>, DecodeError> {
+        if b.is_empty() {
+            return Ok(None);
+        }
+        let ts = self.message(idx, b, depth + 1)?;
+        let get = |i: usize| match ts.fields.get(i) {
+            Some(Some(Val::Int(v))) => *v,
+            _ => 0,
+        };
+        let (secs, nanos) = (get(0), get(1));
+        Ok(Some(if form == Form::Time {
+            (secs, 0)
+        } else {
+            // Truncated to microseconds (toward zero), then normalised as
+            // time.Unix does.
+            let n = nanos - nanos % 1000;
+            let secs = secs.checked_add(n.div_euclid(1_000_000_000));
+            (
+                secs.ok_or_else(|| self.err("time out of range"))?,
+                n.rem_euclid(1_000_000_000),
+            )
+        }))
+    }
+
+    // ---- JSON ----
+
+    fn write_message(
+        &mut self,
+        out: &mut String,
+        idx: u16,
+        m: Option<&MsgVal>,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
+        let get = |i: usize| m.and_then(|m| m.fields.get(i)).and_then(Option::as_ref);
+        let by_number = |n: u32| msg.fields.iter().position(|f| f.number == n).and_then(&get);
+        match msg.form {
+            Form::Struct => {
+                out.push('{');
+                let mut first = true;
+                self.write_fields(out, msg, m, &mut first, depth)?;
+                out.push('}');
+            }
+            Form::Time | Form::MicroTime => {
+                return Err(self.err("time outside a time value"));
+            }
+            Form::Duration => {
+                let d = match by_number(1) {
+                    Some(Val::Int(v)) => *v,
+                    _ => 0,
+                };
+                gojson::write_str(out, gojson::duration_string(d).as_bytes());
+            }
+            Form::Quantity => {
+                let q = match by_number(1) {
+                    Some(Val::Str(s)) => {
+                        quantity::parse(s).map_err(|e| self.err(format!("quantity: {e:?}")))?
+                    }
+                    _ => quantity::Quantity::zero(),
+                };
+                gojson::write_str(out, q.canonical().as_bytes());
+            }
+            Form::IntOrString => {
+                let ty = match by_number(1) {
+                    Some(Val::Int(v)) => *v,
+                    _ => 0,
+                };
+                match ty {
+                    0 => {
+                        let v = match by_number(2) {
+                            Some(Val::Int(v)) => *v,
+                            _ => 0,
+                        };
+                        out.push_str(&v.to_string());
+                    }
+                    1 => {
+                        let s = match by_number(3) {
+                            Some(Val::Str(s)) => s.as_slice(),
+                            _ => &[],
+                        };
+                        gojson::write_str(out, s);
+                    }
+                    _ => return Err(self.err("impossible IntOrString.Type")),
+                }
+            }
+            Form::RawExtension | Form::FieldsV1 | Form::RawJson => {
+                let raw = match by_number(1) {
+                    Some(Val::Bytes(b)) => Some(b.as_slice()),
+                    _ => None,
+                };
+                match (msg.form, raw) {
+                    (_, None) => out.push_str("null"),
+                    (Form::FieldsV1 | Form::RawJson, Some([])) => out.push_str("null"),
+                    (_, Some([0xd9, 0xd9, 0xf7, ..])) => {
+                        return Err(self.err("embedded CBOR is not decoded"));
+                    }
+                    (Form::RawExtension, Some(b))
+                        if !matches!(
+                            b.first(),
+                            Some(
+                                b'\t'
+                                    | b'\r'
+                                    | b'\n'
+                                    | b' '
+                                    | b'{'
+                                    | b'['
+                                    | b'n'
+                                    | b't'
+                                    | b'f'
+                                    | b'"'
+                                    | b'-'
+                                    | b'0'..=b'9'
+                            )
+                        ) =>
+                    {
+                        return Err(self.err("RawExtension holds neither JSON nor CBOR"));
+                    }
+                    (_, Some(b)) => gojson::write_compact(out, b)
+                        .ok_or_else(|| self.err("embedded JSON is not valid"))?,
+                }
+            }
+            Form::SchemaOrBool => {
+                let schema = get(1);
+                if let (Some(v), Some(f)) = (schema, msg.fields.get(1)) {
+                    self.write_value(out, f.ty, Some(v), depth + 1)?;
+                } else {
+                    let allows = matches!(get(0), Some(Val::Bool(true)));
+                    out.push_str(if allows { "true" } else { "false" });
+                }
+            }
+            Form::SchemaOrArray => {
+                let (schema_f, list_f) = (msg.fields.first(), msg.fields.get(1));
+                match (get(1), list_f) {
+                    (Some(v @ Val::List(items)), Some(f)) if !items.is_empty() => {
+                        self.write_value(out, f.ty, Some(v), depth + 1)?;
+                    }
+                    _ => {
+                        let ty = schema_f.map(|f| f.ty).unwrap_or(Ty::Unsupported);
+                        self.write_value(out, ty, get(0), depth + 1)?;
+                    }
+                }
+            }
+            Form::SchemaOrStringArray => {
+                match (get(1), get(0), msg.fields.get(1), msg.fields.first()) {
+                    (Some(v @ Val::List(items)), _, Some(f), _) if !items.is_empty() => {
+                        self.write_value(out, f.ty, Some(v), depth + 1)?;
+                    }
+                    (_, Some(v), _, Some(f)) => self.write_value(out, f.ty, Some(v), depth + 1)?,
+                    _ => out.push_str("null"),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The fields of a struct, embedded structs flattened in place.
+    fn write_fields(
+        &mut self,
+        out: &mut String,
+        msg: &'static Message,
+        m: Option<&MsgVal>,
+        first: &mut bool,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        for (i, f) in msg.fields.iter().enumerate() {
+            if f.skip {
+                continue;
+            }
+            let v = m.and_then(|m| m.fields.get(i)).and_then(Option::as_ref);
+            if f.inline {
+                let (inner, v) = match (f.ty, v) {
+                    (Ty::Msg(j), Some(Val::Msg(mv))) => (j, Some(mv)),
+                    (Ty::Msg(j), _) => (j, None),
+                    (Ty::Ptr(Ty::Msg(j)), Some(Val::Msg(mv))) => (*j, Some(mv)),
+                    (Ty::Ptr(_), None) => continue,
+                    _ => return Err(self.err("embedded field is not a struct")),
+                };
+                let inner_msg = msg_of(inner).ok_or_else(|| self.err("bad message index"))?;
+                if depth > MAX_DEPTH {
+                    return Err(self.err("nesting too deep"));
+                }
+                self.write_fields(out, inner_msg, v, first, depth + 1)?;
+                continue;
+            }
+            if (f.omitempty && is_empty(f.ty, v)) || (f.omitzero && is_zero(f.ty, v)) {
+                continue;
+            }
+            if !*first {
+                out.push(',');
+            }
+            *first = false;
+            gojson::write_str(out, f.json.as_bytes());
+            out.push(':');
+            self.path.push(f.json.to_string());
+            let r = self.write_value(out, f.ty, v, depth + 1);
+            self.path.pop();
+            r?;
+        }
+        Ok(())
+    }
+
+    fn write_value(
+        &mut self,
+        out: &mut String,
+        ty: Ty,
+        v: Option<&Val>,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        match (ty, v) {
+            (Ty::Ptr(_) | Ty::List(_) | Ty::Items(_) | Ty::Map(..) | Ty::Bytes, None) => {
+                out.push_str("null");
+            }
+            (Ty::Ptr(inner), Some(v)) => self.write_value(out, *inner, Some(v), depth)?,
+            (Ty::Bool, v) => out.push_str(if matches!(v, Some(Val::Bool(true))) {
+                "true"
+            } else {
+                "false"
+            }),
+            (Ty::Int32 | Ty::Int64, v) => match v {
+                Some(Val::Int(i)) => out.push_str(&i.to_string()),
+                _ => out.push('0'),
+            },
+            (Ty::Uint32 | Ty::Uint64, v) => match v {
+                Some(Val::Uint(i)) => out.push_str(&i.to_string()),
+                _ => out.push('0'),
+            },
+            (Ty::Float64, v) => {
+                let f = match v {
+                    Some(Val::Float(f)) => *f,
+                    _ => 0.0,
+                };
+                gojson::write_f64(out, f).ok_or_else(|| self.err("NaN or infinite float"))?;
+            }
+            (Ty::String, v) => match v {
+                Some(Val::Str(s)) => gojson::write_str(out, s),
+                _ => out.push_str("\"\""),
+            },
+            (Ty::Bytes, Some(Val::Bytes(b))) => {
+                use base64::Engine as _;
+                out.push('"');
+                out.push_str(&base64::engine::general_purpose::STANDARD.encode(b));
+                out.push('"');
+            }
+            (Ty::List(elem) | Ty::Items(elem), Some(Val::List(items))) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.write_value(out, *elem, Some(item), depth + 1)?;
+                }
+                out.push(']');
+            }
+            (Ty::Map(_, vt), Some(Val::Map(entries))) => {
+                // Go: last write per key wins, keys sorted bytewise.
+                let mut sorted: Vec<(&Vec<u8>, &Option<Val>)> = Vec::new();
+                for (k, v) in entries {
+                    match sorted.iter_mut().find(|(k2, _)| *k2 == k) {
+                        Some(e) => e.1 = v,
+                        None => sorted.push((k, v)),
+                    }
+                }
+                sorted.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (k, v)) in sorted.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    gojson::write_str(out, k);
+                    out.push(':');
+                    self.write_value(out, *vt, v.as_ref(), depth + 1)?;
+                }
+                out.push('}');
+            }
+            (Ty::Msg(idx), v) => {
+                let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
+                match (msg.form, v) {
+                    (Form::Time | Form::MicroTime, v) => {
+                        let t = match v {
+                            Some(Val::Time(t)) => *t,
+                            _ => None,
+                        };
+                        write_time(out, t, msg.form == Form::MicroTime)
+                            .ok_or_else(|| self.err("time out of range"))?;
+                    }
+                    (_, Some(Val::Msg(m))) => self.write_message(out, idx, Some(m), depth + 1)?,
+                    (_, _) => self.write_message(out, idx, None, depth + 1)?,
+                }
+            }
+            _ => return Err(self.err("value does not match its schema type")),
+        }
+        Ok(())
+    }
+}
+
+fn scalar_of_varint(ty: Ty, v: u64) -> Val {
+    match ty {
+        Ty::Bool => Val::Bool(v != 0),
+        Ty::Int32 => Val::Int(i64::from(v as i32)),
+        Ty::Uint32 => Val::Uint(u64::from(v as u32)),
+        Ty::Uint64 => Val::Uint(v),
+        _ => Val::Int(v as i64),
+    }
+}
+
+fn write_time(out: &mut String, t: Option<(i64, i64)>, micro: bool) -> Option<()> {
+    let Some((secs, nanos)) = t else {
+        out.push_str("null");
+        return Some(());
+    };
+    if secs == gojson::GO_ZERO_TIME_UNIX && nanos == 0 {
+        out.push_str("null");
+        return Some(());
+    }
+    out.push('"');
+    out.push_str(&gojson::rfc3339_seconds(secs)?);
+    if micro {
+        out.push_str(&format!(".{:06}", nanos / 1000));
+    }
+    out.push_str("Z\"");
+    Some(())
+}
+
+/// encoding/json's `isEmptyValue` (structs are never empty).
+fn is_empty(ty: Ty, v: Option<&Val>) -> bool {
+    match (ty, v) {
+        (_, None) => !matches!(ty, Ty::Msg(_)),
+        (Ty::Ptr(_), Some(_)) => false,
+        (_, Some(Val::Bool(b))) => !b,
+        (_, Some(Val::Int(i))) => *i == 0,
+        (_, Some(Val::Uint(i))) => *i == 0,
+        (_, Some(Val::Float(f))) => *f == 0.0,
+        (_, Some(Val::Str(s) | Val::Bytes(s))) => s.is_empty(),
+        (_, Some(Val::List(l))) => l.is_empty(),
+        (_, Some(Val::Map(m))) => m.is_empty(),
+        (_, Some(Val::Msg(_) | Val::Time(_))) => false,
+    }
+}
+
+/// encoding/json's `omitzero`: the zero value, or `IsZero()` for times.
+fn is_zero(ty: Ty, v: Option<&Val>) -> bool {
+    match (ty, v) {
+        (_, None) => true,
+        (Ty::Ptr(_) | Ty::List(_) | Ty::Items(_) | Ty::Map(..), Some(_)) => false,
+        (_, Some(Val::Time(t))) => match t {
+            None => true,
+            Some((s, n)) => *s == gojson::GO_ZERO_TIME_UNIX && *n == 0,
+        },
+        (_, Some(Val::Msg(m))) => m.fields.iter().all(Option::is_none),
+        (Ty::Bytes, Some(_)) => false,
+        (t, v) => is_empty(t, v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(api_version: &str, kind: &str, raw: &[u8]) -> Vec<u8> {
+        let mut tm = vec![0x0a, api_version.len() as u8];
+        tm.extend_from_slice(api_version.as_bytes());
+        tm.extend_from_slice(&[0x12, kind.len() as u8]);
+        tm.extend_from_slice(kind.as_bytes());
+        let mut v = b"k8s\0".to_vec();
+        v.push(0x0a);
+        v.push(tm.len() as u8);
+        v.extend_from_slice(&tm);
+        v.push(0x12);
+        v.push(raw.len() as u8);
+        v.extend_from_slice(raw);
+        v
+    }
+
+    #[test]
+    fn a_pod_with_a_name() {
+        // metadata{name "a"}
+        let raw = [0x0a, 0x03, 0x0a, 0x01, b'a'];
+        let d = decode_value(&env("v1", "Pod", &raw));
+        assert_eq!(
+            d.map(|d| d.json),
+            Ok(r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a"},"spec":{"containers":null},"status":{}}"#.to_string())
+        );
+    }
+
+    #[test]
+    fn damage_is_an_error_not_a_panic() {
+        let good = env("v1", "Pod", &[0x0a, 0x03, 0x0a, 0x01, b'a']);
+        for cut in 0..good.len() {
+            let _ = decode_value(good.get(..cut).unwrap_or_default());
+        }
+        for i in 0..good.len() {
+            for x in [0u8, 0x7f, 0x80, 0xff] {
+                let mut b = good.clone();
+                if let Some(v) = b.get_mut(i) {
+                    *v = x;
+                }
+                let _ = decode_value(&b);
+            }
+        }
+        assert!(matches!(
+            decode_value(&env("v9", "Nope", &[])),
+            Err(DecodeError::UnknownKind { .. })
+        ));
+        // A field of the wrong wire type.
+        assert!(matches!(
+            decode_value(&env("v1", "Pod", &[0x08, 0x01])),
+            Err(DecodeError::Payload { .. })
+        ));
+    }
+}
