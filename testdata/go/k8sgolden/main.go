@@ -1,0 +1,214 @@
+// Command k8sgolden writes, for every kind registered in client-go's scheme
+// and apiextensions v1/v1beta1 (every version, old ones included), a few
+// randomly filled objects as the API server stores them and as Go reads
+// them back, one JSON line per object:
+//
+//	{"group":..,"version":..,"kind":..,"seed":N,"value_b64":..,"json_b64":..}
+//
+// value_b64 is the stored value: the protobuf storage serializer's `k8s\0`
+// envelope, written through the codec factory's EncoderForVersion for the
+// object's own version. json_b64 is what the universal deserializer makes
+// of those bytes, written by apimachinery's JSON serializer (the bytes Go
+// prints, newline trimmed). An object Go cannot encode or print carries
+// "error" instead of json_b64.
+//
+// Objects are filled as Kubernetes' round-trip tests fill them
+// (apitesting/fuzzer with metafuzzer.Funcs), plus fills of our own where
+// the generic one makes values Go itself refuses to print (embedded JSON)
+// or where more variety is wanted (quantity strings, managed fields).
+//
+// Usage: k8sgolden [-seeds N]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"math/rand"
+	"os"
+	"sort"
+	"strings"
+
+	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
+	"k8s.io/apimachinery/pkg/api/apitesting/fuzzer"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metafuzzer "k8s.io/apimachinery/pkg/apis/meta/fuzzer"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	jsonserializer "k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/randfill"
+)
+
+// Quantity strings of every shape ParseQuantity takes: cached as given,
+// canonicalised, rounded to nano units, capped, binary and decimal.
+var quantityShapes = []string{
+	"0", "1", "+5", "-7", "100m", "0.5", "1000", "1500m", "1.5", "1e3", "1E3", "12e-3",
+	"1Ki", "1024Mi", "1025Mi", "8Gi", "1.5Gi", "0.1Ki", "16Ei", "1e7", "1.5n", "-1.5n",
+	"0.0000000001", "12345678901234567890", "1000E", "100Ki", "1000k", "999999999999999999",
+	"3.14159265358979", "-0", "007", "5M", "2T", "3P", "4E", "5u", "6n", "1e-9", "1e-10",
+	"123456789012345678901234567890e-20", "9223372036854775807", "9223372036854775808Ki",
+}
+
+var schemaDepth int
+
+func ourFuncs(codecs serializer.CodecFactory) []interface{} {
+	rawJSON := func(c randfill.Continue) []byte {
+		v := map[string]interface{}{}
+		for i := 0; i < c.Intn(3); i++ {
+			var x interface{}
+			switch c.Intn(5) {
+			case 0:
+				x = c.String(0)
+			case 1:
+				x = c.Float64()
+			case 2:
+				x = c.Bool()
+			case 3:
+				x = []interface{}{c.String(0), int64(c.Int63())}
+			default:
+				x = nil
+			}
+			v[c.String(0)] = x
+		}
+		b, err := json.MarshalIndent(v, "", " ")
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
+	return []interface{}{
+		func(q *resource.Quantity, c randfill.Continue) {
+			if c.Bool() {
+				*q = *resource.NewQuantity(c.Int63n(1000), resource.DecimalExponent)
+				return
+			}
+			s := quantityShapes[c.Intn(len(quantityShapes))]
+			if c.Bool() {
+				s = fmt.Sprintf("%d%s", c.Int63n(100000), []string{"", "m", "k", "Mi", "Gi", "u", "n", "e3", "Ki"}[c.Intn(9)])
+			}
+			p, err := resource.ParseQuantity(s)
+			if err != nil {
+				panic(err)
+			}
+			*q = p
+		},
+		func(f *metav1.FieldsV1, c randfill.Continue) {
+			f.Raw = rawJSON(c)
+		},
+		func(e *metav1.ManagedFieldsEntry, c randfill.Continue) {
+			c.FillNoCustom(e)
+			if c.Bool() {
+				e.FieldsV1 = &metav1.FieldsV1{Raw: rawJSON(c)}
+			} else {
+				e.FieldsV1 = nil
+			}
+		},
+		func(j *apiextv1.JSON, c randfill.Continue) { j.Raw = rawJSON(c) },
+		func(j *apiextv1beta1.JSON, c randfill.Continue) { j.Raw = rawJSON(c) },
+		func(p *apiextv1.JSONSchemaProps, c randfill.Continue) {
+			schemaDepth++
+			defer func() { schemaDepth-- }()
+			if schemaDepth > 3 {
+				*p = apiextv1.JSONSchemaProps{Type: c.String(0)}
+				return
+			}
+			c.FillNoCustom(p)
+		},
+		func(p *apiextv1beta1.JSONSchemaProps, c randfill.Continue) {
+			schemaDepth++
+			defer func() { schemaDepth-- }()
+			if schemaDepth > 3 {
+				*p = apiextv1beta1.JSONSchemaProps{Type: c.String(0)}
+				return
+			}
+			c.FillNoCustom(p)
+		},
+	}
+}
+
+type line struct {
+	Group    string `json:"group"`
+	Version  string `json:"version"`
+	Kind     string `json:"kind"`
+	Seed     int    `json:"seed"`
+	ValueB64 string `json:"value_b64,omitempty"`
+	JSONB64  string `json:"json_b64,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+func main() {
+	seeds := flag.Int("seeds", 4, "objects per kind (seed 0: the zero object)")
+	flag.Parse()
+
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextv1.AddToScheme, apiextv1beta1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	codecs := serializer.NewCodecFactory(scheme)
+	pb := protobuf.NewSerializer(scheme, scheme)
+	js := jsonserializer.NewSerializerWithOptions(jsonserializer.DefaultMetaFactory, scheme, scheme, jsonserializer.SerializerOptions{})
+	decoder := codecs.UniversalDeserializer()
+
+	var gvks []schema.GroupVersionKind
+	for gvk := range scheme.AllKnownTypes() {
+		if gvk.Version != runtime.APIVersionInternal {
+			gvks = append(gvks, gvk)
+		}
+	}
+	sort.Slice(gvks, func(i, j int) bool { return gvks[i].String() < gvks[j].String() })
+
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	for _, gvk := range gvks {
+		for seed := 0; seed < *seeds; seed++ {
+			l := line{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Seed: seed}
+			h := fnv.New64a()
+			fmt.Fprintf(h, "%s/%d", gvk.String(), seed)
+			f := fuzzer.FuzzerFor(fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, ourFuncs), rand.NewSource(int64(h.Sum64())), codecs)
+			obj, err := scheme.New(gvk)
+			if err != nil {
+				l.Error = "new: " + err.Error()
+				_ = enc.Encode(l)
+				continue
+			}
+			if seed > 0 {
+				f.Fill(obj)
+			}
+			obj.GetObjectKind().SetGroupVersionKind(gvk)
+			var stored bytes.Buffer
+			if err := codecs.EncoderForVersion(pb, gvk.GroupVersion()).Encode(obj, &stored); err != nil {
+				l.Error = "encode: " + err.Error()
+				_ = enc.Encode(l)
+				continue
+			}
+			l.ValueB64 = base64.StdEncoding.EncodeToString(stored.Bytes())
+			back, _, err := decoder.Decode(stored.Bytes(), nil, nil)
+			if err != nil {
+				l.Error = "decode: " + err.Error()
+				_ = enc.Encode(l)
+				continue
+			}
+			var printed bytes.Buffer
+			if err := js.Encode(back, &printed); err != nil {
+				l.Error = "json: " + err.Error()
+				_ = enc.Encode(l)
+				continue
+			}
+			l.JSONB64 = base64.StdEncoding.EncodeToString([]byte(strings.TrimSuffix(printed.String(), "\n")))
+			_ = enc.Encode(l)
+		}
+	}
+}
