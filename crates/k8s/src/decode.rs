@@ -455,6 +455,11 @@ impl Decoder {
                         _ => {}
                     }
                 }
+                // gogo starts a bytes value as empty, not nil: an entry
+                // without one (Go writes none for empty bytes) is "".
+                if val.is_none() && *vt == Ty::Bytes {
+                    val = Some(Val::Bytes(Vec::new()));
+                }
                 let key = match key {
                     Some(Val::Str(s)) => s,
                     None if *kt == Ty::String => Vec::new(),

@@ -8,7 +8,8 @@
 //!
 //! The Go programs are built by testdata/scripts/install-oracles.sh
 //! (`ETCDSNAP_K8SGOLDEN`, `ETCDSNAP_K8SSCHEMA`); without them the tests are
-//! skipped visibly, and fail under `CI=true`.
+//! skipped visibly, and fail under `CI=true`. `ETCDSNAP_K8SGOLDEN_SEEDS=N`
+//! asks for N objects per kind instead of 4 (seed 0 is the zero object).
 #![allow(clippy::panic)]
 
 use std::collections::BTreeMap;
@@ -58,7 +59,11 @@ fn every_kind_decodes_as_go_does() {
     let Some(golden) = oracle("ETCDSNAP_K8SGOLDEN", "/opt/etcdsnap-oracles/bin/k8sgolden") else {
         return;
     };
-    let out = Command::new(&golden)
+    let mut cmd = Command::new(&golden);
+    if let Ok(n) = std::env::var("ETCDSNAP_K8SGOLDEN_SEEDS") {
+        cmd.arg("-seeds").arg(n);
+    }
+    let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", golden.display()));
     assert!(
