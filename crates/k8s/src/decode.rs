@@ -166,11 +166,11 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
             if f.inline && f.ty == Ty::Msg(TYPE_META) {
                 let tm = MsgVal {
                     fields: vec![
-                        Some(Val::Str(kind.clone().into_bytes())),
-                        Some(Val::Str(rendered_gv.clone().into_bytes())),
+                        (0, Some(Val::Str(kind.clone().into_bytes()))),
+                        (1, Some(Val::Str(rendered_gv.clone().into_bytes()))),
                     ],
                 };
-                if let Some(slot) = top.fields.get_mut(i) {
+                if let Some(slot) = top.slot_mut(i) {
                     *slot = Some(Val::Msg(tm));
                 }
             }
@@ -187,6 +187,9 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
 
 /// Nesting deeper than this is refused (JSON schemas nest, but not this far).
 const MAX_DEPTH: usize = 200;
+
+/// Writing counts every value, list and map level, a few per message.
+const MAX_WRITE_DEPTH: usize = 8 * MAX_DEPTH;
 
 /// A protobuf field's payload.
 #[derive(Debug, Clone, Copy)]
@@ -298,8 +301,28 @@ enum Val {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 struct MsgVal {
-    /// Parallel to the message's fields.
-    fields: Vec<Option<Val>>,
+    /// The fields present, by index into the message's fields (sparse: an
+    /// empty message costs no allocation, whatever its schema's size).
+    fields: Vec<(usize, Option<Val>)>,
+}
+
+impl MsgVal {
+    fn get(&self, i: usize) -> Option<&Val> {
+        self.fields
+            .iter()
+            .find(|(j, _)| *j == i)
+            .and_then(|(_, v)| v.as_ref())
+    }
+    /// The field's slot, added when absent (`None` never happens).
+    fn slot_mut(&mut self, i: usize) -> Option<&mut Option<Val>> {
+        if !self.fields.iter().any(|(j, _)| *j == i) {
+            self.fields.push((i, None));
+        }
+        self.fields
+            .iter_mut()
+            .find(|(j, _)| *j == i)
+            .map(|(_, v)| v)
+    }
 }
 
 fn msg_of(i: u16) -> Option<&'static Message> {
@@ -308,7 +331,7 @@ fn msg_of(i: u16) -> Option<&'static Message> {
 
 struct Decoder {
     kind: String,
-    path: Vec<String>,
+    path: Vec<&'static str>,
 }
 
 impl Decoder {
@@ -342,9 +365,6 @@ impl Decoder {
             return Err(self.err("nesting too deep"));
         }
         let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
-        if m.fields.len() != msg.fields.len() {
-            m.fields = vec![None; msg.fields.len()];
-        }
         for f in Fields(b) {
             let (n, w) = f.map_err(|e| self.err(e))?;
             let Some(i) = msg.fields.iter().position(|f| f.number == n && n != 0) else {
@@ -353,15 +373,12 @@ impl Decoder {
             let Some(field) = msg.fields.get(i) else {
                 continue;
             };
-            self.path.push(if field.json.is_empty() || field.skip {
-                format!("#{n}")
+            self.path.push(if field.json.is_empty() {
+                "(embedded)"
             } else {
-                field.json.to_string()
+                field.json
             });
-            let slot = m
-                .fields
-                .get_mut(i)
-                .ok_or_else(|| self.err("bad field index"))?;
+            let slot = m.slot_mut(i).ok_or_else(|| self.err("bad field index"))?;
             let r = self.field(field.ty, slot, w, depth);
             self.path.pop();
             r?;
@@ -489,7 +506,7 @@ impl Decoder {
                         };
                         self.merge(idx, &mut m, b, depth + 1)?;
                         if msg.form == Form::Quantity {
-                            if let Some(Some(Val::Str(s))) = m.fields.first() {
+                            if let Some(Val::Str(s)) = m.get(0) {
                                 quantity::parse(s).map_err(|e| {
                                     self.err(format!(
                                         "quantity {:?}: {e:?}",
@@ -545,8 +562,8 @@ impl Decoder {
             return Ok(None);
         }
         let ts = self.message(idx, b, depth + 1)?;
-        let get = |i: usize| match ts.fields.get(i) {
-            Some(Some(Val::Int(v))) => *v,
+        let get = |i: usize| match ts.get(i) {
+            Some(Val::Int(v)) => *v,
             _ => 0,
         };
         let (secs, nanos) = (get(0), get(1));
@@ -573,11 +590,11 @@ impl Decoder {
         m: Option<&MsgVal>,
         depth: usize,
     ) -> Result<(), DecodeError> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_WRITE_DEPTH {
             return Err(self.err("nesting too deep"));
         }
         let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
-        let get = |i: usize| m.and_then(|m| m.fields.get(i)).and_then(Option::as_ref);
+        let get = |i: usize| m.and_then(|m| m.get(i));
         let by_number = |n: u32| msg.fields.iter().position(|f| f.number == n).and_then(&get);
         match msg.form {
             Form::Struct => {
@@ -711,7 +728,7 @@ impl Decoder {
             if f.skip {
                 continue;
             }
-            let v = m.and_then(|m| m.fields.get(i)).and_then(Option::as_ref);
+            let v = m.and_then(|m| m.get(i));
             if f.inline {
                 let (inner, v) = match (f.ty, v) {
                     (Ty::Msg(j), Some(Val::Msg(mv))) => (j, Some(mv)),
@@ -721,7 +738,7 @@ impl Decoder {
                     _ => return Err(self.err("embedded field is not a struct")),
                 };
                 let inner_msg = msg_of(inner).ok_or_else(|| self.err("bad message index"))?;
-                if depth > MAX_DEPTH {
+                if depth > MAX_WRITE_DEPTH {
                     return Err(self.err("nesting too deep"));
                 }
                 self.write_fields(out, inner_msg, v, first, depth + 1)?;
@@ -736,7 +753,7 @@ impl Decoder {
             *first = false;
             gojson::write_str(out, f.json.as_bytes());
             out.push(':');
-            self.path.push(f.json.to_string());
+            self.path.push(f.json);
             let r = self.write_value(out, f.ty, v, depth + 1);
             self.path.pop();
             r?;
@@ -751,7 +768,7 @@ impl Decoder {
         v: Option<&Val>,
         depth: usize,
     ) -> Result<(), DecodeError> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_WRITE_DEPTH {
             return Err(self.err("nesting too deep"));
         }
         match (ty, v) {
@@ -894,7 +911,7 @@ fn is_zero(ty: Ty, v: Option<&Val>) -> bool {
             None => true,
             Some((s, n)) => *s == gojson::GO_ZERO_TIME_UNIX && *n == 0,
         },
-        (_, Some(Val::Msg(m))) => m.fields.iter().all(Option::is_none),
+        (_, Some(Val::Msg(m))) => m.fields.iter().all(|(_, v)| v.is_none()),
         (Ty::Bytes, Some(_)) => false,
         (t, v) => is_empty(t, v),
     }
@@ -954,5 +971,68 @@ mod tests {
             decode_value(&env("v1", "Pod", &[0x08, 0x01])),
             Err(DecodeError::Payload { .. })
         ));
+    }
+    /// Length-delimited field `n` around `inner`.
+    fn wrap(n: u32, inner: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for mut x in [u64::from(n << 3 | 2), inner.len() as u64] {
+            while x >= 0x80 {
+                v.push((x as u8) | 0x80);
+                x >>= 7;
+            }
+            v.push(x as u8);
+        }
+        v.extend_from_slice(inner);
+        v
+    }
+
+    fn index_of(name: &str) -> u16 {
+        MESSAGES
+            .iter()
+            .position(|m| m.name == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .unwrap_or(u16::MAX)
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        // JSONSchemaProps.not nested far past the cap.
+        let props =
+            index_of("k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1.JSONSchemaProps");
+        let not = MESSAGES
+            .get(usize::from(props))
+            .and_then(|m| m.fields.iter().find(|f| f.json == "not"))
+            .map(|f| f.number)
+            .unwrap_or(0);
+        assert_ne!(not, 0);
+        let mut b = Vec::new();
+        for _ in 0..5_000 {
+            b = wrap(not, &b);
+        }
+        let mut d = Decoder {
+            kind: "test".into(),
+            path: vec![],
+        };
+        let got = d.message(props, &b, 0);
+        assert!(
+            matches!(got, Err(DecodeError::Payload { ref reason, .. }) if reason.contains("deep"))
+        );
+    }
+
+    #[test]
+    fn empty_messages_cost_no_schema_sized_allocation() {
+        // 100k empty elements of Pod.spec.containers: each decodes to an
+        // empty sparse message.
+        let pod = index_of("k8s.io/api/core/v1.Pod");
+        let mut spec = Vec::new();
+        for _ in 0..100_000 {
+            spec.extend_from_slice(&[0x12, 0x00]); // containers (2), empty
+        }
+        let raw = wrap(2, &spec);
+        let mut d = Decoder {
+            kind: "Pod".into(),
+            path: vec![],
+        };
+        assert!(d.message(pod, &raw, 0).is_ok());
     }
 }
