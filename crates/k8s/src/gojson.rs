@@ -1,5 +1,5 @@
 //! Go's encoding/json output, byte for byte, for the pieces the decoder
-//! writes: strings (HTML-safe escapes, invalid UTF-8 as U+FFFD), float64
+//! writes: strings (HTML-safe escapes, each invalid UTF-8 byte as U+FFFD), float64
 //! (shortest, exponent outside [1e-6, 1e21)), embedded JSON from a
 //! `MarshalJSON` (validated and compacted), and the time and duration
 //! strings of `metav1.Time`, `metav1.MicroTime` and `time.Duration`.
@@ -25,8 +25,10 @@ pub fn write_str(out: &mut String, s: &[u8]) {
                 c => out.push(c),
             }
         }
-        if !chunk.invalid().is_empty() {
-            out.push_str("\\ufffd");
+        // Go replaces each byte of an invalid sequence on its own, with
+        // U+FFFD written as it is (not escaped).
+        for _ in chunk.invalid() {
+            out.push('\u{fffd}');
         }
     }
     out.push('"');
@@ -375,7 +377,14 @@ mod tests {
     fn strings_as_go_writes_them() {
         let mut s = String::new();
         write_str(&mut s, b"a<b>&\"\\\n\x01\xff\xe2\x80\xa8");
-        assert_eq!(s, r#""a\u003cb\u003e\u0026\"\\\n\u0001\ufffd\u2028""#);
+        assert_eq!(
+            s,
+            "\"a\\u003cb\\u003e\\u0026\\\"\\\\\\n\\u0001\u{fffd}\\u2028\""
+        );
+        // A truncated four-byte sequence is three replacements in Go.
+        let mut s = String::new();
+        write_str(&mut s, b"\xf0\x9f\x98A");
+        assert_eq!(s, "\"\u{fffd}\u{fffd}\u{fffd}A\"");
     }
 
     #[test]
