@@ -112,6 +112,14 @@ func ourFuncs(codecs serializer.CodecFactory) []interface{} {
 				e.FieldsV1 = nil
 			}
 		},
+		func(r *metav1.OwnerReference, c randfill.Continue) {
+			// Strings are not checked for UTF-8 on the way in or out:
+			// invalid bytes must print as Go prints them.
+			c.FillNoCustom(r)
+			if c.Bool() {
+				r.Name += "\xff\xf0\x9f\x98" + c.String(0) + "\x80"
+			}
+		},
 		func(j *apiextv1.JSON, c randfill.Continue) { j.Raw = rawJSON(c) },
 		func(j *apiextv1beta1.JSON, c randfill.Continue) { j.Raw = rawJSON(c) },
 		func(p *apiextv1.JSONSchemaProps, c randfill.Continue) {
