@@ -57,11 +57,12 @@ pub enum DecodeError {
 /// A decoded object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
-    /// apiVersion (from the envelope; for JSON values, empty).
+    /// apiVersion (from the envelope, or the JSON's own; empty if none).
     pub api_version: String,
-    /// kind (from the envelope; for JSON values, empty).
+    /// kind (from the envelope, or the JSON's own; empty if none).
     pub kind: String,
-    /// The object as Go's JSON serializer writes it (compact, no newline).
+    /// The object as Go's JSON serializer writes it (compact, no newline);
+    /// a JSON value as stored (its trailing newline trimmed).
     pub json: String,
 }
 
@@ -79,9 +80,18 @@ pub fn decode_value(value: &[u8]) -> Result<Decoded, DecodeError> {
         let text = std::str::from_utf8(value)
             .map_err(|_| DecodeError::NotKubernetes)?
             .trim_end_matches('\n');
+        let parsed: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| DecodeError::NotKubernetes)?;
+        let field = |k: &str| {
+            parsed
+                .get(k)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         return Ok(Decoded {
-            api_version: String::new(),
-            kind: String::new(),
+            api_version: field("apiVersion"),
+            kind: field("kind"),
             json: text.to_string(),
         });
     }
@@ -945,6 +955,24 @@ mod tests {
             d.map(|d| d.json),
             Ok(r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a"},"spec":{"containers":null},"status":{}}"#.to_string())
         );
+    }
+
+    #[test]
+    fn json_values_pass_through() {
+        let d = decode_value(b"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"}\n");
+        assert_eq!(
+            d.map(|d| (d.api_version, d.kind, d.json)),
+            Ok((
+                "example.com/v1".to_string(),
+                "Widget".to_string(),
+                "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"}".to_string()
+            ))
+        );
+        assert_eq!(decode_value(b"{nope"), Err(DecodeError::NotKubernetes));
+        assert!(matches!(
+            decode_value(&[0xd9, 0xd9, 0xf7, 0xa0]),
+            Err(DecodeError::Unsupported(_))
+        ));
     }
 
     #[test]
