@@ -1,4 +1,4 @@
-//! The shapes of the generated tables in [`crate::generated::schema`]: one
+//! The shapes of the generated tables ([`crate::MESSAGES`], [`crate::KINDS`]): one
 //! [`Message`] per Go type the API server's objects are made of, its fields
 //! in Go struct order (the order Go's encoding/json writes them in), and the
 //! registered kinds. The generator (`testdata/go/k8sschema`) reads them from
