@@ -34,10 +34,11 @@ enum Fmt {
 /// A quantity string's parts.
 struct Parts<'a> {
     positive: bool,
+    /// Any digit at all in the number (leading zeros included).
+    digits_seen: bool,
     num: &'a [u8],
     denom: &'a [u8],
     suffix: &'a [u8],
-    had_point: bool,
 }
 
 fn split(s: &[u8]) -> Result<Parts<'_>, QuantityError> {
@@ -51,6 +52,7 @@ fn split(s: &[u8]) -> Result<Parts<'_>, QuantityError> {
         Some(b'+') => pos = 1,
         _ => {}
     }
+    let number_start = pos;
     while s.get(pos) == Some(&b'0') {
         pos += 1;
     }
@@ -65,13 +67,14 @@ fn split(s: &[u8]) -> Result<Parts<'_>, QuantityError> {
     let num = s.get(pos..num_end).unwrap_or_default();
     pos = num_end;
     let mut denom: &[u8] = &[];
-    let mut had_point = false;
     if s.get(pos) == Some(&b'.') {
-        had_point = true;
         let end = digits_end(pos + 1);
         denom = s.get(pos + 1..end).unwrap_or_default();
         pos = end;
     }
+    let digits_seen = s
+        .get(number_start..pos)
+        .is_some_and(|n| n.iter().any(u8::is_ascii_digit));
     let suffix_start = pos;
     while s.get(pos).is_some_and(|c| b"eEinumkKMGTP".contains(c)) {
         pos += 1;
@@ -86,10 +89,10 @@ fn split(s: &[u8]) -> Result<Parts<'_>, QuantityError> {
     let suffix = s.get(suffix_start..).unwrap_or_default();
     Ok(Parts {
         positive,
+        digits_seen,
         num,
         denom,
         suffix,
-        had_point,
     })
 }
 
@@ -217,28 +220,22 @@ impl Dec {
         }
         Some(v)
     }
+    /// Compares the value with `x` exactly.
     fn cmp_u64(&self, x: u64) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
         if self.int_len() > 20 {
-            return std::cmp::Ordering::Greater;
+            return Ordering::Greater;
         }
-        // Compare exactly at the scale of the fraction.
-        let int = Dec {
-            digits: self.digits.clone(),
-            exp: self.exp.max(0),
-        };
-        match (int.as_u64(), self.exp < 0) {
-            (Some(_), true) => {
-                // Fractional: compare the integer part, then any fraction.
-                let whole_len = (self.digits.len() as i64 + self.exp).max(0) as usize;
-                let whole = Dec::new(self.digits.get(..whole_len).unwrap_or_default().to_vec(), 0);
-                match whole.as_u64().map(|w| w.cmp(&x)) {
-                    Some(std::cmp::Ordering::Equal) => std::cmp::Ordering::Greater,
-                    Some(o) => o,
-                    None => std::cmp::Ordering::Greater,
-                }
-            }
-            (Some(v), false) => v.cmp(&x),
-            (None, _) => std::cmp::Ordering::Greater,
+        // The integer part (digits before the point, then zeros for a
+        // positive exponent); the value is trimmed, so a negative exponent
+        // means a nonzero fraction.
+        let whole_len = usize::try_from(self.int_len().max(0)).unwrap_or(usize::MAX);
+        let whole_digits = self.digits.get(..whole_len).unwrap_or(&self.digits);
+        let whole = Dec::new(whole_digits.to_vec(), self.exp.max(0));
+        match whole.as_u64() {
+            None => Ordering::Greater,
+            Some(w) if w == x && self.exp < 0 => Ordering::Greater,
+            Some(w) => w.cmp(&x),
         }
     }
 }
@@ -271,13 +268,12 @@ pub fn parse(s: &[u8]) -> Result<Quantity, QuantityError> {
     }
     let Parts {
         positive,
+        digits_seen,
         num,
         denom,
         suffix,
-        had_point,
     } = split(s)?;
     let (base, exponent, format) = interpret(suffix).ok_or(QuantityError::Suffix)?;
-    let no_digits = num.is_empty() && denom.is_empty();
     let num: &[u8] = if num.is_empty() { b"0" } else { num };
 
     // The int64 fast path, and the strings it keeps as given.
@@ -327,8 +323,9 @@ pub fn parse(s: &[u8]) -> Result<Quantity, QuantityError> {
 
     // Exact value: digits of num and denom, times 10^(exponent - len(denom))
     // for decimal suffixes, times 2^exponent for binary ones.
-    if !fast && had_point && no_digits {
-        // inf.Dec refuses a lone ".": only the slow path gets here with one.
+    if !fast && !digits_seen {
+        // inf.Dec refuses a number without digits ("", "-", "."): only the
+        // slow path reads it that way ("Ei", "E-30").
         return Err(QuantityError::Numeric);
     }
     let digits: Vec<u8> = num.iter().chain(denom).map(|d| d - b'0').collect();

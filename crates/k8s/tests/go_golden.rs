@@ -192,3 +192,43 @@ fn generated_schema_is_current() {
         gen.display()
     );
 }
+
+#[test]
+fn quantities_canonicalise_as_apimachinery_does() {
+    let Some(golden) = oracle("ETCDSNAP_K8SGOLDEN", "/opt/etcdsnap-oracles/bin/k8sgolden") else {
+        return;
+    };
+    let out = Command::new(&golden)
+        .arg("-quantities")
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", golden.display()));
+    assert!(out.status.success(), "k8sgolden -quantities failed");
+    let (mut total, mut failures) = (0, Vec::new());
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"));
+        let input = v.get("in").and_then(|x| x.as_str()).unwrap_or_default();
+        // Go's MarshalJSON output, quotes included.
+        let want = v.get("json").and_then(|x| x.as_str()).map(str::to_string);
+        let got = etcdsnap_k8s::quantity::parse(input.as_bytes())
+            .ok()
+            .map(|q| format!("\"{}\"", q.canonical()));
+        total += 1;
+        if got != want {
+            failures.push(format!("{input:?}: go {want:?}, etcdsnap {got:?}"));
+        }
+    }
+    eprintln!("quantities: {total} strings, {} differ", failures.len());
+    assert!(total >= 4000, "only {total} quantities");
+    assert!(
+        failures.is_empty(),
+        "{} quantities differ:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -17,7 +17,11 @@
 // the generic one makes values Go itself refuses to print (embedded JSON)
 // or where more variety is wanted (quantity strings, managed fields).
 //
-// Usage: k8sgolden [-seeds N]
+// With -quantities it prints instead, one line per generated quantity
+// string, what apimachinery makes of it: {"in":..,"json":..} with
+// ParseQuantity then MarshalJSON, or {"in":..,"error":..}.
+//
+// Usage: k8sgolden [-seeds N] [-quantities]
 package main
 
 import (
@@ -143,6 +147,60 @@ func ourFuncs(codecs serializer.CodecFactory) []interface{} {
 	}
 }
 
+// quantityLines prints ParseQuantity + MarshalJSON for strings of every
+// shape: signs, leading zeros, long mantissas, fractions, every suffix,
+// exponents, and malformed ones.
+func quantityLines(out *bufio.Writer) {
+	r := rand.New(rand.NewSource(1))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + r.Intn(10))
+		}
+		return string(b)
+	}
+	suffixes := []string{"", "", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "e", "E", "i", "K", "ki", "mi", "x"}
+	enc := json.NewEncoder(out)
+	for i := 0; i < 4000; i++ {
+		var sb strings.Builder
+		switch r.Intn(5) {
+		case 0:
+			sb.WriteString("-")
+		case 1:
+			sb.WriteString("+")
+		}
+		if r.Intn(4) == 0 {
+			sb.WriteString(strings.Repeat("0", r.Intn(3)))
+		}
+		sb.WriteString(digits([]int{0, 1, 1, 2, 3, 5, 9, 15, 18, 19, 25}[r.Intn(11)]))
+		if r.Intn(3) == 0 {
+			sb.WriteString(".")
+			sb.WriteString(digits(r.Intn(14)))
+		}
+		suf := suffixes[r.Intn(len(suffixes))]
+		sb.WriteString(suf)
+		if suf == "e" || suf == "E" {
+			if r.Intn(5) > 0 {
+				sb.WriteString(fmt.Sprint(r.Intn(61) - 30))
+			}
+		}
+		in := sb.String()
+		l := map[string]string{"in": in}
+		q, err := resource.ParseQuantity(in)
+		if err != nil {
+			l["error"] = err.Error()
+		} else {
+			b, err := q.MarshalJSON()
+			if err != nil {
+				l["error"] = err.Error()
+			} else {
+				l["json"] = string(b)
+			}
+		}
+		_ = enc.Encode(l)
+	}
+}
+
 type line struct {
 	Group    string `json:"group"`
 	Version  string `json:"version"`
@@ -155,7 +213,14 @@ type line struct {
 
 func main() {
 	seeds := flag.Int("seeds", 4, "objects per kind (seed 0: the zero object)")
+	quantities := flag.Bool("quantities", false, "print quantity strings and their JSON instead")
 	flag.Parse()
+	if *quantities {
+		out := bufio.NewWriter(os.Stdout)
+		quantityLines(out)
+		_ = out.Flush()
+		return
+	}
 
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextv1.AddToScheme, apiextv1beta1.AddToScheme} {
