@@ -64,6 +64,21 @@ var quantityShapes = []string{
 
 var schemaDepth int
 
+// Floats on both sides of encoding/json's switch to exponent form.
+var floatShapes = []float64{1e-7, 1e21, 1.5e300, -2.5e-10, 123456789012345678901234.0, 0.1,
+	-0.000001, 999999999999999999999.0, 5e-324, 1.7976931348623157e308, 100, -3.25}
+
+func edgeFloat(c randfill.Continue) *float64 {
+	if c.Bool() {
+		return nil
+	}
+	f := floatShapes[c.Intn(len(floatShapes))]
+	if c.Bool() {
+		f = c.NormFloat64() * []float64{1e-9, 1, 1e25}[c.Intn(3)]
+	}
+	return &f
+}
+
 func ourFuncs(codecs serializer.CodecFactory) []interface{} {
 	rawJSON := func(c randfill.Continue) []byte {
 		v := map[string]interface{}{}
@@ -134,6 +149,7 @@ func ourFuncs(codecs serializer.CodecFactory) []interface{} {
 				return
 			}
 			c.FillNoCustom(p)
+			p.Maximum, p.Minimum, p.MultipleOf = edgeFloat(c), edgeFloat(c), edgeFloat(c)
 		},
 		func(p *apiextv1beta1.JSONSchemaProps, c randfill.Continue) {
 			schemaDepth++
@@ -143,6 +159,7 @@ func ourFuncs(codecs serializer.CodecFactory) []interface{} {
 				return
 			}
 			c.FillNoCustom(p)
+			p.Maximum, p.Minimum, p.MultipleOf = edgeFloat(c), edgeFloat(c), edgeFloat(c)
 		},
 	}
 }
@@ -161,7 +178,7 @@ func quantityLines(out *bufio.Writer) {
 	}
 	suffixes := []string{"", "", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "e", "E", "i", "K", "ki", "mi", "x"}
 	enc := json.NewEncoder(out)
-	for i := 0; i < 4000; i++ {
+	for i := 0; i < 20000; i++ {
 		var sb strings.Builder
 		switch r.Intn(5) {
 		case 0:
