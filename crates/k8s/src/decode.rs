@@ -15,7 +15,7 @@
 //! Hostile bytes never panic: the recursion has a depth cap, allocations
 //! follow the bytes present, and every failure is an error naming where.
 
-use crate::generated::schema::{KINDS, MESSAGES, TYPE_META};
+use crate::generated::schema::{KINDS, MESSAGES, TYPE_META, UNVERSIONED};
 use crate::gojson;
 use crate::quantity;
 use crate::table::{Form, Gvk, Message, Ty};
@@ -98,14 +98,19 @@ pub fn decode_value(value: &[u8]) -> Result<Decoded, DecodeError> {
     Err(DecodeError::NotKubernetes)
 }
 
-/// The kind table entry for an apiVersion and kind, as Go's scheme finds it
-/// (`group/version` or a bare version for the core group).
-pub fn lookup_kind(api_version: &str, kind: &str) -> Option<&'static Gvk> {
+/// The message index for an apiVersion and kind, as Go's scheme finds it
+/// (`group/version` or a bare version for the core group); the kinds
+/// registered as unversioned (`Status`, `APIGroup`...) under any version.
+pub fn lookup_kind(api_version: &str, kind: &str) -> Option<u16> {
     let (group, version) = parse_group_version(api_version)?;
+    if let Some((_, m)) = UNVERSIONED.iter().find(|(k, _)| *k == kind) {
+        return Some(*m);
+    }
     KINDS
         .binary_search_by(|g| (g.group, g.version, g.kind).cmp(&(group, version, kind)))
         .ok()
         .and_then(|i| KINDS.get(i))
+        .map(|g: &Gvk| g.message)
 }
 
 fn parse_group_version(gv: &str) -> Option<(&str, &str)> {
@@ -158,7 +163,7 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
     if version.is_empty() {
         return Err(envelope_err("no version in apiVersion"));
     }
-    let gvk = lookup_kind(&api_version, &kind).ok_or_else(unknown)?;
+    let message = lookup_kind(&api_version, &kind).ok_or_else(unknown)?;
     let rendered_gv = if group.is_empty() {
         version.to_string()
     } else {
@@ -168,10 +173,10 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
         kind: kind.clone(),
         path: vec![],
     };
-    let mut top = d.message(gvk.message, raw, 0)?;
+    let mut top = d.message(message, raw, 0)?;
     // TypeMeta is not in the payload: the deserializer sets it from the
     // envelope's group, version and kind.
-    if let Some(msg) = msg_of(gvk.message) {
+    if let Some(msg) = msg_of(message) {
         for (i, f) in msg.fields.iter().enumerate() {
             if f.inline && f.ty == Ty::Msg(TYPE_META) {
                 let tm = MsgVal {
@@ -187,7 +192,7 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
         }
     }
     let mut out = String::with_capacity(raw.len() * 2);
-    d.write_message(&mut out, gvk.message, Some(&top), 0)?;
+    d.write_message(&mut out, message, Some(&top), 0)?;
     Ok(Decoded {
         api_version: rendered_gv,
         kind,
@@ -254,6 +259,70 @@ impl<'a> Iterator for Fields<'a> {
             };
             self.0 = rest;
             Ok((number, w))
+        })();
+        if r.is_err() {
+            self.0 = &[];
+        }
+        Some(r.map_err(str::to_string))
+    }
+}
+
+/// The fields of a map entry as gogo's generated code reads them: the key
+/// (1) and value (2) in the wire format of their Go types, whatever wire
+/// type their tags claim; any other field skipped by its wire type.
+struct EntryFields<'a>(&'a [u8], Ty, Ty);
+
+impl<'a> Iterator for EntryFields<'a> {
+    type Item = Result<(u32, Wire<'a>), String>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let r = (|| {
+            let (tag, rest) = varint(self.0).ok_or("truncated tag")?;
+            // gogo: fieldNum := int32(wire >> 3)
+            let number = (tag >> 3) as i32;
+            let as_type = match number {
+                1 => Some(self.1),
+                2 => Some(self.2),
+                _ => None,
+            };
+            let (w, rest) = match as_type {
+                Some(Ty::Bool | Ty::Int32 | Ty::Int64 | Ty::Uint32 | Ty::Uint64) => {
+                    let (v, rest) = varint(rest).ok_or("truncated varint")?;
+                    (Wire::Varint(v), rest)
+                }
+                Some(Ty::Float64) => {
+                    let (x, rest) = rest.split_first_chunk::<8>().ok_or("truncated fixed64")?;
+                    (Wire::Fixed64(u64::from_le_bytes(*x)), rest)
+                }
+                Some(_) => {
+                    let (len, rest) = varint(rest).ok_or("truncated length")?;
+                    let len = usize::try_from(len).map_err(|_| "length too large")?;
+                    let (x, rest) = rest.split_at_checked(len).ok_or("length past the end")?;
+                    (Wire::Len(x), rest)
+                }
+                None => {
+                    // Skipped as gogo's skipGenerated does (field number
+                    // unchecked).
+                    let rest = match tag & 7 {
+                        0 => varint(rest).ok_or("truncated varint")?.1,
+                        1 => rest.get(8..).ok_or("truncated fixed64")?,
+                        5 => rest.get(4..).ok_or("truncated fixed32")?,
+                        2 => {
+                            let (len, rest) = varint(rest).ok_or("truncated length")?;
+                            let len = usize::try_from(len).map_err(|_| "length too large")?;
+                            rest.get(len..).ok_or("length past the end")?
+                        }
+                        3 => skip_group(rest, (tag >> 3) as u32).ok_or("damaged group")?,
+                        4 => return Err("unexpected end group"),
+                        _ => return Err("illegal wire type"),
+                    };
+                    (Wire::Group, rest)
+                }
+            };
+            self.0 = rest;
+            Ok((u32::try_from(number).unwrap_or(0), w))
         })();
         if r.is_err() {
             self.0 = &[];
@@ -470,7 +539,7 @@ impl Decoder {
                 };
                 let mut key: Option<Val> = None;
                 let mut val: Option<Val> = None;
-                for f in Fields(entry) {
+                for f in EntryFields(entry, *kt, *vt) {
                     let (n, w) = f.map_err(|e| self.err(e))?;
                     match n {
                         1 => self.field(*kt, &mut key, w, depth)?,

@@ -38,7 +38,7 @@ mod gojson;
 pub mod quantity;
 pub mod table;
 
-pub use generated::schema::{KINDS, MESSAGES};
+pub use generated::schema::{KINDS, MESSAGES, UNVERSIONED};
 
 pub use decode::{decode_value, DecodeError, Decoded};
 

@@ -353,6 +353,27 @@ func main() {
 		fmt.Fprintf(out, "    Gvk { group: %q, version: %q, kind: %q, message: %d },\n", g.Group, g.Version, g.Kind, w.index[known[g]])
 	}
 	fmt.Fprintln(out, "];")
+	// Kinds the scheme creates under any group and version.
+	unversioned := map[string]int{}
+	for _, g := range gvks {
+		obj, err := s.New(g)
+		if err != nil {
+			continue
+		}
+		if u, ok := s.IsUnversioned(obj); ok && u {
+			unversioned[g.Kind] = w.index[known[g]]
+		}
+	}
+	var names []string
+	for k := range unversioned {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(out, "\n/// Kinds registered as unversioned: any group and version names them.\npub static UNVERSIONED: [(&str, u16); %d] = [\n", len(names))
+	for _, k := range names {
+		fmt.Fprintf(out, "    (%q, %d),\n", k, unversioned[k])
+	}
+	fmt.Fprintln(out, "];")
 	for _, n := range []string{metav1 + "TypeMeta"} {
 		for i, m := range w.messages {
 			if m.name == n {

@@ -13062,5 +13062,14 @@ pub static KINDS: [Gvk; 706] = [
     Gvk { group: "storagemigration.k8s.io", version: "v1beta1", kind: "WatchEvent", message: 1146 },
 ];
 
+/// Kinds registered as unversioned: any group and version names them.
+pub static UNVERSIONED: [(&str, u16); 5] = [
+    ("APIGroup", 1115),
+    ("APIGroupList", 1116),
+    ("APIResourceList", 1118),
+    ("APIVersions", 1119),
+    ("Status", 1140),
+];
+
 /// metav1.TypeMeta, set from the envelope on the top-level object.
 pub const TYPE_META: u16 = 1144;
