@@ -132,11 +132,11 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
     for f in Fields(b) {
         let (n, w) = f.map_err(|e| envelope_err(&e))?;
         match (n, w) {
-            (1, Wire::Len(tm)) => {
+            (1, Wire::Len(tm, _)) => {
                 for f in Fields(tm) {
                     match f.map_err(|e| envelope_err(&e))? {
-                        (1, Wire::Len(s)) => api_version = s.to_vec(),
-                        (2, Wire::Len(s)) => kind = s.to_vec(),
+                        (1, Wire::Len(s, _)) => api_version = s.to_vec(),
+                        (2, Wire::Len(s, _)) => kind = s.to_vec(),
                         (1 | 2, _) => {
                             return Err(envelope_err("typeMeta field of wrong wire type"))
                         }
@@ -144,8 +144,8 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
                     }
                 }
             }
-            (2, Wire::Len(r)) => raw = r,
-            (3 | 4, Wire::Len(_)) => {}
+            (2, Wire::Len(r, _)) => raw = r,
+            (3 | 4, Wire::Len(..)) => {}
             (1..=4, _) => return Err(envelope_err("field of wrong wire type")),
             _ => {}
         }
@@ -212,7 +212,9 @@ enum Wire<'a> {
     Varint(u64),
     Fixed64(u64),
     Fixed32,
-    Len(&'a [u8]),
+    /// The bytes, and the same bytes followed by the rest of the enclosing
+    /// message (gogo bounds a map entry's key and value by the latter).
+    Len(&'a [u8], &'a [u8]),
     Group,
 }
 
@@ -227,10 +229,11 @@ impl<'a> Iterator for Fields<'a> {
         }
         let r = (|| {
             let (tag, rest) = varint(self.0).ok_or("truncated tag")?;
-            let number = u32::try_from(tag >> 3)
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or("illegal field number")?;
+            // gogo: fieldNum := int32(wire >> 3), refused when <= 0.
+            let number = u32::try_from((tag >> 3) as i32).map_err(|_| "illegal tag")?;
+            if number == 0 {
+                return Err("illegal tag");
+            }
             let (w, rest) = match tag & 7 {
                 0 => {
                     let (v, rest) = varint(rest).ok_or("truncated varint")?;
@@ -247,13 +250,11 @@ impl<'a> Iterator for Fields<'a> {
                 2 => {
                     let (len, rest) = varint(rest).ok_or("truncated length")?;
                     let len = usize::try_from(len).map_err(|_| "length too large")?;
+                    let ext = rest;
                     let (x, rest) = rest.split_at_checked(len).ok_or("length past the end")?;
-                    (Wire::Len(x), rest)
+                    (Wire::Len(x, ext), rest)
                 }
-                3 => (
-                    Wire::Group,
-                    skip_group(rest, number).ok_or("damaged group")?,
-                ),
+                3 => (Wire::Group, skip_group(rest).ok_or("damaged group")?),
                 4 => return Err("unexpected end group"),
                 _ => return Err("illegal wire type"),
             };
@@ -269,22 +270,33 @@ impl<'a> Iterator for Fields<'a> {
 
 /// The fields of a map entry as gogo's generated code reads them: the key
 /// (1) and value (2) in the wire format of their Go types, whatever wire
-/// type their tags claim; any other field skipped by its wire type.
-struct EntryFields<'a>(&'a [u8], Ty, Ty);
+/// type their tags claim, their lengths bounded by the enclosing message
+/// rather than the entry; any other field skipped by its wire type within
+/// the entry.
+struct EntryFields<'a> {
+    /// The entry's bytes followed by the rest of the enclosing message.
+    buf: &'a [u8],
+    /// Where the entry ends in `buf`; reading stops at or past it.
+    end: usize,
+    pos: usize,
+    key: Ty,
+    value: Ty,
+}
 
 impl<'a> Iterator for EntryFields<'a> {
     type Item = Result<(u32, Wire<'a>), String>;
     fn next(&mut self) -> Option<Self::Item> {
-        if self.0.is_empty() {
+        if self.pos >= self.end {
             return None;
         }
         let r = (|| {
-            let (tag, rest) = varint(self.0).ok_or("truncated tag")?;
-            // gogo: fieldNum := int32(wire >> 3)
+            let b = self.buf.get(self.pos..).ok_or("truncated entry")?;
+            let (tag, rest) = varint(b).ok_or("truncated tag")?;
+            // gogo: fieldNum := int32(wire >> 3), unchecked in entries.
             let number = (tag >> 3) as i32;
             let as_type = match number {
-                1 => Some(self.1),
-                2 => Some(self.2),
+                1 => Some(self.key),
+                2 => Some(self.value),
                 _ => None,
             };
             let (w, rest) = match as_type {
@@ -299,12 +311,12 @@ impl<'a> Iterator for EntryFields<'a> {
                 Some(_) => {
                     let (len, rest) = varint(rest).ok_or("truncated length")?;
                     let len = usize::try_from(len).map_err(|_| "length too large")?;
+                    let ext = rest;
                     let (x, rest) = rest.split_at_checked(len).ok_or("length past the end")?;
-                    (Wire::Len(x), rest)
+                    (Wire::Len(x, ext), rest)
                 }
                 None => {
-                    // Skipped as gogo's skipGenerated does (field number
-                    // unchecked).
+                    // Skipped as gogo's skipGenerated does, within the entry.
                     let rest = match tag & 7 {
                         0 => varint(rest).ok_or("truncated varint")?.1,
                         1 => rest.get(8..).ok_or("truncated fixed64")?,
@@ -314,28 +326,33 @@ impl<'a> Iterator for EntryFields<'a> {
                             let len = usize::try_from(len).map_err(|_| "length too large")?;
                             rest.get(len..).ok_or("length past the end")?
                         }
-                        3 => skip_group(rest, (tag >> 3) as u32).ok_or("damaged group")?,
+                        3 => skip_group(rest).ok_or("damaged group")?,
                         4 => return Err("unexpected end group"),
                         _ => return Err("illegal wire type"),
                     };
+                    let new_pos = self.buf.len() - rest.len();
+                    if new_pos > self.end {
+                        return Err("unknown entry field past the entry");
+                    }
                     (Wire::Group, rest)
                 }
             };
-            self.0 = rest;
+            self.pos = self.buf.len() - rest.len();
             Ok((u32::try_from(number).unwrap_or(0), w))
         })();
         if r.is_err() {
-            self.0 = &[];
+            self.pos = self.end;
         }
         Some(r.map_err(str::to_string))
     }
 }
 
-fn skip_group(mut b: &[u8], number: u32) -> Option<&[u8]> {
-    let mut open = vec![number];
-    while let Some(&top) = open.last() {
+/// Skips a group's body as gogo's skipGenerated does: start and end
+/// markers counted, their field numbers not matched.
+fn skip_group(mut b: &[u8]) -> Option<&[u8]> {
+    let mut depth: u64 = 1;
+    while depth > 0 {
         let (tag, rest) = varint(b)?;
-        let n = u32::try_from(tag >> 3).ok()?;
         b = match tag & 7 {
             0 => varint(rest)?.1,
             1 => rest.get(8..)?,
@@ -345,14 +362,11 @@ fn skip_group(mut b: &[u8], number: u32) -> Option<&[u8]> {
                 rest.get(usize::try_from(len).ok()?..)?
             }
             3 => {
-                if open.len() > MAX_DEPTH {
-                    return None;
-                }
-                open.push(n);
+                depth += 1;
                 rest
             }
-            4 if n == top => {
-                open.pop();
+            4 => {
+                depth -= 1;
                 rest
             }
             _ => return None,
@@ -360,7 +374,6 @@ fn skip_group(mut b: &[u8], number: u32) -> Option<&[u8]> {
     }
     Some(b)
 }
-
 /// A decoded value; `None` in a slot means absent (Go's zero or nil).
 #[derive(Debug, Clone, PartialEq)]
 enum Val {
@@ -485,7 +498,7 @@ impl Decoder {
                     Ty::Bool | Ty::Int32 | Ty::Int64 | Ty::Uint32 | Ty::Uint64 | Ty::Float64
                 );
                 match w {
-                    Wire::Len(mut b) if packable => {
+                    Wire::Len(mut b, _) if packable => {
                         while !b.is_empty() {
                             let (v, rest) = if *elem == Ty::Float64 {
                                 let (x, rest) = b
@@ -517,7 +530,7 @@ impl Decoder {
                 Ok(())
             }
             Ty::Items(elem) => {
-                let Wire::Len(b) = w else {
+                let Wire::Len(b, _) = w else {
                     return Err(self.err("list message of wrong wire type"));
                 };
                 let mut list = match slot.take() {
@@ -534,12 +547,19 @@ impl Decoder {
                 Ok(())
             }
             Ty::Map(kt, vt) => {
-                let Wire::Len(entry) = w else {
+                let Wire::Len(entry, ext) = w else {
                     return Err(self.err("map entry of wrong wire type"));
                 };
                 let mut key: Option<Val> = None;
                 let mut val: Option<Val> = None;
-                for f in EntryFields(entry, *kt, *vt) {
+                let entries = EntryFields {
+                    buf: ext,
+                    end: entry.len(),
+                    pos: 0,
+                    key: *kt,
+                    value: *vt,
+                };
+                for f in entries {
                     let (n, w) = f.map_err(|e| self.err(e))?;
                     match n {
                         1 => self.field(*kt, &mut key, w, depth)?,
@@ -553,8 +573,13 @@ impl Decoder {
                 }
                 // gogo starts a bytes value as empty, not nil: an entry
                 // without one (Go writes none for empty bytes) is "".
-                if val.is_none() && *vt == Ty::Bytes {
-                    val = Some(Val::Bytes(Vec::new()));
+                // Likewise a named-slice value (`&ExtraValue{}`) is `[]`.
+                if val.is_none() {
+                    match vt {
+                        Ty::Bytes => val = Some(Val::Bytes(Vec::new())),
+                        Ty::Items(_) => val = Some(Val::List(Vec::new())),
+                        _ => {}
+                    }
                 }
                 let key = match key {
                     Some(Val::Str(s)) => s,
@@ -570,7 +595,7 @@ impl Decoder {
                 Ok(())
             }
             Ty::Msg(idx) => {
-                let Wire::Len(b) = w else {
+                let Wire::Len(b, _) = w else {
                     return Err(self.err("message of wrong wire type"));
                 };
                 let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
@@ -607,7 +632,7 @@ impl Decoder {
                 _ => Err(self.err("double of wrong wire type")),
             },
             Ty::String | Ty::Bytes => match w {
-                Wire::Len(b) => {
+                Wire::Len(b, _) => {
                     *slot = Some(if ty == Ty::String {
                         Val::Str(b.to_vec())
                     } else {

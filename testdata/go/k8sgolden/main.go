@@ -21,7 +21,11 @@
 // string, what apimachinery makes of it: {"in":..,"json":..} with
 // ParseQuantity then MarshalJSON, or {"in":..,"error":..}.
 //
-// Usage: k8sgolden [-seeds N] [-quantities]
+// With -decode it reads stored values (base64, one a line) on stdin and
+// prints for each what Go makes of it: {"json_b64":..} or {"error":..}; the
+// k8s crate's tests feed it damaged copies of real objects.
+//
+// Usage: k8sgolden [-seeds N] [-quantities] [-decode]
 package main
 
 import (
@@ -231,6 +235,7 @@ type line struct {
 func main() {
 	seeds := flag.Int("seeds", 4, "objects per kind (seed 0: the zero object)")
 	quantities := flag.Bool("quantities", false, "print quantity strings and their JSON instead")
+	decodeStdin := flag.Bool("decode", false, "decode base64 values from stdin instead")
 	flag.Parse()
 	if *quantities {
 		out := bufio.NewWriter(os.Stdout)
@@ -250,6 +255,31 @@ func main() {
 	pb := protobuf.NewSerializer(scheme, scheme)
 	js := jsonserializer.NewSerializerWithOptions(jsonserializer.DefaultMetaFactory, scheme, scheme, jsonserializer.SerializerOptions{})
 	decoder := codecs.UniversalDeserializer()
+	if *decodeStdin {
+		in := bufio.NewScanner(os.Stdin)
+		in.Buffer(make([]byte, 1<<20), 1<<28)
+		out := bufio.NewWriter(os.Stdout)
+		enc := json.NewEncoder(out)
+		for in.Scan() {
+			l := map[string]string{}
+			b, err := base64.StdEncoding.DecodeString(in.Text())
+			if err != nil {
+				l["error"] = "base64: " + err.Error()
+			} else if obj, _, err := decoder.Decode(b, nil, nil); err != nil {
+				l["error"] = err.Error()
+			} else {
+				var printed bytes.Buffer
+				if err := js.Encode(obj, &printed); err != nil {
+					l["error"] = "json: " + err.Error()
+				} else {
+					l["json_b64"] = base64.StdEncoding.EncodeToString([]byte(strings.TrimSuffix(printed.String(), "\n")))
+				}
+			}
+			_ = enc.Encode(l)
+		}
+		_ = out.Flush()
+		return
+	}
 
 	var gvks []schema.GroupVersionKind
 	for gvk := range scheme.AllKnownTypes() {
