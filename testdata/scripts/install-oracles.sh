@@ -218,7 +218,7 @@ else
     log "Debian's bbolt source has no cmd/bbolt: the bbolt CLI is not available"
 fi
 
-# 4c. Go programs against the Kubernetes 0.36 libraries of step 4b (GOPATH
+# 4d. Go programs against the Kubernetes 0.36 libraries of step 4b (GOPATH
 #     mode, no network): k8sschema generates crates/k8s/src/generated/schema.rs
 #     (the k8s crate's tests diff its output against the committed file) and
 #     k8sgolden prints Go's own decoding of stored objects of every kind.
