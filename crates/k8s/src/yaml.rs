@@ -1394,7 +1394,7 @@ mod tests {
         let sorted: Vec<String> = sorted.iter().map(|k| k.iter().collect()).collect();
         assert_eq!(
             sorted,
-            ["1", "9", "10", "_x", "A", "a", "a9", "a09", "a10", "b"]
+            ["_x", "1", "9", "10", "A", "a", "a9", "a09", "a10", "b"]
         );
     }
 
@@ -1406,10 +1406,10 @@ mod tests {
             .spawn(|| {
                 let mut v = json!([]);
                 for _ in 1..MAX_DEPTH {
-                    v = json!([v]);
+                    v = Value::Array(vec![v]);
                 }
                 let limit = to_yaml(&v);
-                let deepest = to_yaml(&json!([v]));
+                let deepest = to_yaml(&Value::Array(vec![v]));
                 (deepest, limit)
             })
             .unwrap()
