@@ -181,18 +181,79 @@ fn float(f: f64) -> String {
     format_g(neg, &digits, exp)
 }
 
-/// Shortest round-trip decimal digits of a finite float: sign, digits
-/// without leading or trailing zeros ("0" for zero), decimal exponent of
-/// the first digit.
+/// Shortest round-trip decimal digits of a finite float, as Go's
+/// `strconv` picks them: sign, digits without leading or trailing zeros
+/// ("0" for zero), decimal exponent of the first digit.
+///
+/// Rust's shortest digits are Go's except when the float lies exactly
+/// halfway between the two closest candidates of that length: Go rounds
+/// such a tie to the even digit (1803600000000000.25 →
+/// `1.8036000000000002e+15`), Rust up.
 fn shortest(f: f64) -> (bool, String, i64) {
-    let text = format!("{:e}", f);
+    let (neg, digits, exp) = split_exp(&format!("{:e}", f));
+    if let Some((down, up, t_even)) = exact_tie(f.abs()) {
+        let ours = (digits.clone(), exp);
+        if ours == down || ours == up {
+            let (d, e) = if t_even { down } else { up };
+            return (neg, d, e);
+        }
+    }
+    (neg, digits, exp)
+}
+
+/// Splits Rust's `{:e}` output into sign, digits without trailing zeros,
+/// exponent.
+fn split_exp(text: &str) -> (bool, String, i64) {
     let (neg, text) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, text.as_str()),
+        None => (false, text),
     };
     let (mantissa, exp) = text.split_once('e').unwrap_or((text, "0"));
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    (neg, digits, exp.parse().unwrap_or(0))
+    let trimmed = digits.trim_end_matches('0');
+    let digits = if trimmed.is_empty() { "0" } else { trimmed };
+    (neg, digits.to_owned(), exp.parse().unwrap_or(0))
+}
+
+/// If the exact decimal value of `f` (at most 767 significant digits) ends
+/// in a 5 after at least one digit, the two candidates it lies halfway
+/// between — truncated and incremented, as (digits, exponent) without
+/// trailing zeros — and whether the truncated one ends in an even digit.
+#[allow(clippy::type_complexity)]
+fn exact_tie(f: f64) -> Option<((String, i64), (String, i64), bool)> {
+    let (_, exact, exp) = split_exp(&format!("{:.780e}", f));
+    let t = exact.strip_suffix('5')?;
+    let last = t.bytes().last()?;
+    let t_even = last.is_multiple_of(2); // b'0' is even
+    let trim = |d: &str, e: i64| {
+        let d = d.trim_end_matches('0');
+        if d.is_empty() {
+            ("0".to_owned(), e)
+        } else {
+            (d.to_owned(), e)
+        }
+    };
+    let down = trim(t, exp);
+    // t + 1 in the last digit, carrying.
+    let mut bytes = t.as_bytes().to_vec();
+    let mut carry = true;
+    for b in bytes.iter_mut().rev() {
+        if !carry {
+            break;
+        }
+        if *b == b'9' {
+            *b = b'0';
+        } else {
+            *b += 1;
+            carry = false;
+        }
+    }
+    let up = if carry {
+        ("1".to_owned(), exp + 1)
+    } else {
+        trim(&String::from_utf8_lossy(&bytes), exp)
+    };
+    Some((down, up, t_even))
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` from shortest digits.
@@ -1379,6 +1440,7 @@ mod tests {
             (1.5e-7, "1.5e-07"),
             (1234567.5, "1.2345675e+06"),
             (123456.5, "123456.5"),
+            (1803600000000000.2, "1.8036000000000002e+15"),
             (0.0001, "0.0001"),
             (0.00001, "1e-05"),
         ] {
