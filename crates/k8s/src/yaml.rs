@@ -23,12 +23,26 @@
 //!   is folded like one.
 //!
 //! Where kubectl itself fails, [`to_yaml`] fails too (see [`YamlError`]).
-//! Numbers: serde_json holds an integer beyond the u64 range as a float, and
-//! it comes out as that float (`1e+20`), which is what Go prints for such
-//! a number too once it is a float64; Go would keep a literal that fits in
-//! u64 but was written `1e3` as a float as well (`1000` either way).
-//! Go's unstructured objects hold integers above i64 as float64, so for
-//! those kubectl prints `1.8446744073709552e+19` where this prints the u64.
+//!
+//! What a `Value` cannot say, and what is assumed:
+//!
+//! - A number is taken as the Go value `encoding/json` would write for it:
+//!   serde_json's i64 and u64 as int64 and uint64, its f64 as float64. An
+//!   integer literal beyond u64 reaches serde_json as a float already and
+//!   comes out as one (`1e+20`), as it does in Go. Kubernetes'
+//!   unstructured decoding keeps integers only up to i64; for a value
+//!   between i64 and u64 kubectl would print the float
+//!   (`1.8446744073709552e+19`) where this prints the integer.
+//! - Where go-yaml's key order is not a total order (see [`key_less`]),
+//!   kubectl's order changes from run to run; this one is fixed.
+//!
+//! ```
+//! use etcdsnap_k8s::yaml::to_yaml;
+//!
+//! let cm = serde_json::json!({"kind": "ConfigMap", "data": {"on": "yes", "n": 1.0}});
+//! assert_eq!(to_yaml(&cm)?, "data:\n  \"n\": 1\n  \"on\": \"yes\"\nkind: ConfigMap\n");
+//! # Ok::<(), etcdsnap_k8s::yaml::YamlError>(())
+//! ```
 
 use serde_json::{Number, Value};
 
