@@ -205,6 +205,13 @@ fn float(f: f64) -> String {
 /// `1.8036000000000002e+15`), Rust up.
 fn shortest(f: f64) -> (bool, String, i64) {
     let (neg, digits, exp) = split_exp(&format!("{:e}", f));
+    // A tie needs an exact value of one digit more, ending in 5: at most
+    // 18 digits, so rounding to 18 shows it (and the exact check below
+    // weeds out values that only look so once rounded).
+    let (_, rounded, _) = split_exp(&format!("{:.17e}", f));
+    if rounded.len() != digits.len() + 1 || !rounded.ends_with('5') {
+        return (neg, digits, exp);
+    }
     if let Some((down, up, t_even)) = exact_tie(f.abs()) {
         let ours = (digits.clone(), exp);
         if ours == down || ours == up {
