@@ -670,10 +670,32 @@ fn random_value(rng: &mut Rng, strings: &[String], depth: usize) -> Value {
 fn documents() -> Vec<Value> {
     let strings = emitter_strings();
     let mut docs = Vec::new();
+    // Every upper/lower-case spelling of the words YAML 1.1 resolves.
+    let mut cased = Vec::new();
+    for word in [
+        "y", "yes", "n", "no", "true", "false", "on", "off", "null", ".nan", ".inf", "+.inf",
+        "-.inf", "~",
+    ] {
+        let letters: Vec<usize> = word
+            .char_indices()
+            .filter(|(_, c)| c.is_ascii_alphabetic())
+            .map(|(i, _)| i)
+            .collect();
+        for mask in 0..1u32 << letters.len() {
+            let mut w: Vec<u8> = word.bytes().collect();
+            for (bit, &i) in letters.iter().enumerate() {
+                if mask & (1 << bit) != 0 {
+                    w[i] = w[i].to_ascii_uppercase();
+                }
+            }
+            cased.push(String::from_utf8(w).unwrap());
+        }
+    }
     let all_strings = WORDS
         .iter()
         .chain(NUMERIC)
         .map(|s| s.to_string())
+        .chain(cased)
         .chain(strings.iter().cloned());
     for s in all_strings {
         docs.push(Value::String(s.clone()));
