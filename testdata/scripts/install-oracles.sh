@@ -192,7 +192,7 @@ for prog in bboltcheck bboltgen bboltcli; do
 done
 
 # 4c. Go programs against the apiserver's own code (Go 1.27 tree above).
-for prog in k8senc k8sfixture k8sdecode; do
+for prog in k8senc k8sfixture k8sdecode k8syaml; do
     src="$TESTDATA/go/$prog"
     # The benchmark's reference lives with the benchmarks.
     [ "$prog" = k8sdecode ] && src="$TESTDATA/../benches/go/$prog"
@@ -249,6 +249,7 @@ export GOK8S_DIR="$GOK8S_DIR"
 export K8SENC="$BIN_DIR/k8senc"
 export K8SFIXTURE="$BIN_DIR/k8sfixture"
 export K8SDECODE="$BIN_DIR/k8sdecode"
+export K8SYAML="$BIN_DIR/k8syaml"
 export GOK8S_GOROOT="$GOK8S_DIR/usr/lib/go-1.27"
 export GOK8S_GOPATH="$GOK8S_DIR/usr/share/gocode"
 export ETCDSNAP_K8SSCHEMA="$BIN_DIR/k8sschema"
@@ -270,5 +271,6 @@ echo "  bboltgen:     $BIN_DIR/bboltgen"
 echo "  bboltcli:     $BIN_DIR/bboltcli"
 echo "  k8senc:       $BIN_DIR/k8senc (k8s.io/apiserver encryption at rest)"
 echo "  k8sfixture:   $BIN_DIR/k8sfixture (Kubernetes objects written into etcd as the apiserver stores them)"
+echo "  k8syaml:      $BIN_DIR/k8syaml (sigs.k8s.io/yaml JSONToYAML, kubectl -o yaml)"
 echo "  bbolt CLI:    ${BBOLT_CLI:-not available}"
 echo "  env file:     $ORACLES_DIR/env.sh"

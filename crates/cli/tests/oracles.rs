@@ -36,6 +36,7 @@ fn every_oracle_is_installed_or_reported_missing() {
             "ETCDSNAP_K8SFIXTURE",
             "/opt/etcdsnap-oracles/bin/k8sfixture",
         ),
+        ("ETCDSNAP_K8SYAML", "/opt/etcdsnap-oracles/bin/k8syaml"),
     ];
     let found = all.iter().filter(|(v, d)| oracle(v, d).is_some()).count();
     // `oracle` panics on a missing one when they are required.

@@ -50,6 +50,7 @@ pub mod get;
 pub mod history;
 pub mod resources;
 pub mod selector;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 
