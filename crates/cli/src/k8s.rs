@@ -161,6 +161,8 @@ pub enum GetOutput {
     Json,
     /// One compact JSON object per line, streamed.
     Jsonl,
+    /// One object, or a List, as kubectl's -o yaml prints it.
+    Yaml,
     /// `kind.group/name`, as `kubectl get -o name`.
     Name,
 }
@@ -183,7 +185,6 @@ pub struct GetArgs {
 /// Runs `etcdsnap k8s get`.
 pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Result<ExitCode> {
     use etcdsnap_k8s::get::{self as kget, Namespace, Query};
-    use serde_json::Value;
 
     let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
     let selector = etcdsnap_k8s::selector::Selector::parse(a.selector.as_deref().unwrap_or(""))
@@ -204,20 +205,30 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
     };
     let mut problems = 0usize;
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut items: Vec<Value> = Vec::new();
+    // -o json: a single object waits (a List is streamed); -o yaml: all wait.
+    let mut held: Vec<kget::Found> = Vec::new();
+    let mut listed = 0usize;
     let known_ref = &known;
     let mut emit = |mut f: kget::Found| -> std::io::Result<()> {
-        if !a.show_secrets {
-            kget::hide_secret_values(&mut f.object);
+        if !a.show_secrets && kget::hide_secret_values(&mut f.object) {
+            f.text = f.object.to_string();
         }
         match a.output {
             None => rows.push(table_row(&f)),
-            Some(GetOutput::Jsonl) => {
-                serde_json::to_writer(&mut *out, &f.object)?;
-                writeln!(out)?;
-            }
+            Some(GetOutput::Jsonl) => writeln!(out, "{}", f.text)?,
             Some(GetOutput::Name) => writeln!(out, "{}", name_of(&f.object, known_ref))?,
-            Some(GetOutput::Json) => items.push(f.object),
+            Some(GetOutput::Yaml) => held.push(f),
+            Some(GetOutput::Json) if single => held.push(f),
+            Some(GetOutput::Json) => {
+                let mut s = String::from(if listed == 0 {
+                    "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        "
+                } else {
+                    ",\n        "
+                });
+                crate::output::indent_json(&f.text, "    ", 2, &mut s);
+                out.write_all(s.as_bytes())?;
+                listed += 1;
+            }
         }
         Ok(())
     };
@@ -236,6 +247,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
         &mut problem,
     )
     .map_err(get_error)?;
+    let rv = read.revision.to_string();
     match a.output {
         None => {
             if rows.is_empty() && missing.is_empty() {
@@ -258,13 +270,41 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
                 )?;
             }
         }
+        Some(GetOutput::Json) if single && held.len() == 1 => {
+            let mut s = String::new();
+            if let Some(f) = held.first() {
+                crate::output::indent_json(&f.text, "    ", 0, &mut s);
+            }
+            writeln!(out, "{s}")?;
+        }
         Some(GetOutput::Json) => {
-            let doc = if single && items.len() == 1 {
-                items.pop().unwrap_or_default()
+            let mut s = String::new();
+            if listed == 0 && held.is_empty() {
+                s.push_str("{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n");
             } else {
-                list_of(items, &read.revision.to_string())
+                // A single name that matched more than once is a List too.
+                for (i, f) in held.iter().enumerate() {
+                    s.push_str(if i == 0 {
+                        "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        "
+                    } else {
+                        ",\n        "
+                    });
+                    crate::output::indent_json(&f.text, "    ", 2, &mut s);
+                }
+                s.push_str("\n    ],\n");
+            }
+            s.push_str(&format!(
+                "    \"kind\": \"List\",\n    \"metadata\": {{\n        \"resourceVersion\": \"{rv}\"\n    }}\n}}\n"
+            ));
+            out.write_all(s.as_bytes())?;
+        }
+        Some(GetOutput::Yaml) => {
+            let doc = if single && held.len() == 1 {
+                held.pop().map(|f| f.object).unwrap_or_default()
+            } else {
+                list_of(held.into_iter().map(|f| f.object).collect(), &rv)
             };
-            write_indented(out, &doc)?;
+            out.write_all(yaml(&doc)?.as_bytes())?;
         }
         _ => {}
     }
@@ -301,6 +341,11 @@ fn kubectl_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> 
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+/// kubectl's `-o yaml` text of `v`.
+fn yaml(v: &serde_json::Value) -> Result<String> {
+    etcdsnap_k8s::yaml::to_yaml(v).map_err(|e| anyhow::anyhow!("cannot be written as YAML: {e}"))
 }
 
 /// JSON indented by four spaces, as kubectl prints it.

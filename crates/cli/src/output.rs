@@ -220,3 +220,88 @@ mod tests {
         assert_eq!(json_bytes(&[0xff]), json!({"bytes": "/w=="}));
     }
 }
+
+/// Compact JSON text laid out as Go's `json.MarshalIndent(v, "", indent)`
+/// lays it out (kubectl's `-o json`), starting at nesting `depth` (the
+/// first line is not indented): one member or element per line, `": "`
+/// after keys, empty objects and arrays kept as `{}` and `[]`. Key order
+/// and every string are kept as they are.
+pub fn indent_json(compact: &str, indent: &str, depth: usize, out: &mut String) {
+    let bytes = compact.as_bytes();
+    let mut depth = depth;
+    let mut in_string = false;
+    let mut escaped = false;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str(indent);
+        }
+    };
+    let mut i = 0;
+    for (pos, c) in compact.char_indices() {
+        if pos < i {
+            continue;
+        }
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                let close = if c == '{' { b'}' } else { b']' };
+                if bytes.get(pos + 1) == Some(&close) {
+                    out.push(c);
+                    out.push(char::from(close));
+                    i = pos + 2;
+                    continue;
+                }
+                out.push(c);
+                depth += 1;
+                newline(out, depth);
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_ascii_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod indent_tests {
+    use super::indent_json;
+
+    #[test]
+    fn lays_out_as_go_marshal_indent() {
+        let mut s = String::new();
+        indent_json(
+            r#"{"b":1,"a":{"x":[1,{}],"e":[],"s":"a,b:{\"}"}}"#,
+            "    ",
+            0,
+            &mut s,
+        );
+        assert_eq!(
+            s,
+            "{\n    \"b\": 1,\n    \"a\": {\n        \"x\": [\n            1,\n            {}\n        ],\n        \"e\": [],\n        \"s\": \"a,b:{\\\"}\"\n    }\n}"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::changes::{changes, strip_volatile, Change};
 use crate::encryption::{self, EncryptionConfig};
-use crate::get::{covers, Decoder, GetError, Namespace, Problem};
+use crate::get::{covers, decode_object, Decoder, GetError, Namespace, Problem};
 use crate::resources::ResourceType;
 
 /// What happened to an object between A and B.
@@ -120,12 +120,9 @@ pub fn diff(
     let mut read = |side: &str, kv: &Kv<'_>| -> Option<Value> {
         let r = encryption::decrypt(config, kv.key, kv.value)
             .map_err(|e| e.to_string())
-            .and_then(|p| decode(kv.key, &p));
+            .and_then(|p| decode_object(decode, kv.key, &p, kv.mod_revision));
         match r {
-            Ok(mut v) => {
-                crate::get::set_resource_version(&mut v, kv.mod_revision);
-                Some(v)
-            }
+            Ok((_, v)) => Some(v),
             Err(why) => {
                 problem(Problem {
                     key: format!("{side}: {}", String::from_utf8_lossy(kv.key)),

@@ -69,8 +69,19 @@ pub struct Decoded {
 /// Decodes a value stored under `/registry/`: the protobuf envelope to
 /// Go-identical JSON, JSON passed through.
 pub fn decode_value(value: &[u8]) -> Result<Decoded, DecodeError> {
+    decode_value_at(value, None)
+}
+
+/// [`decode_value`] with `metadata.resourceVersion` set to
+/// `resource_version`, as the apiserver sets it when it reads a stored
+/// object (for protobuf values, where Go's field order puts it; a JSON
+/// value is returned as stored).
+pub fn decode_value_at(
+    value: &[u8],
+    resource_version: Option<&str>,
+) -> Result<Decoded, DecodeError> {
     if let Some(rest) = value.strip_prefix(b"k8s\0") {
-        return decode_envelope(rest);
+        return decode_envelope(rest, resource_version);
     }
     if value.starts_with(&[0xd9, 0xd9, 0xf7]) {
         return Err(DecodeError::Unsupported("CBOR".into()));
@@ -125,7 +136,7 @@ fn envelope_err(reason: &str) -> DecodeError {
     DecodeError::Envelope(reason.to_string())
 }
 
-fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
+fn decode_envelope(b: &[u8], resource_version: Option<&str>) -> Result<Decoded, DecodeError> {
     let mut api_version = Vec::new();
     let mut kind = Vec::new();
     let mut raw: &[u8] = &[];
@@ -188,6 +199,9 @@ fn decode_envelope(b: &[u8]) -> Result<Decoded, DecodeError> {
                 if let Some(slot) = top.slot_mut(i) {
                     *slot = Some(Val::Msg(tm));
                 }
+            }
+            if let (Some(rv), "metadata", Ty::Msg(meta)) = (resource_version, f.json, f.ty) {
+                set_resource_version(&mut top, i, meta, rv);
             }
         }
     }
@@ -414,6 +428,25 @@ impl MsgVal {
             .iter_mut()
             .find(|(j, _)| *j == i)
             .map(|(_, v)| v)
+    }
+}
+
+/// Sets `resourceVersion` in the ObjectMeta held by field `i` of `top`
+/// (a message of type `meta`), creating the metadata if it is absent.
+fn set_resource_version(top: &mut MsgVal, i: usize, meta: u16, rv: &str) {
+    let Some(rv_index) =
+        msg_of(meta).and_then(|m| m.fields.iter().position(|f| f.json == "resourceVersion"))
+    else {
+        return;
+    };
+    let Some(slot) = top.slot_mut(i) else { return };
+    if slot.is_none() {
+        *slot = Some(Val::Msg(MsgVal { fields: Vec::new() }));
+    }
+    if let Some(Val::Msg(m)) = slot {
+        if let Some(s) = m.slot_mut(rv_index) {
+            *s = Some(Val::Str(rv.as_bytes().to_vec()));
+        }
     }
 }
 

@@ -18,9 +18,22 @@ use crate::encryption::{self, EncryptionConfig};
 use crate::resources::{self, ResourceType, UnknownType};
 use crate::selector::Selector;
 
-/// Turns a stored plaintext (after decryption) into the object the API
-/// server would return, or says why it cannot.
-pub type Decoder<'d> = dyn Fn(&[u8], &[u8]) -> Result<Value, String> + 'd;
+/// Turns a stored plaintext (after decryption) of the given key, written
+/// at the given revision, into the JSON text of the object the API server
+/// would return, or says why it cannot.
+pub type Decoder<'d> = dyn Fn(&[u8], &[u8], i64) -> Result<String, String> + 'd;
+
+/// Decodes and parses: the object's text and its value.
+pub(crate) fn decode_object(
+    decode: &Decoder<'_>,
+    key: &[u8],
+    plain: &[u8],
+    revision: i64,
+) -> Result<(String, Value), String> {
+    let text = decode(key, plain, revision)?;
+    let value = serde_json::from_str(&text).map_err(|e| format!("decoded object: {e}"))?;
+    Ok((text, value))
+}
 
 /// Which namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +72,9 @@ pub struct Found {
     pub deleted_at: Option<i64>,
     /// The decoded object, `metadata.resourceVersion` set to `revision`.
     pub object: Value,
+    /// The same object as the API server's JSON serializer writes it
+    /// (compact; Go's field order).
+    pub text: String,
 }
 
 /// An object that could not be shown.
@@ -128,7 +144,7 @@ pub fn known_types(
     )?;
     for kv in r.kvs {
         if let Ok(plain) = encryption::decrypt(None, kv.key, kv.value) {
-            if let Ok(v) = decode(kv.key, &plain) {
+            if let Ok((_, v)) = decode_object(decode, kv.key, &plain, kv.mod_revision) {
                 known.extend(resources::from_crd(&v));
             }
         }
@@ -213,7 +229,7 @@ pub fn get(
                 continue;
             }
         };
-        let mut object = match decode(kv.key, &plain) {
+        let (text, object) = match decode_object(decode, kv.key, &plain, kv.mod_revision) {
             Ok(v) => v,
             Err(why) => {
                 if type_may_match(query, res.as_ref()) {
@@ -239,12 +255,12 @@ pub fn get(
         if let Some(seen) = seen_names.get_mut(meta_str(&object, "name")) {
             *seen = true;
         }
-        set_resource_version(&mut object, kv.mod_revision);
         emit(Found {
             key,
             revision: kv.mod_revision,
             deleted_at,
             object,
+            text,
         })?;
     }
     let missing = seen_names
@@ -256,9 +272,15 @@ pub fn get(
 }
 
 /// Whether an object at a key that could not be decoded may be one the
-/// query asks for (its problem is reported then): by the key's resource
-/// segment, which names the plural in the default layout.
+/// query asks for (its problem is reported then): by the key's namespace
+/// segment and its resource segment, which names the plural in the
+/// default layout.
 fn type_may_match(query: &Query, res: Option<&crate::Resource>) -> bool {
+    if let (Namespace::Only(ns), Some(r)) = (&query.namespace, res) {
+        if !r.namespace.is_empty() && &r.namespace != ns {
+            return false;
+        }
+    }
     let (Some(types), Some(res)) = (&query.types, res) else {
         return true;
     };
@@ -275,16 +297,6 @@ fn type_may_match(query: &Query, res: Option<&crate::Resource>) -> bool {
                     | ("Ingress", "ingress")
             )
     })
-}
-
-/// Sets `metadata.resourceVersion` as the API server does when it reads.
-pub fn set_resource_version(object: &mut Value, revision: i64) {
-    if let Some(Value::Object(meta)) = object.get_mut("metadata") {
-        meta.insert(
-            "resourceVersion".into(),
-            Value::String(revision.to_string()),
-        );
-    }
 }
 
 /// For every key under `sel` whose newest event at or before `at` is a
@@ -326,11 +338,11 @@ pub enum GetError {
 
 /// Replaces a Secret's values by a note of their size: `data` (base64 in
 /// JSON: the decoded size), `stringData`, and the last-applied annotation
-/// (it holds the data in clear).
-pub fn hide_secret_values(object: &mut Value) {
+/// (it holds the data in clear). True when it changed anything.
+pub fn hide_secret_values(object: &mut Value) -> bool {
     let (group, kind) = group_kind(object);
     if !(group.is_empty() && kind == "Secret") {
-        return;
+        return false;
     }
     let note = |n: usize| {
         Value::String(format!(
@@ -360,6 +372,7 @@ pub fn hide_secret_values(object: &mut Value) {
             *v = note(n);
         }
     }
+    true
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use etcdsnap_schema::Error;
 use serde_json::Value;
 
 use crate::encryption::{self, EncryptionConfig};
-use crate::get::{covers, set_resource_version, Decoder};
+use crate::get::{covers, decode_object, Decoder};
 use crate::resources::ResourceType;
 
 /// A watch event's type.
@@ -35,6 +35,8 @@ pub struct Version {
     pub event: EventType,
     /// The object (for DELETED: the last state), resourceVersion set.
     pub object: Value,
+    /// The same as the API server's JSON serializer writes it.
+    pub text: String,
 }
 
 /// The history of one key.
@@ -81,29 +83,34 @@ pub fn history(
             versions: Vec::new(),
             unreadable: Vec::new(),
         };
-        let mut last: Option<Value> = None;
+        // The last readable plaintext: a delete carries it, read at the
+        // deleting revision.
+        let mut last: Option<std::borrow::Cow<'_, [u8]>> = None;
         let mut matches_type = false;
         for ev in events {
             let rev = ev.revision.main;
             if ev.deleted {
-                if let Some(mut obj) = last.take() {
-                    set_resource_version(&mut obj, rev);
-                    h.versions.push(Version {
-                        revision: rev,
-                        event: EventType::Deleted,
-                        object: obj,
-                    });
+                if let Some(plain) = last.take() {
+                    if let Ok((text, object)) = decode_object(decode, key, &plain, rev) {
+                        h.versions.push(Version {
+                            revision: rev,
+                            event: EventType::Deleted,
+                            object,
+                            text,
+                        });
+                    }
                 }
                 continue;
             }
-            let object = encryption::decrypt(config, key, ev.kv.value)
+            let read = encryption::decrypt(config, key, ev.kv.value)
                 .map_err(|e| e.to_string())
-                .and_then(|plain| decode(key, &plain));
-            match object {
-                Ok(mut obj) => {
-                    matches_type |= types.iter().any(|t| covers(t, &obj));
-                    set_resource_version(&mut obj, rev);
-                    last = Some(obj.clone());
+                .and_then(|plain| {
+                    decode_object(decode, key, &plain, rev).map(|(t, o)| (plain, t, o))
+                });
+            match read {
+                Ok((plain, text, object)) => {
+                    matches_type |= types.iter().any(|t| covers(t, &object));
+                    last = Some(plain);
                     h.versions.push(Version {
                         revision: rev,
                         event: if ev.kv.version == 1 {
@@ -111,7 +118,8 @@ pub fn history(
                         } else {
                             EventType::Modified
                         },
-                        object: obj,
+                        object,
+                        text,
                     });
                 }
                 Err(why) => {

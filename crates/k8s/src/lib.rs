@@ -316,16 +316,28 @@ pub fn summary(db: &Db<'_>, top: usize) -> Result<Summary, Error> {
 }
 
 /// Decodes a stored plaintext (after decryption) into the object the API
-/// server returns: JSON as stored (custom resources, and built-ins stored
-/// with `--storage-media-type=application/json`).
-pub fn decode_stored(_key: &[u8], plain: &[u8]) -> Result<serde_json::Value, String> {
+/// server returns for it when it reads it at `mod_revision`, as JSON text:
+/// protobuf values as Go's JSON serializer writes the decoded object (Go's
+/// field order), JSON values (custom resources, and built-ins stored with
+/// `--storage-media-type=application/json`) with their keys sorted, as
+/// Go's unstructured objects are written; `metadata.resourceVersion` set
+/// to the revision either way.
+pub fn decode_stored(_key: &[u8], plain: &[u8], mod_revision: i64) -> Result<String, String> {
+    let rv = mod_revision.to_string();
     if plain.starts_with(b"k8s\0") {
-        return Err("protobuf objects are not decoded by this build".into());
+        return decode::decode_value_at(plain, Some(&rv))
+            .map(|d| d.json)
+            .map_err(|e| e.to_string());
     }
     if plain.starts_with(&[0xd9, 0xd9, 0xf7]) {
         return Err("CBOR objects are not decoded by this build".into());
     }
-    serde_json::from_slice(plain).map_err(|e| format!("not a Kubernetes object: {e}"))
+    let mut v: serde_json::Value =
+        serde_json::from_slice(plain).map_err(|e| format!("not a Kubernetes object: {e}"))?;
+    if let Some(serde_json::Value::Object(meta)) = v.get_mut("metadata") {
+        meta.insert("resourceVersion".into(), serde_json::Value::String(rv));
+    }
+    Ok(v.to_string())
 }
 
 #[cfg(test)]
