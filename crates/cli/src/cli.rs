@@ -424,6 +424,52 @@ pub enum K8sCommand {
         )]
         output: Option<crate::k8s::HistoryOutput>,
     },
+    /// Manifests ready for `kubectl apply`: one YAML file per object under
+    /// OUT_DIR/<namespace or _cluster>/<plural[.group]>/<name>.yaml, with
+    /// what the old cluster assigned removed (resourceVersion, uid,
+    /// managedFields, status, cluster IPs, ...). Objects a controller
+    /// owns, Events, Endpoints and EndpointSlices, service-account tokens
+    /// and kube-root-ca.crt are skipped (--no-skip exports them), Secrets
+    /// unless --show-secrets; every skip is listed. OUT_DIR must be absent
+    /// or empty; it is written beside and renamed into place.
+    Export {
+        /// A snapshot or db file, or a data dir.
+        path: PathBuf,
+        /// [TYPE ...] OUT_DIR: the types to export (none: all), then the
+        /// directory.
+        #[arg(required = true, num_args = 1..)]
+        rest: Vec<String>,
+        /// The namespace: its namespaced objects and the Namespace itself.
+        #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
+        namespace: Option<String>,
+        /// Every namespace, and cluster-scoped objects.
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
+        /// A label selector, as kubectl's -l.
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        /// Revision to read at; 0 means the head.
+        #[arg(long, default_value_t = 0)]
+        rev: i64,
+        /// Keep each object's status.
+        #[arg(long)]
+        keep_status: bool,
+        /// Export what is skipped by default (still stripped).
+        #[arg(long)]
+        no_skip: bool,
+        /// Export Secrets, their values in clear.
+        #[arg(long)]
+        show_secrets: bool,
+        /// The kube-apiserver's EncryptionConfiguration file.
+        #[arg(long)]
+        encryption_config: Option<PathBuf>,
+        /// The apiserver's --etcd-prefix.
+        #[arg(long, default_value = "/registry")]
+        etcd_prefix: String,
+        /// A data dir's WAL is replayed unless --no-wal.
+        #[arg(long)]
+        no_wal: bool,
+    },
     /// Objects added, removed and changed between two snapshots or data
     /// dirs (resourceVersion and managedFields times ignored unless
     /// --all-fields); exit 0 whether or not they differ.
@@ -598,6 +644,44 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             },
             out,
         ),
+        Command::K8s(K8sCommand::Export {
+            path,
+            mut rest,
+            namespace,
+            all_namespaces,
+            selector,
+            rev,
+            keep_status,
+            no_skip,
+            show_secrets,
+            encryption_config,
+            etcd_prefix,
+            no_wal,
+        }) => {
+            let out_dir = PathBuf::from(rest.pop().unwrap_or_default());
+            crate::k8s::export(
+                &crate::extract::Source::new(path, no_wal),
+                &crate::k8s::ExportArgs {
+                    types: rest,
+                    out_dir,
+                    namespace: if all_namespaces {
+                        None
+                    } else {
+                        Some(namespace.unwrap_or_else(|| "default".into()))
+                    },
+                    selector,
+                    rev,
+                    options: etcdsnap_k8s::export::ExportOptions {
+                        keep_status,
+                        no_skip,
+                        secrets: show_secrets,
+                    },
+                    encryption_config,
+                    etcd_prefix,
+                },
+                out,
+            )
+        }
         Command::K8s(K8sCommand::Diff {
             a,
             b,

@@ -437,6 +437,10 @@ fn get_error(e: etcdsnap_k8s::get::GetError) -> anyhow::Error {
 pub enum HistoryOutput {
     /// A List of watch events.
     Json,
+    /// The same List as YAML.
+    Yaml,
+    /// Unified diffs of the YAML between consecutive versions.
+    Diff,
 }
 
 /// What `k8s history` was asked.
@@ -516,14 +520,47 @@ pub fn history(
             etcdsnap_k8s::get::hide_secret_values(&mut v.object);
         }
     }
+    let events = || -> Vec<serde_json::Value> {
+        found
+            .iter()
+            .flat_map(|h| &h.versions)
+            .map(|v| serde_json::json!({"type": v.event, "object": v.object}))
+            .collect()
+    };
     match a.output {
-        Some(HistoryOutput::Json) => {
-            let items: Vec<serde_json::Value> = found
-                .iter()
-                .flat_map(|h| &h.versions)
-                .map(|v| serde_json::json!({"type": v.event, "object": v.object}))
-                .collect();
-            write_indented(out, &list_of(items, ""))?;
+        Some(HistoryOutput::Json) => write_indented(out, &list_of(events(), ""))?,
+        Some(HistoryOutput::Yaml) => out.write_all(yaml(&list_of(events(), ""))?.as_bytes())?,
+        Some(HistoryOutput::Diff) => {
+            for h in &found {
+                let mut prev: Option<(i64, String)> = None;
+                for v in &h.versions {
+                    let text = if v.event == etcdsnap_k8s::history::EventType::Deleted {
+                        String::new()
+                    } else {
+                        yaml(&v.object)?
+                    };
+                    let (from_rev, from) = prev.take().unwrap_or((0, String::new()));
+                    let d = similar::TextDiff::from_lines(&from, &text);
+                    let header_a = if from_rev == 0 {
+                        "/dev/null".to_string()
+                    } else {
+                        format!("{}@{from_rev}", h.key)
+                    };
+                    let header_b = if text.is_empty() {
+                        "/dev/null".to_string()
+                    } else {
+                        format!("{}@{}", h.key, v.revision)
+                    };
+                    write!(
+                        out,
+                        "{}",
+                        d.unified_diff()
+                            .context_radius(3)
+                            .header(&header_a, &header_b)
+                    )?;
+                    prev = Some((v.revision, text));
+                }
+            }
         }
         None => {
             let mut rows = Vec::new();
@@ -669,6 +706,156 @@ pub fn diff(
     )
     .map_err(get_error)?;
     Ok(if problems > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What `k8s export` was asked.
+#[derive(Debug)]
+pub struct ExportArgs {
+    pub types: Vec<String>,
+    pub out_dir: std::path::PathBuf,
+    /// None: every namespace and cluster-scoped objects.
+    pub namespace: Option<String>,
+    pub selector: Option<String>,
+    pub rev: i64,
+    pub options: etcdsnap_k8s::export::ExportOptions,
+    pub encryption_config: Option<std::path::PathBuf>,
+    pub etcd_prefix: String,
+}
+
+/// Runs `etcdsnap k8s export`.
+pub fn export(
+    src: &crate::extract::Source,
+    a: &ExportArgs,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    use etcdsnap_k8s::export;
+    use etcdsnap_k8s::get::{self as kget, Namespace, Query};
+    let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
+    if let Some(why) = etcdsnap_restore::fsutil::why_not_free(&a.out_dir) {
+        return Err(usage(format!(
+            "{}: {why}; export writes a new directory: name one that does not exist or is empty",
+            a.out_dir.display()
+        )));
+    }
+    let selector = etcdsnap_k8s::selector::Selector::parse(a.selector.as_deref().unwrap_or(""))
+        .map_err(|e| usage(e.to_string()))?;
+    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
+    let opened = crate::extract::open(src)?;
+    let db = etcdsnap_bbolt::Db::open(opened.bytes())?;
+    let decode = decoder();
+    let known = kget::known_types(&db, &prefix, decode)?;
+    let types = if a.types.is_empty() {
+        None
+    } else {
+        let mut t = Vec::new();
+        for arg in a.types.iter().flat_map(|s| s.split(',')) {
+            t.extend(
+                etcdsnap_k8s::resources::resolve(arg, &known).map_err(|e| usage(e.to_string()))?,
+            );
+        }
+        // -n NS exports the Namespace too.
+        if a.namespace.is_some() {
+            t.extend(etcdsnap_k8s::resources::resolve("namespaces", &known).unwrap_or_default());
+        }
+        Some(t)
+    };
+    let query = Query {
+        types,
+        names: Vec::new(),
+        namespace: a.namespace.clone().map_or(Namespace::All, Namespace::Only),
+        selector,
+        deleted: false,
+    };
+    let tmp = etcdsnap_restore::fsutil::TempDir::beside(&a.out_dir)?;
+    let mut written = 0usize;
+    let mut skipped: Vec<String> = Vec::new();
+    let problems = std::cell::Cell::new(0usize);
+    let mut failure: Option<anyhow::Error> = None;
+    let mut emit = |mut f: kget::Found| -> std::io::Result<()> {
+        let ns = f
+            .object
+            .pointer("/metadata/namespace")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let name = name_of(&f.object, &known);
+        if let (Some(want), true) = (&a.namespace, ns.is_empty()) {
+            // With -n, the only cluster-scoped object is the Namespace.
+            let is_it = f.object.get("kind").and_then(|k| k.as_str()) == Some("Namespace")
+                && f.object.pointer("/metadata/name").and_then(|v| v.as_str())
+                    == Some(want.as_str());
+            if !is_it {
+                return Ok(());
+            }
+        }
+        if let Some(why) = export::skip_reason(&f.object, a.options) {
+            let at = if ns.is_empty() {
+                String::new()
+            } else {
+                format!(" -n {ns}")
+            };
+            skipped.push(format!("{name}{at}: {why}"));
+            return Ok(());
+        }
+        export::strip(&mut f.object, a.options);
+        let Some(rel) = export::relative_path(&f.object, &known) else {
+            problems.set(problems.get() + 1);
+            eprintln!("etcdsnap: {}: no safe file name for {name}", f.key);
+            return Ok(());
+        };
+        let text = match yaml(&f.object) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.set(problems.get() + 1);
+                eprintln!("etcdsnap: {}: {e:#}", f.key);
+                return Ok(());
+            }
+        };
+        let path = tmp.path().join(&rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        if let Err(e) = std::fs::write(&path, text) {
+            failure = Some(anyhow::Error::new(e).context(path.display().to_string()));
+            return Err(std::io::Error::other("export stopped"));
+        }
+        written += 1;
+        Ok(())
+    };
+    let mut problem = |p: kget::Problem| {
+        problems.set(problems.get() + 1);
+        eprintln!("etcdsnap: {}: {}", p.key, p.why);
+    };
+    let result = kget::get(
+        &db,
+        &prefix,
+        a.rev,
+        &query,
+        config.as_ref(),
+        decode,
+        &mut emit,
+        &mut problem,
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    result.map_err(get_error)?;
+    etcdsnap_restore::fsutil::sync_tree(tmp.path())?;
+    tmp.place(&a.out_dir)?;
+    writeln!(
+        out,
+        "exported {written} objects to {}; skipped {}",
+        a.out_dir.display(),
+        skipped.len()
+    )?;
+    for s in &skipped {
+        writeln!(out, "  skipped {s}")?;
+    }
+    Ok(if problems.get() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

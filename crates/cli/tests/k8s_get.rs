@@ -2,7 +2,12 @@
 //! `/registry/` (written by etcdctl in testdata/scripts/make-etcd-fixtures.sh):
 //! kubectl's grammar, the output formats, and the exit codes (2: could
 //! not run; 1: something asked for is missing or unreadable).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -6,7 +6,12 @@
 //! compared, object by object as parsed JSON, with what the apiserver's
 //! own decoders and JSON serializer give for the same stored bytes, at
 //! the head and at an older revision.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -189,5 +194,126 @@ fn every_kind_decodes_as_the_apiserver_decodes_it() {
     let old = compare(&snapshot, &out, meta["old"].as_i64().unwrap());
     assert!(meta["kinds"].as_i64().unwrap() > 130, "{meta}");
     assert!(head > 200 && old > head, "{head} {old}");
+    history_holds_both_versions(&snapshot, &out, &meta);
+    export_matches_the_objects(&snapshot, &out, &meta);
+    let o = etcdsnap([
+        "k8s",
+        "diff",
+        snapshot.to_str().unwrap(),
+        snapshot.to_str().unwrap(),
+        "--encryption-config",
+        out.join("encryption.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "",
+        "a snapshot differs from itself"
+    );
     assert_eq!(sha256(&snapshot), before, "the snapshot was written to");
+}
+
+/// For objects that changed between the older revision and the head,
+/// `k8s history -o json` holds both versions exactly as Go decoded them.
+fn history_holds_both_versions(snapshot: &Path, out: &Path, meta: &Value) {
+    let (old, _) = expected(&out.join(format!("expected-{}.jsonl", meta["old"])));
+    let (head, _) = expected(&out.join(format!("expected-{}.jsonl", meta["head"])));
+    let changed: Vec<(&String, &Value)> = head
+        .iter()
+        .filter(|(k, v)| old.get(*k).is_some_and(|o| o != *v) && !k.contains(" Secret "))
+        .take(20)
+        .collect();
+    assert!(
+        changed.len() >= 10,
+        "too few changed objects: {}",
+        changed.len()
+    );
+    for (id, v) in changed {
+        let kind = v["kind"].as_str().unwrap();
+        let group = v["apiVersion"]
+            .as_str()
+            .unwrap()
+            .rsplit_once('/')
+            .map_or("", |(g, _)| g);
+        let t = if group.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}.{group}")
+        };
+        let name = v["metadata"]["name"].as_str().unwrap();
+        let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");
+        let o = etcdsnap([
+            "k8s",
+            "history",
+            snapshot.to_str().unwrap(),
+            &format!("{t}/{name}"),
+            "-n",
+            ns,
+            "-o",
+            "json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{id}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let objects: Vec<&Value> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["object"])
+            .collect();
+        assert!(
+            objects.contains(&&old[id]),
+            "{id}: the version at the older revision is missing"
+        );
+        assert!(objects.contains(&v), "{id}: the head version is missing");
+    }
+}
+
+/// `k8s export -A --no-skip --show-secrets` writes one manifest per
+/// readable object, which parses back to Go's object less what export
+/// strips.
+fn export_matches_the_objects(snapshot: &Path, out: &Path, meta: &Value) {
+    let (head, unreadable) = expected(&out.join(format!("expected-{}.jsonl", meta["head"])));
+    let dir = out.join("export");
+    let o = etcdsnap([
+        "k8s",
+        "export",
+        snapshot.to_str().unwrap(),
+        "-A",
+        "--no-skip",
+        "--show-secrets",
+        "--keep-status",
+        "--encryption-config",
+        out.join("encryption.yaml").to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(if unreadable.is_empty() { 0 } else { 1 })
+    );
+    let mut files = 0;
+    for (id, want) in &head {
+        let mut want = want.clone();
+        etcdsnap_k8s::export::strip(
+            &mut want,
+            etcdsnap_k8s::export::ExportOptions {
+                keep_status: true,
+                no_skip: true,
+                secrets: true,
+            },
+        );
+        let known = etcdsnap_k8s::resources::built_in();
+        let Some(rel) = etcdsnap_k8s::export::relative_path(&want, &known) else {
+            continue;
+        };
+        let text =
+            std::fs::read_to_string(dir.join(&rel)).unwrap_or_else(|e| panic!("{id}: {rel}: {e}"));
+        let got: Value = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(got, want, "{rel}");
+        files += 1;
+    }
+    assert!(files > 200, "{files}");
 }
