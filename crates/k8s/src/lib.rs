@@ -13,6 +13,12 @@
 //! is [`decode`], with Go's JSON details in `gojson` and resource
 //! quantities in [`quantity`].
 //!
+//! Around it: [`encryption`] reads back values encrypted at rest,
+//! [`resources`] and [`selector`] are kubectl's TYPE and `-l` grammars,
+//! [`get`], [`history`], [`compare`] and [`export`] choose and shape
+//! objects at a revision, and [`yaml`] writes them as `kubectl get -o
+//! yaml` does.
+//!
 //! ```no_run
 //! use etcdsnap_bbolt::{Db, MappedFile};
 //!
