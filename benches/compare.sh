@@ -30,6 +30,8 @@ cases=(
   "check||$es check $file|$BBOLTCHECK $file"
   "status||$es snapshot status $file|$ETCD351_DIR/etcdutl snapshot status $file"
   "status --skip-hash-check||$es snapshot status --skip-hash-check $file|$ETCD351_DIR/etcdutl snapshot status $file"
+  "status vs etcdutl 3.5.30||$es snapshot status $file|$ETCD3530_DIR/etcdutl snapshot status $file"
+  "status --skip-hash-check vs 3.5.30||$es snapshot status --skip-hash-check $file|$ETCD3530_DIR/etcdutl snapshot status $file"
   "status --skip-hash-check vs cat||$es snapshot status --skip-hash-check $file|cat $file"
   "hashkv vs status||$es hashkv $file|$es snapshot status --skip-hash-check $file"
   "snapshot restore|$fresh_restore|$es snapshot restore $file --data-dir $tmp/r/d|$ETCD351_DIR/etcdutl snapshot restore $file --data-dir $tmp/r/d"
@@ -37,6 +39,9 @@ cases=(
   "snapshot restore vs cp + sync|$fresh_restore; mkdir -p $tmp/r|$es snapshot restore $file --data-dir $tmp/r/d|cp $file $tmp/r/copy && sync $tmp/r/copy"
   "defrag vs cp + sync|$fresh_defrag; rm -f $tmp/copy|$es defrag --data-dir $tmp/dd|cp $base_db $tmp/copy && sync $tmp/copy"
 )
+if [ -n "${BBOLTCHECK14:-}" ] && [ -x "${BBOLTCHECK14:-}" ]; then
+  cases+=("check vs Go bbolt 1.4.3||$es check $file|$BBOLTCHECK14 $file")
+fi
 if [ -n "${K8S_SNAPSHOT:-}" ]; then
   cases+=("k8s get -A -o json|true|$es k8s get $K8S_SNAPSHOT -A -o json >/dev/null|$K8SDECODE $K8S_SNAPSHOT >/dev/null")
 fi
