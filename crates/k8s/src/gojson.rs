@@ -7,31 +7,88 @@
 /// Appends `s` as a JSON string the way encoding/json does with HTML
 /// escaping on (its default, and the API server's).
 pub fn write_str(out: &mut String, s: &[u8]) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
-                }
-                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-                c => out.push(c),
+    if let Ok(text) = std::str::from_utf8(s) {
+        write_valid(out, text);
+    } else {
+        for chunk in s.utf8_chunks() {
+            write_valid(out, chunk.valid());
+            // Go replaces each byte of an invalid sequence on its own, with
+            // U+FFFD written as it is (not escaped).
+            for _ in chunk.invalid() {
+                out.push('\u{fffd}');
             }
-        }
-        // Go replaces each byte of an invalid sequence on its own, with
-        // U+FFFD written as it is (not escaped).
-        for _ in chunk.invalid() {
-            out.push('\u{fffd}');
         }
     }
     out.push('"');
+}
+
+/// Bytes that may need an escape: controls, `"`, `\\`, `<`, `>`, `&`,
+/// and the first byte of U+2028 and U+2029.
+const SPECIAL: [bool; 256] = special();
+
+#[allow(clippy::indexing_slicing)] // constant, in-bounds indices
+const fn special() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0xe2] = true;
+    t
+}
+
+/// The escaping of `write_str` over valid text: runs of characters that
+/// need none are copied whole.
+fn write_valid(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if !SPECIAL.get(usize::from(b)).copied().unwrap_or(false) {
+            i += 1;
+            continue;
+        }
+        let (escape, len): (&str, usize) = match b {
+            b'"' => ("\\\"", 1),
+            b'\\' => ("\\\\", 1),
+            b'\n' => ("\\n", 1),
+            b'\r' => ("\\r", 1),
+            b'\t' => ("\\t", 1),
+            0x08 => ("\\b", 1),
+            0x0c => ("\\f", 1),
+            b'<' => ("\\u003c", 1),
+            b'>' => ("\\u003e", 1),
+            b'&' => ("\\u0026", 1),
+            0x00..=0x1f => ("", 1),
+            // U+2028 and U+2029.
+            0xe2 if matches!(bytes.get(i + 1..i + 3), Some([0x80, 0xa8 | 0xa9])) => ("", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(s.get(run..i).unwrap_or_default());
+        if escape.is_empty() {
+            let c = s
+                .get(i..i + len)
+                .and_then(|c| c.chars().next())
+                .unwrap_or_default();
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push_str(escape);
+        }
+        i += len;
+        run = i;
+    }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// Appends a float64 as encoding/json does; `None` for NaN and infinities,
