@@ -208,24 +208,47 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
     // -o json: a single object waits (a List is streamed); -o yaml: all wait.
     let mut held: Vec<kget::Found> = Vec::new();
     let mut listed = 0usize;
+    let mut objects: Vec<serde_json::Value> = Vec::new();
     let known_ref = &known;
-    let mut emit = |mut f: kget::Found| -> std::io::Result<()> {
-        if !a.show_secrets && kget::hide_secret_values(&mut f.object) {
-            f.text = f.object.to_string();
+    // Runs on every core: everything an object's output needs but the
+    // order.
+    let prepare = |mut f: kget::Found| -> std::io::Result<Prepared> {
+        let mut object = None;
+        if !a.show_secrets && f.head.is_secret() {
+            let mut v = f.object().map_err(std::io::Error::other)?;
+            if kget::hide_secret_values(&mut v) {
+                f.text = v.to_string();
+            }
+            object = Some(v);
         }
-        match a.output {
-            None => rows.push(table_row(&f)),
-            Some(GetOutput::Jsonl) => writeln!(out, "{}", f.text)?,
-            Some(GetOutput::Name) => writeln!(out, "{}", name_of(&f.object, known_ref))?,
-            Some(GetOutput::Yaml) => held.push(f),
-            Some(GetOutput::Json) if single => held.push(f),
+        Ok(match a.output {
+            None => Prepared::Row(table_row(&f)),
+            Some(GetOutput::Jsonl) => Prepared::Line(f.text),
+            Some(GetOutput::Name) => Prepared::Line(name_of(&f.head, known_ref)),
+            Some(GetOutput::Yaml) => Prepared::Object(match object {
+                Some(v) => v,
+                None => f.object().map_err(std::io::Error::other)?,
+            }),
+            Some(GetOutput::Json) if single => Prepared::Held(f),
             Some(GetOutput::Json) => {
-                let mut s = String::from(if listed == 0 {
-                    "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        "
-                } else {
-                    ",\n        "
-                });
+                let mut s = String::new();
                 crate::output::indent_json(&f.text, "    ", 2, &mut s);
+                Prepared::Item(s)
+            }
+        })
+    };
+    let mut emit = |p: Prepared| -> std::io::Result<()> {
+        match p {
+            Prepared::Row(r) => rows.push(r),
+            Prepared::Line(l) => writeln!(out, "{l}")?,
+            Prepared::Object(v) => objects.push(v),
+            Prepared::Held(f) => held.push(f),
+            Prepared::Item(s) => {
+                out.write_all(if listed == 0 {
+                    b"{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        "
+                } else {
+                    b",\n        "
+                })?;
                 out.write_all(s.as_bytes())?;
                 listed += 1;
             }
@@ -243,6 +266,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
         &query,
         config.as_ref(),
         decode,
+        &prepare,
         &mut emit,
         &mut problem,
     )
@@ -299,10 +323,10 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
             out.write_all(s.as_bytes())?;
         }
         Some(GetOutput::Yaml) => {
-            let doc = if single && held.len() == 1 {
-                held.pop().map(|f| f.object).unwrap_or_default()
+            let doc = if single && objects.len() == 1 {
+                objects.pop().unwrap_or_default()
             } else {
-                list_of(held.into_iter().map(|f| f.object).collect(), &rv)
+                list_of(objects, &rv)
             };
             out.write_all(yaml(&doc)?.as_bytes())?;
         }
@@ -357,34 +381,38 @@ fn write_indented(out: &mut dyn Write, v: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
+/// One object's output, made ready in parallel, written in key order.
+enum Prepared {
+    /// A table row.
+    Row(Vec<String>),
+    /// A line (`-o jsonl`, `-o name`).
+    Line(String),
+    /// An item of a `-o json` List, indented.
+    Item(String),
+    /// An object `-o json` prints alone if it is the only one.
+    Held(etcdsnap_k8s::get::Found),
+    /// An object for `-o yaml`.
+    Object(serde_json::Value),
+}
+
 /// A table row: NAMESPACE, NAME, APIVERSION, KIND, REVISION, CREATED.
 fn table_row(f: &etcdsnap_k8s::get::Found) -> Vec<String> {
-    let s = |p: &str| {
-        f.object
-            .pointer(p)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
+    let h = &f.head;
     vec![
-        s("/metadata/namespace"),
-        s("/metadata/name"),
-        s("/apiVersion"),
-        s("/kind"),
+        h.namespace.clone(),
+        h.name.clone(),
+        h.api_version.clone(),
+        h.kind.clone(),
         f.revision.to_string(),
-        s("/metadata/creationTimestamp"),
+        h.creation_timestamp.clone(),
     ]
 }
 
 /// `kind.group/name` (`deployment.apps/web`, `pod/x`).
-fn name_of(v: &serde_json::Value, known: &[etcdsnap_k8s::resources::ResourceType]) -> String {
-    let api = v.get("apiVersion").and_then(|x| x.as_str()).unwrap_or("");
-    let kind = v.get("kind").and_then(|x| x.as_str()).unwrap_or("");
-    let group = api.rsplit_once('/').map_or("", |(g, _)| g);
-    let name = v
-        .pointer("/metadata/name")
-        .and_then(|x| x.as_str())
-        .unwrap_or("");
+fn name_of(h: &etcdsnap_k8s::get::Head, known: &[etcdsnap_k8s::resources::ResourceType]) -> String {
+    let kind = h.kind.as_str();
+    let group = h.group();
+    let name = h.name.as_str();
     let prefix = known
         .iter()
         .find(|t| t.kind == kind && t.group == group)
@@ -775,57 +803,65 @@ pub fn export(
     let mut skipped: Vec<String> = Vec::new();
     let problems = std::cell::Cell::new(0usize);
     let mut failure: Option<anyhow::Error> = None;
-    let mut emit = |mut f: kget::Found| -> std::io::Result<()> {
-        let ns = f
-            .object
-            .pointer("/metadata/namespace")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string();
-        let name = name_of(&f.object, &known);
-        if let (Some(want), true) = (&a.namespace, ns.is_empty()) {
-            // With -n, the only cluster-scoped object is the Namespace.
-            let is_it = f.object.get("kind").and_then(|k| k.as_str()) == Some("Namespace")
-                && f.object.pointer("/metadata/name").and_then(|v| v.as_str())
-                    == Some(want.as_str());
-            if !is_it {
-                return Ok(());
-            }
-        }
-        if let Some(why) = export::skip_reason(&f.object, a.options) {
-            let at = if ns.is_empty() {
-                String::new()
-            } else {
-                format!(" -n {ns}")
+    let known_ref = &known;
+    let prepare =
+        |f: kget::Found| -> std::io::Result<(kget::Found, Result<serde_json::Value, String>)> {
+            let object = f.object();
+            Ok((f, object))
+        };
+    let mut emit =
+        |(f, object): (kget::Found, Result<serde_json::Value, String>)| -> std::io::Result<()> {
+            let mut object = match object {
+                Ok(v) => v,
+                Err(why) => {
+                    problems.set(problems.get() + 1);
+                    eprintln!("etcdsnap: {}: {why}", f.key);
+                    return Ok(());
+                }
             };
-            skipped.push(format!("{name}{at}: {why}"));
-            return Ok(());
-        }
-        export::strip(&mut f.object, a.options);
-        let Some(rel) = export::relative_path(&f.object, &known) else {
-            problems.set(problems.get() + 1);
-            eprintln!("etcdsnap: {}: no safe file name for {name}", f.key);
-            return Ok(());
-        };
-        let text = match yaml(&f.object) {
-            Ok(t) => t,
-            Err(e) => {
-                problems.set(problems.get() + 1);
-                eprintln!("etcdsnap: {}: {e:#}", f.key);
+            let ns = f.head.namespace.clone();
+            let name = name_of(&f.head, known_ref);
+            if let (Some(want), true) = (&a.namespace, ns.is_empty()) {
+                // With -n, the only cluster-scoped object is the Namespace.
+                let is_it = f.head.kind == "Namespace" && f.head.name == *want;
+                if !is_it {
+                    return Ok(());
+                }
+            }
+            if let Some(why) = export::skip_reason(&object, a.options) {
+                let at = if ns.is_empty() {
+                    String::new()
+                } else {
+                    format!(" -n {ns}")
+                };
+                skipped.push(format!("{name}{at}: {why}"));
                 return Ok(());
             }
+            export::strip(&mut object, a.options);
+            let Some(rel) = export::relative_path(&object, known_ref) else {
+                problems.set(problems.get() + 1);
+                eprintln!("etcdsnap: {}: no safe file name for {name}", f.key);
+                return Ok(());
+            };
+            let text = match yaml(&object) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.set(problems.get() + 1);
+                    eprintln!("etcdsnap: {}: {e:#}", f.key);
+                    return Ok(());
+                }
+            };
+            let path = tmp.path().join(&rel);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            if let Err(e) = std::fs::write(&path, text) {
+                failure = Some(anyhow::Error::new(e).context(path.display().to_string()));
+                return Err(std::io::Error::other("export stopped"));
+            }
+            written += 1;
+            Ok(())
         };
-        let path = tmp.path().join(&rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        if let Err(e) = std::fs::write(&path, text) {
-            failure = Some(anyhow::Error::new(e).context(path.display().to_string()));
-            return Err(std::io::Error::other("export stopped"));
-        }
-        written += 1;
-        Ok(())
-    };
     let mut problem = |p: kget::Problem| {
         problems.set(problems.get() + 1);
         eprintln!("etcdsnap: {}: {}", p.key, p.why);
@@ -837,6 +873,7 @@ pub fn export(
         &query,
         config.as_ref(),
         decode,
+        &prepare,
         &mut emit,
         &mut problem,
     );

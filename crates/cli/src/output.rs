@@ -228,62 +228,75 @@ mod tests {
 /// and every string are kept as they are.
 pub fn indent_json(compact: &str, indent: &str, depth: usize, out: &mut String) {
     let bytes = compact.as_bytes();
+    out.reserve(compact.len() + compact.len() / 2);
     let mut depth = depth;
-    let mut in_string = false;
-    let mut escaped = false;
     let newline = |out: &mut String, depth: usize| {
         out.push('\n');
         for _ in 0..depth {
             out.push_str(indent);
         }
     };
+    // Bytes from `run` up to `i` are copied as they are, in one piece;
+    // every position cut at is an ASCII byte, so a character boundary.
+    let mut run = 0;
     let mut i = 0;
-    for (pos, c) in compact.char_indices() {
-        if pos < i {
-            continue;
-        }
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                // To the closing quote: only `\` and `"` matter inside.
+                i += 1;
+                loop {
+                    let Some(at) = bytes.get(i..).and_then(|r| memchr::memchr2(b'"', b'\\', r))
+                    else {
+                        // Unterminated: the rest is copied as it is.
+                        i = bytes.len();
+                        break;
+                    };
+                    let quote = bytes.get(i + at) == Some(&b'"');
+                    i += at + if quote { 1 } else { 2 };
+                    if quote {
+                        break;
+                    }
+                }
+                continue;
             }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
+            b'{' | b'[' | b'}' | b']' | b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' | 0x0c => {}
+            _ => {
+                i += 1;
+                continue;
             }
-            '{' | '[' => {
-                let close = if c == '{' { b'}' } else { b']' };
-                if bytes.get(pos + 1) == Some(&close) {
+        }
+        out.push_str(compact.get(run..i).unwrap_or_default());
+        let c = char::from(b);
+        match b {
+            b'{' | b'[' => {
+                let close = if b == b'{' { b'}' } else { b']' };
+                if bytes.get(i + 1) == Some(&close) {
                     out.push(c);
                     out.push(char::from(close));
-                    i = pos + 2;
-                    continue;
+                    i += 1;
+                } else {
+                    out.push(c);
+                    depth += 1;
+                    newline(out, depth);
                 }
-                out.push(c);
-                depth += 1;
-                newline(out, depth);
             }
-            '}' | ']' => {
+            b'}' | b']' => {
                 depth = depth.saturating_sub(1);
                 newline(out, depth);
                 out.push(c);
             }
-            ',' => {
+            b',' => {
                 out.push(c);
                 newline(out, depth);
             }
-            ':' => out.push_str(": "),
-            c if c.is_ascii_whitespace() => {}
-            c => out.push(c),
+            b':' => out.push_str(": "),
+            _ => {}
         }
+        i += 1;
+        run = i;
     }
+    out.push_str(compact.get(run..).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -302,6 +315,39 @@ mod indent_tests {
         assert_eq!(
             s,
             "{\n    \"b\": 1,\n    \"a\": {\n        \"x\": [\n            1,\n            {}\n        ],\n        \"e\": [],\n        \"s\": \"a,b:{\\\"}\"\n    }\n}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod indent_edge_tests {
+    use super::indent_json;
+
+    fn indent(s: &str) -> String {
+        let mut out = String::new();
+        indent_json(s, "  ", 0, &mut out);
+        out
+    }
+
+    #[test]
+    fn strings_with_escapes_and_multibyte_text_are_copied_whole() {
+        assert_eq!(
+            indent(r#"{"ключ\\":"日本\"{,}:","x":[]}"#),
+            "{\n  \"ключ\\\\\": \"日本\\\"{,}:\",\n  \"x\": []\n}"
+        );
+    }
+
+    #[test]
+    fn an_unterminated_string_is_copied_to_the_end() {
+        assert_eq!(indent(r#"{"a":"b,c:{"#), "{\n  \"a\": \"b,c:{");
+        assert_eq!(indent(r#"["a\"#), "[\n  \"a\\");
+    }
+
+    #[test]
+    fn whitespace_outside_strings_is_dropped() {
+        assert_eq!(
+            indent("{ \"a\" :\t1 ,\n\"b\": \"x y\"}"),
+            "{\n  \"a\": 1,\n  \"b\": \"x y\"\n}"
         );
     }
 }

@@ -6,12 +6,17 @@
 //! The decoder is a parameter: this module picks keys, reads revisions,
 //! decrypts and filters; turning plaintext into an object is the
 //! decoder's business.
+//!
+//! Objects are read in batches: each batch is decrypted, decoded, filtered
+//! and prepared for output on every core, then handed out in key order, so
+//! memory holds one batch at a time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use etcdsnap_bbolt::Db;
 use etcdsnap_mvcc::extract::{self, Kv, Selector as KeySelector};
 use etcdsnap_schema::Error;
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::encryption::{self, EncryptionConfig};
@@ -21,7 +26,11 @@ use crate::selector::Selector;
 /// Turns a stored plaintext (after decryption) of the given key, written
 /// at the given revision, into the JSON text of the object the API server
 /// would return, or says why it cannot.
-pub type Decoder<'d> = dyn Fn(&[u8], &[u8], i64) -> Result<String, String> + 'd;
+pub type Decoder<'d> = dyn Fn(&[u8], &[u8], i64) -> Result<String, String> + Sync + 'd;
+
+/// Objects decoded, filtered and prepared together before they are handed
+/// out: enough to keep every core busy, few enough to keep memory small.
+const BATCH: usize = 512;
 
 /// Decodes and parses: the object's text and its value.
 pub(crate) fn decode_object(
@@ -70,11 +79,162 @@ pub struct Found {
     pub revision: i64,
     /// For `--deleted`: the revision that deleted it.
     pub deleted_at: Option<i64>,
-    /// The decoded object, `metadata.resourceVersion` set to `revision`.
-    pub object: Value,
-    /// The same object as the API server's JSON serializer writes it
-    /// (compact; Go's field order).
+    /// What names and filters read of the object.
+    pub head: Head,
+    /// The object as the API server's JSON serializer writes it (compact;
+    /// Go's field order), `metadata.resourceVersion` set to `revision`.
     pub text: String,
+}
+
+impl Found {
+    /// The decoded object as a value (parsed from `text` on each call).
+    pub fn object(&self) -> Result<Value, String> {
+        serde_json::from_str(&self.text).map_err(|e| format!("decoded object: {e}"))
+    }
+}
+
+/// The fields of an object that choose it and name it: `apiVersion`,
+/// `kind`, and `metadata`'s `name`, `namespace` and `creationTimestamp`,
+/// each empty when absent or not a string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.creationTimestamp`.
+    pub creation_timestamp: String,
+}
+
+impl Head {
+    /// Reads the fields from an object's JSON text without building the
+    /// whole object (it is built only when the text holds something the
+    /// quick reading does not take: a field that is not a string, say).
+    pub fn parse(text: &str) -> Result<Head, String> {
+        if let Ok(head) = serde_json::from_str::<Head>(text) {
+            return Ok(head);
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("decoded object: {e}"))?;
+        Ok(Head::of(&v))
+    }
+
+    /// The fields of a decoded object.
+    pub fn of(v: &Value) -> Head {
+        let s = |p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        Head {
+            api_version: s("/apiVersion"),
+            kind: s("/kind"),
+            name: s("/metadata/name"),
+            namespace: s("/metadata/namespace"),
+            creation_timestamp: s("/metadata/creationTimestamp"),
+        }
+    }
+
+    /// The API group (empty for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// A Secret of the core group.
+    pub fn is_secret(&self) -> bool {
+        self.group().is_empty() && self.kind == "Secret"
+    }
+
+    /// Whether `t` covers the object (as [`covers`]).
+    pub fn covered_by(&self, t: &ResourceType) -> bool {
+        covers_group_kind(t, self.group(), &self.kind)
+    }
+}
+
+/// A JSON object read for its head: the members named are taken (a string
+/// or null), the others skipped; anything else (an array, a member of
+/// another type) is an error, and the caller reads the whole value then.
+impl<'de> serde::Deserialize<'de> for Head {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(HeadVisitor { top: true })
+    }
+}
+
+struct HeadVisitor {
+    /// The object itself, not its `metadata`.
+    top: bool,
+}
+
+/// `metadata`, read into a [`Head`].
+struct Meta(Head);
+
+impl<'de> serde::Deserialize<'de> for Meta {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(HeadVisitor { top: false }).map(Meta)
+    }
+}
+
+/// A member name, matched without allocating when it has no escapes.
+struct Name<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for HeadVisitor {
+    type Value = Head;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        use serde::de::IgnoredAny;
+        let mut head = Head::default();
+        // A member given twice counts once, the last time, as in a value.
+        while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+            let slot = match (self.top, &*name) {
+                (true, "apiVersion") => &mut head.api_version,
+                (true, "kind") => &mut head.kind,
+                (true, "metadata") => {
+                    let m = map.next_value::<Option<Meta>>()?;
+                    let m = m.map(|Meta(m)| m).unwrap_or_default();
+                    head.name = m.name;
+                    head.namespace = m.namespace;
+                    head.creation_timestamp = m.creation_timestamp;
+                    continue;
+                }
+                (false, "name") => &mut head.name,
+                (false, "namespace") => &mut head.namespace,
+                (false, "creationTimestamp") => &mut head.creation_timestamp,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = map.next_value::<Option<String>>()?.unwrap_or_default();
+        }
+        Ok(head)
+    }
 }
 
 /// An object that could not be shown.
@@ -159,33 +319,33 @@ fn group_kind(v: &Value) -> (&str, &str) {
     (group, v.get("kind").and_then(Value::as_str).unwrap_or(""))
 }
 
-fn meta_str<'v>(v: &'v Value, field: &str) -> &'v str {
-    v.get("metadata")
-        .and_then(|m| m.get(field))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
 /// Whether `t` covers the object `v`. Events are one set of objects in
 /// etcd whichever group's name asks for them.
 pub(crate) fn covers(t: &ResourceType, v: &Value) -> bool {
     let (group, kind) = group_kind(v);
+    covers_group_kind(t, group, kind)
+}
+
+fn covers_group_kind(t: &ResourceType, group: &str, kind: &str) -> bool {
     t.kind == kind
         && (t.group == group || (kind == "Event" && matches!(group, "" | "events.k8s.io")))
 }
 
-/// Lists what `query` asks for at `rev` (0: the head), calling `emit` on
-/// each object in key order and `problem` on each that cannot be shown.
-/// Returns the revisions read and the requested names not found.
+/// Lists what `query` asks for at `rev` (0: the head), turning each
+/// object into output with `prepare` (on any core, in any order) and
+/// calling `emit` on the results in key order, `problem` on each object
+/// that cannot be shown. Returns the revisions read and the requested
+/// names not found.
 #[allow(clippy::too_many_arguments)]
-pub fn get(
+pub fn get<R: Send>(
     db: &Db<'_>,
     prefix: &[u8],
     rev: i64,
     query: &Query,
     config: Option<&EncryptionConfig>,
     decode: &Decoder<'_>,
-    emit: &mut dyn FnMut(Found) -> std::io::Result<()>,
+    prepare: &(dyn Fn(Found) -> std::io::Result<R> + Sync),
+    emit: &mut dyn FnMut(R) -> std::io::Result<()>,
     problem: &mut dyn FnMut(Problem),
 ) -> Result<(Read, Vec<String>), GetError> {
     let sel = KeySelector {
@@ -204,71 +364,126 @@ pub fn get(
     } else {
         r.kvs.into_iter().map(|kv| (kv, None)).collect()
     };
-    let mut seen_names: BTreeMap<&str, bool> =
-        query.names.iter().map(|n| (n.as_str(), false)).collect();
-    for (kv, deleted_at) in versions {
-        let key = String::from_utf8_lossy(kv.key).into_owned();
-        // The key names the object: skip by name before decoding.
-        let res = crate::resource_of_under(prefix, kv.key);
-        if !query.names.is_empty()
-            && !res
-                .as_ref()
-                .is_some_and(|r| seen_names.contains_key(r.name.as_str()))
-        {
-            continue;
-        }
-        let plain = match encryption::decrypt(config, kv.key, kv.value) {
-            Ok(p) => p,
-            Err(e) => {
-                if type_may_match(query, res.as_ref()) {
-                    problem(Problem {
-                        key,
-                        why: e.to_string(),
-                    });
+    let names: BTreeSet<&str> = query.names.iter().map(String::as_str).collect();
+    let mut seen = BTreeSet::new();
+    for batch in versions.chunks(BATCH) {
+        let steps: Vec<Step<R>> = batch
+            .par_iter()
+            .map(|(kv, deleted_at)| {
+                step(
+                    prefix,
+                    query,
+                    &names,
+                    config,
+                    decode,
+                    prepare,
+                    kv,
+                    *deleted_at,
+                )
+            })
+            .collect();
+        for s in steps {
+            match s {
+                Step::Skip => {}
+                Step::Problem(p) => problem(p),
+                Step::Show(name, r) => {
+                    if let Some(n) = names.get(name.as_str()) {
+                        seen.insert(*n);
+                    }
+                    emit(r?)?;
                 }
-                continue;
-            }
-        };
-        let (text, object) = match decode_object(decode, kv.key, &plain, kv.mod_revision) {
-            Ok(v) => v,
-            Err(why) => {
-                if type_may_match(query, res.as_ref()) {
-                    problem(Problem { key, why });
-                }
-                continue;
-            }
-        };
-        if let Some(types) = &query.types {
-            if !types.iter().any(|t| covers(t, &object)) {
-                continue;
             }
         }
-        let namespaced = !meta_str(&object, "namespace").is_empty();
-        if let (Namespace::Only(ns), true) = (&query.namespace, namespaced) {
-            if meta_str(&object, "namespace") != ns {
-                continue;
-            }
-        }
-        if !query.selector.matches_object(&object) {
-            continue;
-        }
-        if let Some(seen) = seen_names.get_mut(meta_str(&object, "name")) {
-            *seen = true;
-        }
-        emit(Found {
-            key,
-            revision: kv.mod_revision,
-            deleted_at,
-            object,
-            text,
-        })?;
     }
-    let missing = seen_names
+    let missing = names
         .into_iter()
-        .filter(|(_, seen)| !seen)
-        .map(|(n, _)| n.to_string())
+        .filter(|n| !seen.contains(n))
+        .map(str::to_string)
         .collect();
     Ok((read, missing))
+}
+
+/// What became of one key.
+enum Step<R> {
+    /// Not asked for.
+    Skip,
+    /// Asked for (or maybe), and unreadable.
+    Problem(Problem),
+    /// Shown: its name, and its output.
+    Show(String, std::io::Result<R>),
+}
+
+/// Decrypts, decodes, filters and prepares one key's value.
+#[allow(clippy::too_many_arguments)]
+fn step<R>(
+    prefix: &[u8],
+    query: &Query,
+    names: &BTreeSet<&str>,
+    config: Option<&EncryptionConfig>,
+    decode: &Decoder<'_>,
+    prepare: &(dyn Fn(Found) -> std::io::Result<R> + Sync),
+    kv: &Kv<'_>,
+    deleted_at: Option<i64>,
+) -> Step<R> {
+    let key = || String::from_utf8_lossy(kv.key).into_owned();
+    // The key names the object: skip by name before decoding.
+    let res = crate::resource_of_under(prefix, kv.key);
+    if !names.is_empty()
+        && !res
+            .as_ref()
+            .is_some_and(|r| names.contains(r.name.as_str()))
+    {
+        return Step::Skip;
+    }
+    let unreadable = |why: String| {
+        if type_may_match(query, res.as_ref()) {
+            Step::Problem(Problem { key: key(), why })
+        } else {
+            Step::Skip
+        }
+    };
+    let plain = match encryption::decrypt(config, kv.key, kv.value) {
+        Ok(p) => p,
+        Err(e) => return unreadable(e.to_string()),
+    };
+    let (text, head) = match decode(kv.key, &plain, kv.mod_revision)
+        .and_then(|text| Head::parse(&text).map(|head| (text, head)))
+    {
+        Ok(v) => v,
+        Err(why) => return unreadable(why),
+    };
+    if let Some(types) = &query.types {
+        if !types.iter().any(|t| head.covered_by(t)) {
+            return Step::Skip;
+        }
+    }
+    if let (Namespace::Only(ns), false) = (&query.namespace, head.namespace.is_empty()) {
+        if &head.namespace != ns {
+            return Step::Skip;
+        }
+    }
+    if !query.selector.is_empty() {
+        let matches = serde_json::from_str::<Value>(&text)
+            .is_ok_and(|object| query.selector.matches_object(&object));
+        if !matches {
+            return Step::Skip;
+        }
+    }
+    let name = if names.is_empty() {
+        String::new()
+    } else {
+        head.name.clone()
+    };
+    Step::Show(
+        name,
+        prepare(Found {
+            key: key(),
+            revision: kv.mod_revision,
+            deleted_at,
+            head,
+            text,
+        }),
+    )
 }
 
 /// Whether an object at a key that could not be decoded may be one the

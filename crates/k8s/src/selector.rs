@@ -50,6 +50,11 @@ impl Selector {
         Ok(Selector(reqs))
     }
 
+    /// True for the empty selector, which matches everything.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Whether `labels` satisfy every requirement.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.0.iter().all(|r| match r {
