@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -104,9 +105,19 @@ func runChild(path string) (code int) {
 	defer db.Close()
 	n := 0
 	err = db.View(func(tx *bolt.Tx) error {
+		before := runtime.NumGoroutine()
 		for cerr := range tx.Check() {
 			fmt.Println(cerr.Error())
 			n++
+		}
+		// bbolt 1.4 closes the channel in a deferred call, which runs when
+		// the check panics too: the loop above then ends as if the check
+		// had finished, and exiting now would race the panic (a crash
+		// reported as clean). Wait until the check's goroutines have
+		// returned; after a panic they never do, and the panic ends the
+		// process first.
+		for runtime.NumGoroutine() > before {
+			time.Sleep(time.Millisecond)
 		}
 		return nil
 	})
@@ -147,7 +158,7 @@ func runParent(path string) int {
 	case <-time.After(timeout):
 		_ = cmd.Process.Kill()
 		<-done
-		os.Stdout.Write(stdout.Bytes())
+		os.Stdout.Write(wholeLines(stdout.Bytes()))
 		fmt.Printf("timeout: check did not finish within %s\n", timeout)
 		return 4
 	}
@@ -175,9 +186,17 @@ func runParent(path string) int {
 	}
 	// The child crashed (typically a panic in the check goroutine, which the
 	// Go runtime reports on stderr and turns into exit status 2).
-	os.Stdout.Write(stdout.Bytes())
+	os.Stdout.Write(wholeLines(stdout.Bytes()))
 	fmt.Printf("panic: %s\n", panicValue(stderr.String(), code, signal))
 	return 3
+}
+
+// wholeLines drops an unterminated last line: a child killed or crashed
+// while printing an error (bbolt 1.4 appends the page stack, which grows
+// without bound on a cycle) leaves part of it, and the line this program
+// adds must start a line of its own.
+func wholeLines(out []byte) []byte {
+	return out[:bytes.LastIndexByte(out, '\n')+1]
 }
 
 // panicValue extracts the panic value from a Go runtime crash report.
