@@ -2,9 +2,10 @@
 //! variants of the Go-bbolt files, and the etcd generator's (which include
 //! the bbolt ones) of the etcd snapshots and the member's db. Go bbolt's
 //! `tx.Check()` output on each is recorded by
-//! `testdata/scripts/record-damaged-bboltcheck.sh` in
-//! `testdata/expected/damaged.bboltcheck.tsv`, keyed by fixture and variant
-//! name; [`Recorded`] reads it back.
+//! `testdata/scripts/record-damaged-bboltcheck.sh`, for Go bbolt 1.3.6 in
+//! `testdata/expected/damaged.bboltcheck.tsv` and for 1.4.3 in
+//! `damaged.bboltcheck14.tsv`, keyed by fixture and variant name;
+//! [`Recorded`] reads them back.
 //!
 //! `big-freelist.db.gz` (297 MB unpacked) is left out: each variant is a
 //! full copy of its fixture.
@@ -200,13 +201,18 @@ impl Recorded {
     }
 
     /// The errors `tx.Check()` sent (not the `open:`, `panic:`,
-    /// `timeout:` or `view:` lines bboltcheck adds).
+    /// `timeout:` or `view:` lines bboltcheck adds, nor the `... N more
+    /// lines` of a cut recording), then the error a NoFreelistSync file's
+    /// `freepages` panicked on, which `tx.Check()` had found too.
     pub fn check_errors(&self) -> Vec<&str> {
-        self.lines
+        let mut out: Vec<&str> = self
+            .lines
             .iter()
             .map(String::as_str)
-            .filter(|l| l.starts_with("page "))
-            .collect()
+            .filter(|l| is_check_error(l))
+            .collect();
+        out.extend(self.lines.iter().filter_map(|l| freepages_error(l)));
+        out
     }
 
     /// Parses the TSV recording (`#` lines are comments).
@@ -249,6 +255,25 @@ impl Recorded {
         }
         Ok(out)
     }
+}
+
+/// True for a line of bboltcheck's stdout that is an error `tx.Check()`
+/// sent, false for the lines bboltcheck adds (`open:`, `panic:`,
+/// `timeout:`, `view:`) and a cut recording's `... N more lines`.
+pub fn is_check_error(line: &str) -> bool {
+    !line.is_empty()
+        && !["open: ", "panic: ", "timeout: ", "view: ", "... "]
+            .iter()
+            .any(|p| line.starts_with(p))
+}
+
+/// The `tx.Check()` error inside bboltcheck's line for a panic of bbolt's
+/// `freepages` (NoFreelistSync files: it runs the check itself and panics
+/// on its first error): `panic: freepages: failed to get all reachable
+/// pages (ERROR)`.
+pub fn freepages_error(line: &str) -> Option<&str> {
+    line.strip_prefix("panic: freepages: failed to get all reachable pages (")?
+        .strip_suffix(')')
 }
 
 /// bboltcheck's stdout made comparable between runs: fault addresses
@@ -299,5 +324,23 @@ mod tests {
         assert_eq!(r[0].key(), "f.db/v");
         assert_eq!(r[0].check_errors(), vec!["page 3: a", "page 4: b"]);
         assert!(Recorded::parse_tsv("f.db\tv\t0123\t3\terrors\n").is_err());
+    }
+
+    #[test]
+    fn check_errors_are_go_errors_and_the_error_freepages_panicked_on() {
+        let r = Recorded::parse_tsv(
+            "f.db\tv\t0123\t3\tpanic\tkey[1]=(hex)00 on leaf page(4) needs to be > (found =) \
+             than previous element (hex)00. Stack: [5 4]\tunexpected page type (flags: 10) for pgId:4\
+             \tpanic: freepages: failed to get all reachable pages (page 5: multiple references \
+             (stack: [5 4]))\n",
+        )
+        .unwrap();
+        let e = r[0].check_errors();
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e[0].starts_with("key[1]="));
+        assert_eq!(e[1], "unexpected page type (flags: 10) for pgId:4");
+        assert_eq!(e[2], "page 5: multiple references (stack: [5 4])");
+        assert!(!is_check_error("... 12 more lines"));
+        assert!(!is_check_error("timeout: check did not finish within 5s"));
     }
 }
