@@ -55,31 +55,41 @@ fn hexs(b: &[u8]) -> String {
     }
 }
 
-/// Go bbolt's checker, looked up once per test binary (a missing one is
-/// reported once, not for every file written).
-fn bboltcheck() -> Option<PathBuf> {
-    static GO: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+/// Go bbolt's checkers, 1.3.6 and 1.4.3, looked up once per test binary
+/// (a missing one is reported once, not for every file written).
+fn bboltchecks() -> &'static [PathBuf] {
+    static GO: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
     GO.get_or_init(|| {
-        etcdsnap_testsupport::oracles::find(
-            "ETCDSNAP_BBOLTCHECK",
-            "/opt/etcdsnap-oracles/bin/bboltcheck",
-        )
+        [
+            (
+                "ETCDSNAP_BBOLTCHECK",
+                "/opt/etcdsnap-oracles/bin/bboltcheck",
+            ),
+            (
+                "ETCDSNAP_BBOLTCHECK14",
+                "/opt/etcdsnap-oracles/bin/bboltcheck14",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(var, default)| etcdsnap_testsupport::oracles::find(var, default))
+        .collect()
     })
-    .clone()
 }
 
-/// Opens `bytes`, asserts both checkers find nothing, returns the walk.
+/// Opens `bytes`, asserts etcdsnap's checker and Go's find nothing, returns
+/// the walk.
 fn verify_written(bytes: &[u8], what: &str) -> Vec<String> {
     let report = check::check(bytes);
     assert!(report.is_clean(), "{what}: {:?}", report.problems);
-    if let Some(go) = bboltcheck() {
+    for go in bboltchecks() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("w.db");
         std::fs::write(&f, bytes).unwrap();
         let o = std::process::Command::new(go).arg(&f).output().unwrap();
         assert!(
             o.status.success(),
-            "{what}: Go tx.Check: {}{}",
+            "{what}: Go tx.Check ({}): {}{}",
+            go.display(),
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );

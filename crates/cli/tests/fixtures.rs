@@ -139,10 +139,24 @@ fn check_agrees_with_recorded_bbolt_check() {
 
 #[test]
 fn check_agrees_with_live_go_bbolt() {
-    let Some(go) = oracle(
+    check_agrees_with_live(
         "ETCDSNAP_BBOLTCHECK",
         "/opt/etcdsnap-oracles/bin/bboltcheck",
-    ) else {
+    );
+}
+
+/// Go bbolt 1.4.3's checker: the same messages (none: every fixture is
+/// clean) and exit status.
+#[test]
+fn check_agrees_with_live_go_bbolt_14() {
+    check_agrees_with_live(
+        "ETCDSNAP_BBOLTCHECK14",
+        "/opt/etcdsnap-oracles/bin/bboltcheck14",
+    );
+}
+
+fn check_agrees_with_live(var: &str, default: &str) {
+    let Some(go) = oracle(var, default) else {
         return;
     };
     for fx in fixtures() {
