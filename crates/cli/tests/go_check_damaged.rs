@@ -615,3 +615,127 @@ fn live_go_check_gives_what_was_recorded(go: Go) {
         "too few runs compared line for line"
     );
 }
+
+/// Branch pages reachable in `db`, through every bucket's tree, in page
+/// order.
+fn reachable_branches(db: &Db<'_>) -> Vec<u64> {
+    let mut branches = BTreeSet::new();
+    let mut buckets = vec![db.root_bucket()];
+    while let Some(b) = buckets.pop() {
+        if b.is_inline() || buckets.len() > 10_000 {
+            continue;
+        }
+        for p in subtree(db, b.root_page().0) {
+            if db.node(PageId(p)).is_ok_and(|n| !n.is_leaf) {
+                branches.insert(p);
+            }
+        }
+        for e in b.iter(db).filter_map(Result::ok).filter(|e| e.is_bucket()) {
+            if let Ok(sub) = etcdsnap_bbolt::Bucket::from_value(db, PageId(0), e.value) {
+                buckets.push(sub);
+            }
+        }
+    }
+    branches.into_iter().collect()
+}
+
+/// Key order across pages, which 1.4.3 checks and 1.3.6 does not, beyond
+/// the damaged suite's swapped leaf keys: a branch key raised above its
+/// child's first key (etcdsnap: `key_order` on the child's first element),
+/// and one lowered to or below keys of the subtree before it. Every error
+/// Go 1.4.3 gives on these edits, run live, `etcdsnap check` reports too.
+#[test]
+fn key_order_across_branch_keys_is_reported_where_go_143_reports_it() {
+    let go = oracle(GO14.env, GO14.path);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut raised, mut go_lines) = (0, 0);
+    let mut failures = Vec::new();
+    for name in [
+        "bolt/keys-and-fill.db",
+        "bolt/nested-4096.db",
+        "bolt/pagesize-8192.db",
+        "bolt/writeto.db",
+        "etcd/etcd-3.5.1.snapshot.db",
+    ] {
+        let bytes = std::fs::read(testdata().join(name)).unwrap();
+        let db = Db::open(&bytes).unwrap();
+        let ps = db.page_size() as u64;
+        for b in reachable_branches(&db).into_iter().take(3) {
+            let node = db.node(PageId(b)).unwrap();
+            for i in [1, node.count - 1] {
+                let Ok(e) = node.branch(i) else { continue };
+                let (Some(&first), Some(&last)) = (e.key.first(), e.key.last()) else {
+                    continue;
+                };
+                let at = db.offset_of(e.key) as usize;
+                let child_first = db.node(e.child).ok().and_then(|c| {
+                    c.leaf(0)
+                        .ok()
+                        .map(|l| l.key)
+                        .or(c.branch(0).ok().map(|b| b.key))
+                });
+                let edits = [
+                    (
+                        "raised",
+                        last < 255,
+                        at + e.key.len() - 1,
+                        last.wrapping_add(1),
+                    ),
+                    ("lowered", first > 0, at, first.wrapping_sub(1)),
+                ];
+                for (how, possible, byte, to) in edits {
+                    if !possible {
+                        continue;
+                    }
+                    let mut v = bytes.clone();
+                    v[byte] = to;
+                    let what = format!("{name}: branch page {b} key {i} {how}");
+                    let path = dir.path().join("v.db");
+                    std::fs::write(&path, &v).unwrap();
+                    let (code, ours, file_pages) = our_check(&path);
+                    // Raised above a child's first key equal to it: the
+                    // child's first element is out of range.
+                    if how == "raised" && child_first == Some(e.key) {
+                        raised += 1;
+                        let off = e.child.0 * ps + 16;
+                        if code != Some(1)
+                            || !ours.iter().any(|p| {
+                                p["kind"] == "key_order"
+                                    && p["page"].as_u64() == Some(e.child.0)
+                                    && p["offset"].as_u64() == Some(off)
+                            })
+                        {
+                            failures.push(format!(
+                                "{what}: no key_order at page {} offset {off}: {ours:?}",
+                                e.child.0
+                            ));
+                        }
+                    }
+                    if let Some(bin) = &go {
+                        let vdb = Db::open(&v).ok();
+                        let (outcome, lines) = run_go(bin, GO14.mem_mb, &path);
+                        let now = Recorded {
+                            fixture: name.to_string(),
+                            variant: what.clone(),
+                            sha256: String::new(),
+                            status: 0,
+                            outcome,
+                            lines,
+                        };
+                        for l in now.check_errors() {
+                            go_lines += 1;
+                            if accounted(l, &ours, vdb.as_ref(), file_pages).is_none() {
+                                failures.push(format!("{what}: Go 1.4.3's {l:?} not reported"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(raised >= 10, "only {raised} raised branch keys checked");
+    if go.is_some() {
+        assert!(go_lines >= 100, "only {go_lines} Go errors compared");
+    }
+}
