@@ -15,6 +15,8 @@
 //! Hostile bytes never panic: the recursion has a depth cap, allocations
 //! follow the bytes present, and every failure is an error naming where.
 
+use std::borrow::Cow;
+
 use crate::generated::schema::{KINDS, MESSAGES, TYPE_META, UNVERSIONED};
 use crate::gojson;
 use crate::quantity;
@@ -192,8 +194,8 @@ fn decode_envelope(b: &[u8], resource_version: Option<&str>) -> Result<Decoded, 
             if f.inline && f.ty == Ty::Msg(TYPE_META) {
                 let tm = MsgVal {
                     fields: vec![
-                        (0, Some(Val::Str(kind.clone().into_bytes()))),
-                        (1, Some(Val::Str(rendered_gv.clone().into_bytes()))),
+                        (0, Some(Val::Str(Cow::Borrowed(kind.as_bytes())))),
+                        (1, Some(Val::Str(Cow::Borrowed(rendered_gv.as_bytes())))),
                     ],
                 };
                 if let Some(slot) = top.slot_mut(i) {
@@ -390,37 +392,38 @@ fn skip_group(mut b: &[u8]) -> Option<&[u8]> {
 }
 /// A decoded value; `None` in a slot means absent (Go's zero or nil).
 #[derive(Debug, Clone, PartialEq)]
-enum Val {
+enum Val<'a> {
     Bool(bool),
     Int(i64),
     Uint(u64),
     Float(f64),
-    Str(Vec<u8>),
-    Bytes(Vec<u8>),
-    Msg(MsgVal),
+    /// Borrowed from the value read (owned only for what the decoder adds).
+    Str(Cow<'a, [u8]>),
+    Bytes(Cow<'a, [u8]>),
+    Msg(MsgVal<'a>),
     /// `metav1.Time`/`MicroTime`: seconds and nanoseconds; `None` is Go's
     /// zero time.
     Time(Option<(i64, i64)>),
-    List(Vec<Val>),
-    Map(Vec<(Vec<u8>, Option<Val>)>),
+    List(Vec<Val<'a>>),
+    Map(Vec<(Cow<'a, [u8]>, Option<Val<'a>>)>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-struct MsgVal {
+struct MsgVal<'a> {
     /// The fields present, by index into the message's fields (sparse: an
     /// empty message costs no allocation, whatever its schema's size).
-    fields: Vec<(usize, Option<Val>)>,
+    fields: Vec<(usize, Option<Val<'a>>)>,
 }
 
-impl MsgVal {
-    fn get(&self, i: usize) -> Option<&Val> {
+impl<'a> MsgVal<'a> {
+    fn get(&self, i: usize) -> Option<&Val<'a>> {
         self.fields
             .iter()
             .find(|(j, _)| *j == i)
             .and_then(|(_, v)| v.as_ref())
     }
     /// The field's slot, added when absent (`None` never happens).
-    fn slot_mut(&mut self, i: usize) -> Option<&mut Option<Val>> {
+    fn slot_mut(&mut self, i: usize) -> Option<&mut Option<Val<'a>>> {
         if !self.fields.iter().any(|(j, _)| *j == i) {
             self.fields.push((i, None));
         }
@@ -433,7 +436,7 @@ impl MsgVal {
 
 /// Sets `resourceVersion` in the ObjectMeta held by field `i` of `top`
 /// (a message of type `meta`), creating the metadata if it is absent.
-fn set_resource_version(top: &mut MsgVal, i: usize, meta: u16, rv: &str) {
+fn set_resource_version<'a>(top: &mut MsgVal<'a>, i: usize, meta: u16, rv: &'a str) {
     let Some(rv_index) =
         msg_of(meta).and_then(|m| m.fields.iter().position(|f| f.json == "resourceVersion"))
     else {
@@ -445,7 +448,7 @@ fn set_resource_version(top: &mut MsgVal, i: usize, meta: u16, rv: &str) {
     }
     if let Some(Val::Msg(m)) = slot {
         if let Some(s) = m.slot_mut(rv_index) {
-            *s = Some(Val::Str(rv.as_bytes().to_vec()));
+            *s = Some(Val::Str(Cow::Borrowed(rv.as_bytes())));
         }
     }
 }
@@ -472,18 +475,23 @@ impl Decoder {
         }
     }
 
-    fn message(&mut self, idx: u16, b: &[u8], depth: usize) -> Result<MsgVal, DecodeError> {
+    fn message<'a>(
+        &mut self,
+        idx: u16,
+        b: &'a [u8],
+        depth: usize,
+    ) -> Result<MsgVal<'a>, DecodeError> {
         let mut m = MsgVal::default();
         self.merge(idx, &mut m, b, depth)?;
         Ok(m)
     }
 
     /// Decodes `b` into `m` (Go's generated Unmarshal on an existing value).
-    fn merge(
+    fn merge<'a>(
         &mut self,
         idx: u16,
-        m: &mut MsgVal,
-        b: &[u8],
+        m: &mut MsgVal<'a>,
+        b: &'a [u8],
         depth: usize,
     ) -> Result<(), DecodeError> {
         if depth > MAX_DEPTH {
@@ -512,11 +520,11 @@ impl Decoder {
     }
 
     /// One occurrence of a field of type `ty`, merged into `slot`.
-    fn field(
+    fn field<'a>(
         &mut self,
         ty: Ty,
-        slot: &mut Option<Val>,
-        w: Wire<'_>,
+        slot: &mut Option<Val<'a>>,
+        w: Wire<'a>,
         depth: usize,
     ) -> Result<(), DecodeError> {
         match ty {
@@ -609,14 +617,14 @@ impl Decoder {
                 // Likewise a named-slice value (`&ExtraValue{}`) is `[]`.
                 if val.is_none() {
                     match vt {
-                        Ty::Bytes => val = Some(Val::Bytes(Vec::new())),
+                        Ty::Bytes => val = Some(Val::Bytes(Cow::Borrowed(&[]))),
                         Ty::Items(_) => val = Some(Val::List(Vec::new())),
                         _ => {}
                     }
                 }
                 let key = match key {
                     Some(Val::Str(s)) => s,
-                    None if *kt == Ty::String => Vec::new(),
+                    None if *kt == Ty::String => Cow::Borrowed(&[][..]),
                     _ => return Err(self.err("map key is not a string")),
                 };
                 let mut entries = match slot.take() {
@@ -667,9 +675,9 @@ impl Decoder {
             Ty::String | Ty::Bytes => match w {
                 Wire::Len(b, _) => {
                     *slot = Some(if ty == Ty::String {
-                        Val::Str(b.to_vec())
+                        Val::Str(Cow::Borrowed(b))
                     } else {
-                        Val::Bytes(b.to_vec())
+                        Val::Bytes(Cow::Borrowed(b))
                     });
                     Ok(())
                 }
@@ -774,7 +782,7 @@ impl Decoder {
                     }
                     1 => {
                         let s = match by_number(3) {
-                            Some(Val::Str(s)) => s.as_slice(),
+                            Some(Val::Str(s)) => &**s,
                             _ => &[],
                         };
                         gojson::write_str(out, s);
@@ -784,7 +792,7 @@ impl Decoder {
             }
             Form::RawExtension | Form::FieldsV1 | Form::RawJson => {
                 let raw = match by_number(1) {
-                    Some(Val::Bytes(b)) => Some(b.as_slice()),
+                    Some(Val::Bytes(b)) => Some(&**b),
                     _ => None,
                 };
                 match (msg.form, raw) {
@@ -955,8 +963,9 @@ impl Decoder {
             }
             (Ty::Map(_, vt), Some(Val::Map(entries))) => {
                 // Go: last write per key wins, keys sorted bytewise.
-                let mut sorted: Vec<(&Vec<u8>, &Option<Val>)> = Vec::new();
+                let mut sorted: Vec<(&[u8], &Option<Val<'_>>)> = Vec::new();
                 for (k, v) in entries {
+                    let k: &[u8] = k;
                     match sorted.iter_mut().find(|(k2, _)| *k2 == k) {
                         Some(e) => e.1 = v,
                         None => sorted.push((k, v)),
@@ -995,7 +1004,7 @@ impl Decoder {
     }
 }
 
-fn scalar_of_varint(ty: Ty, v: u64) -> Val {
+fn scalar_of_varint(ty: Ty, v: u64) -> Val<'static> {
     match ty {
         Ty::Bool => Val::Bool(v != 0),
         Ty::Int32 => Val::Int(i64::from(v as i32)),
