@@ -25,11 +25,13 @@ done
 gzip -9n -c "$work/big-freelist.db" >"$OUT/big-freelist.db.gz"
 rm -f "$OUT/big-freelist.db"
 
-# Sanity: every fixture must pass bbolt's own check.
+# Sanity: every fixture must pass bbolt's own check, 1.3.6's and 1.4.3's.
 for f in "$work"/*.db; do
-    if ! "$BBOLTCHECK" "$f" >/dev/null; then
-        echo "bboltcheck reports problems in $(basename "$f")" >&2
-        exit 1
-    fi
+    for check in "$BBOLTCHECK" "$BBOLTCHECK14"; do
+        if ! "$check" "$f" >/dev/null; then
+            echo "$(basename "$check") reports problems in $(basename "$f")" >&2
+            exit 1
+        fi
+    done
 done
 ls -l "$OUT"

@@ -81,8 +81,9 @@ pub struct Problem {
     pub bucket: Option<String>,
     /// What was expected and what was found.
     pub message: String,
-    /// The message Go bbolt's `tx.Check()` gives for the same condition,
-    /// when it reports it at all.
+    /// The message Go bbolt 1.3.6's `tx.Check()` gives for the same
+    /// condition, when it reports it at all (1.4.3 gives the same message
+    /// with the page stack appended, ` (stack: [..])`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bbolt: Option<String>,
 }
