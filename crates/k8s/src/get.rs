@@ -115,6 +115,9 @@ impl Head {
     /// whole object (it is built only when the text holds something the
     /// quick reading does not take: a field that is not a string, say).
     pub fn parse(text: &str) -> Result<Head, String> {
+        if let Some(head) = Scan::new(text).head() {
+            return Ok(head);
+        }
         if let Ok(head) = serde_json::from_str::<Head>(text) {
             return Ok(head);
         }
@@ -152,6 +155,159 @@ impl Head {
     /// Whether `t` covers the object (as [`covers`]).
     pub fn covered_by(&self, t: &ResourceType) -> bool {
         covers_group_kind(t, self.group(), &self.kind)
+    }
+}
+
+/// A quick reading of the head from the text the decoder wrote: members
+/// are found by their quotes and brackets (strings skipped with a byte
+/// search), the values of other members are not checked. Anything
+/// unusual (a name with escapes, a wanted member that is not a string,
+/// null or object) gives `None`, and the text is read by serde then.
+struct Scan<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Scan<'t> {
+    fn new(text: &'t str) -> Self {
+        Scan { text, at: 0 }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        let b = self.text.as_bytes();
+        while let Some(&c) = b.get(self.at) {
+            if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                return Some(c);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.at += 1)
+    }
+
+    /// A string, quotes included, and whether it has escapes.
+    fn string(&mut self) -> Option<(&'t str, bool)> {
+        self.peek()?;
+        let start = self.at;
+        self.eat(b'"')?;
+        let b = self.text.as_bytes();
+        let mut escaped = false;
+        loop {
+            let at = memchr::memchr2(b'"', b'\\', b.get(self.at..)?)?;
+            self.at += at + 1;
+            if b.get(self.at - 1) == Some(&b'"') {
+                return Some((self.text.get(start..self.at)?, escaped));
+            }
+            escaped = true;
+            self.at += 1;
+        }
+    }
+
+    /// A string's value, or "" for null.
+    fn text_value(&mut self) -> Option<String> {
+        match self.peek()? {
+            b'"' => {
+                let (quoted, escaped) = self.string()?;
+                if escaped {
+                    serde_json::from_str(quoted).ok()
+                } else {
+                    Some(quoted.get(1..quoted.len() - 1)?.to_string())
+                }
+            }
+            b'n' => {
+                let rest = self.text.get(self.at..)?;
+                rest.starts_with("null").then(|| {
+                    self.at += 4;
+                    String::new()
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Any value, unchecked: to the comma or bracket that ends it.
+    fn skip(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.string()?;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.at += 1;
+                }
+                b'}' | b']' | b',' if depth == 0 => return Some(()),
+                b'}' | b']' => {
+                    depth -= 1;
+                    self.at += 1;
+                }
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// The members of an object, each name (without quotes) handed to
+    /// `member` with the reader placed at its value, which `member` reads.
+    fn object(&mut self, member: &mut dyn FnMut(&mut Self, &str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let (quoted, escaped) = self.string()?;
+            if escaped {
+                return None;
+            }
+            self.eat(b':')?;
+            member(self, quoted.get(1..quoted.len() - 1)?)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn head(mut self) -> Option<Head> {
+        let mut head = Head::default();
+        // A member given twice counts once, the last time, as in a value.
+        self.object(&mut |scan, name| {
+            match name {
+                "apiVersion" => head.api_version = scan.text_value()?,
+                "kind" => head.kind = scan.text_value()?,
+                "metadata" => {
+                    let mut meta = Head::default();
+                    if scan.peek()? == b'{' {
+                        scan.object(&mut |scan, name| {
+                            match name {
+                                "name" => meta.name = scan.text_value()?,
+                                "namespace" => meta.namespace = scan.text_value()?,
+                                "creationTimestamp" => {
+                                    meta.creation_timestamp = scan.text_value()?;
+                                }
+                                _ => scan.skip()?,
+                            }
+                            Some(())
+                        })?;
+                    } else {
+                        scan.text_value().filter(String::is_empty)?;
+                    }
+                    head.name = meta.name;
+                    head.namespace = meta.namespace;
+                    head.creation_timestamp = meta.creation_timestamp;
+                }
+                _ => scan.skip()?,
+            }
+            Some(())
+        })?;
+        self.peek().is_none().then_some(head)
     }
 }
 
@@ -616,6 +772,31 @@ mod tests {
             serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
         hide_secret_values(&mut cm);
         assert_eq!(cm["data"]["a"], "b");
+    }
+
+    #[test]
+    fn the_head_is_read_as_from_the_whole_value() {
+        let cases = [
+            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","namespace":"ns","creationTimestamp":"2020-01-01T00:00:00Z","labels":{"x":"}"}},"spec":{"a":[1,{"b":"]"}],"c":null}}"#,
+            r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w\u003cx\"y","namespace":null}}"#,
+            r#" { "kind" : "A" , "metadata" : { } , "kind" : "B" } "#,
+            r#"{"metadata":{"name":"first"},"metadata":{"namespace":"second"}}"#,
+            r#"{"kind":1,"metadata":{"name":"n"}}"#,
+            r#"{"kind":"K","metadata":"text"}"#,
+            r#"{"kind":"K","metadata":null,"x":"\\"}"#,
+            r#"{"k\u0069nd":"Escaped","kind":"Plain"}"#,
+            r#"{"metadata":{"name":["a"]}}"#,
+            r#"{"kind":"日本","metadata":{"name":"ключ"},"z":{}}"#,
+            r#"{}"#,
+            r#"[]"#,
+        ];
+        for text in cases {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(Head::parse(text).unwrap(), Head::of(&v), "{text}");
+        }
+        for bad in [r#"{"kind":"Pod""#, r#"{"kind":"P\q"}"#, "", r#"{"a":1} x"#] {
+            assert!(Head::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
