@@ -417,20 +417,20 @@ struct MsgVal<'a> {
 
 impl<'a> MsgVal<'a> {
     fn get(&self, i: usize) -> Option<&Val<'a>> {
-        self.fields
-            .iter()
-            .find(|(j, _)| *j == i)
-            .and_then(|(_, v)| v.as_ref())
+        let at = self.fields.binary_search_by_key(&i, |(j, _)| *j).ok()?;
+        self.fields.get(at).and_then(|(_, v)| v.as_ref())
     }
-    /// The field's slot, added when absent (`None` never happens).
+    /// The field's slot, added when absent (`None` never happens). The
+    /// fields stay sorted by index.
     fn slot_mut(&mut self, i: usize) -> Option<&mut Option<Val<'a>>> {
-        if !self.fields.iter().any(|(j, _)| *j == i) {
-            self.fields.push((i, None));
-        }
-        self.fields
-            .iter_mut()
-            .find(|(j, _)| *j == i)
-            .map(|(_, v)| v)
+        let at = match self.fields.binary_search_by_key(&i, |(j, _)| *j) {
+            Ok(at) => at,
+            Err(at) => {
+                self.fields.insert(at, (i, None));
+                at
+            }
+        };
+        self.fields.get_mut(at).map(|(_, v)| v)
     }
 }
 
@@ -498,11 +498,19 @@ impl Decoder {
             return Err(self.err("nesting too deep"));
         }
         let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
+        // Fields mostly come in the schema's order: the one after the last
+        // is tried first (field numbers are unique in a message).
+        let mut next = 0;
         for f in Fields(b) {
             let (n, w) = f.map_err(|e| self.err(e))?;
-            let Some(i) = msg.fields.iter().position(|f| f.number == n && n != 0) else {
-                continue; // unknown field: skipped
+            let i = match msg.fields.get(next) {
+                Some(f) if f.number == n && n != 0 => next,
+                _ => match msg.fields.iter().position(|f| f.number == n && n != 0) {
+                    Some(i) => i,
+                    None => continue, // unknown field: skipped
+                },
             };
+            next = i + 1;
             let Some(field) = msg.fields.get(i) else {
                 continue;
             };
@@ -1181,6 +1189,22 @@ mod tests {
         assert!(
             matches!(got, Err(DecodeError::Payload { ref reason, .. }) if reason.contains("deep"))
         );
+    }
+
+    #[test]
+    fn field_numbers_are_unique_in_every_message() {
+        // `merge` relies on it when it tries the next field first.
+        for m in MESSAGES {
+            let mut seen = std::collections::BTreeSet::new();
+            for f in m.fields.iter().filter(|f| f.number != 0) {
+                assert!(
+                    seen.insert(f.number),
+                    "{}: field {} twice",
+                    m.name,
+                    f.number
+                );
+            }
+        }
     }
 
     #[test]
