@@ -30,7 +30,7 @@ pub type Decoder<'d> = dyn Fn(&[u8], &[u8], i64) -> Result<String, String> + Syn
 
 /// Objects decoded, filtered and prepared together before they are handed
 /// out: enough to keep every core busy, few enough to keep memory small.
-const BATCH: usize = 512;
+const BATCH: usize = 2048;
 
 /// Decodes and parses: the object's text and its value.
 pub(crate) fn decode_object(
@@ -583,16 +583,16 @@ fn step<R>(
 ) -> Step<R> {
     let key = || String::from_utf8_lossy(kv.key).into_owned();
     // The key names the object: skip by name before decoding.
-    let res = crate::resource_of_under(prefix, kv.key);
+    let res = || crate::resource_of_under(prefix, kv.key);
     if !names.is_empty()
-        && !res
+        && !res()
             .as_ref()
             .is_some_and(|r| names.contains(r.name.as_str()))
     {
         return Step::Skip;
     }
     let unreadable = |why: String| {
-        if type_may_match(query, res.as_ref()) {
+        if type_may_match(query, res().as_ref()) {
             Step::Problem(Problem { key: key(), why })
         } else {
             Step::Skip
