@@ -230,11 +230,14 @@ pub fn indent_json(compact: &str, indent: &str, depth: usize, out: &mut String) 
     let bytes = compact.as_bytes();
     out.reserve(compact.len() + compact.len() / 2);
     let mut depth = depth;
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        for _ in 0..depth {
-            out.push_str(indent);
+    // A newline and indents, cut to the depth needed.
+    let mut pad = String::from("\n");
+    let mut newline = |out: &mut String, depth: usize| {
+        let len = 1 + depth * indent.len();
+        while pad.len() < len {
+            pad.push_str(indent);
         }
+        out.push_str(pad.get(..len).unwrap_or_default());
     };
     // Bytes from `run` up to `i` are copied as they are, in one piece;
     // every position cut at is an ASCII byte, so a character boundary.
