@@ -214,7 +214,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
     // order.
     let prepare = |mut f: kget::Found| -> std::io::Result<Prepared> {
         let mut object = None;
-        if !a.show_secrets && f.head.is_secret() {
+        if !a.show_secrets && f.is_secret() {
             let mut v = f.object().map_err(std::io::Error::other)?;
             if kget::hide_secret_values(&mut v) {
                 f.text = v.to_string();
@@ -224,7 +224,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
         Ok(match a.output {
             None => Prepared::Row(table_row(&f)),
             Some(GetOutput::Jsonl) => Prepared::Line(f.text),
-            Some(GetOutput::Name) => Prepared::Line(name_of(&f.head, known_ref)),
+            Some(GetOutput::Name) => Prepared::Line(name_of(f.head(), known_ref)),
             Some(GetOutput::Yaml) => Prepared::Object(match object {
                 Some(v) => v,
                 None => f.object().map_err(std::io::Error::other)?,
@@ -397,7 +397,7 @@ enum Prepared {
 
 /// A table row: NAMESPACE, NAME, APIVERSION, KIND, REVISION, CREATED.
 fn table_row(f: &etcdsnap_k8s::get::Found) -> Vec<String> {
-    let h = &f.head;
+    let h = f.head();
     vec![
         h.namespace.clone(),
         h.name.clone(),
@@ -819,11 +819,11 @@ pub fn export(
                     return Ok(());
                 }
             };
-            let ns = f.head.namespace.clone();
-            let name = name_of(&f.head, known_ref);
+            let ns = f.head().namespace.clone();
+            let name = name_of(f.head(), known_ref);
             if let (Some(want), true) = (&a.namespace, ns.is_empty()) {
                 // With -n, the only cluster-scoped object is the Namespace.
-                let is_it = f.head.kind == "Namespace" && f.head.name == *want;
+                let is_it = f.head().kind == "Namespace" && f.head().name == *want;
                 if !is_it {
                     return Ok(());
                 }

@@ -79,14 +79,31 @@ pub struct Found {
     pub revision: i64,
     /// For `--deleted`: the revision that deleted it.
     pub deleted_at: Option<i64>,
-    /// What names and filters read of the object.
-    pub head: Head,
     /// The object as the API server's JSON serializer writes it (compact;
     /// Go's field order), `metadata.resourceVersion` set to `revision`.
     pub text: String,
+    /// What names and filters read of the object, read from `text` when
+    /// first asked for (a query that chooses by type, namespace or name has
+    /// read it already).
+    head: std::sync::OnceLock<Head>,
 }
 
 impl Found {
+    /// What names and filters read of the object (empty fields if `text`
+    /// is not a JSON object).
+    pub fn head(&self) -> &Head {
+        self.head
+            .get_or_init(|| Head::parse(&self.text).unwrap_or_default())
+    }
+
+    /// A Secret of the core group (its values are hidden unless asked
+    /// for). The decoder writes `kind` unescaped, so an object whose text
+    /// has no `"Secret"` is not one, and its head need not be read.
+    pub fn is_secret(&self) -> bool {
+        memchr::memmem::find(self.text.as_bytes(), b"\"Secret\"").is_some()
+            && self.head().is_secret()
+    }
+
     /// The decoded object as a value (parsed from `text` on each call).
     pub fn object(&self) -> Result<Value, String> {
         serde_json::from_str(&self.text).map_err(|e| format!("decoded object: {e}"))
@@ -602,21 +619,29 @@ fn step<R>(
         Ok(p) => p,
         Err(e) => return unreadable(e.to_string()),
     };
-    let (text, head) = match decode(kv.key, &plain, kv.mod_revision)
-        .and_then(|text| Head::parse(&text).map(|head| (text, head)))
-    {
+    let text = match decode(kv.key, &plain, kv.mod_revision) {
         Ok(v) => v,
         Err(why) => return unreadable(why),
     };
-    if let Some(types) = &query.types {
-        if !types.iter().any(|t| head.covered_by(t)) {
-            return Step::Skip;
+    let filtered =
+        query.types.is_some() || matches!(query.namespace, Namespace::Only(_)) || !names.is_empty();
+    let head = std::sync::OnceLock::new();
+    if filtered {
+        let h = match Head::parse(&text) {
+            Ok(h) => h,
+            Err(why) => return unreadable(why),
+        };
+        if let Some(types) = &query.types {
+            if !types.iter().any(|t| h.covered_by(t)) {
+                return Step::Skip;
+            }
         }
-    }
-    if let (Namespace::Only(ns), false) = (&query.namespace, head.namespace.is_empty()) {
-        if &head.namespace != ns {
-            return Step::Skip;
+        if let (Namespace::Only(ns), false) = (&query.namespace, h.namespace.is_empty()) {
+            if &h.namespace != ns {
+                return Step::Skip;
+            }
         }
+        let _ = head.set(h);
     }
     if !query.selector.is_empty() {
         let matches = serde_json::from_str::<Value>(&text)
@@ -625,21 +650,19 @@ fn step<R>(
             return Step::Skip;
         }
     }
+    let found = Found {
+        key: key(),
+        revision: kv.mod_revision,
+        deleted_at,
+        text,
+        head,
+    };
     let name = if names.is_empty() {
         String::new()
     } else {
-        head.name.clone()
+        found.head().name.clone()
     };
-    Step::Show(
-        name,
-        prepare(Found {
-            key: key(),
-            revision: kv.mod_revision,
-            deleted_at,
-            head,
-            text,
-        }),
-    )
+    Step::Show(name, prepare(found))
 }
 
 /// Whether an object at a key that could not be decoded may be one the
