@@ -764,7 +764,7 @@ impl Decoder {
                     Some(Val::Int(v)) => *v,
                     _ => 0,
                 };
-                gojson::write_str(out, gojson::duration_string(d).as_bytes());
+                gojson::write_text(out, &gojson::duration_string(d));
             }
             Form::Quantity => {
                 let q = match by_number(1) {
@@ -773,7 +773,7 @@ impl Decoder {
                     }
                     _ => quantity::Quantity::zero(),
                 };
-                gojson::write_str(out, q.canonical().as_bytes());
+                gojson::write_text(out, &q.canonical());
             }
             Form::IntOrString => {
                 let ty = match by_number(1) {
@@ -904,7 +904,7 @@ impl Decoder {
                 out.push(',');
             }
             *first = false;
-            gojson::write_str(out, f.json.as_bytes());
+            gojson::write_text(out, f.json);
             out.push(':');
             self.path.push(f.json);
             let r = self.write_value(out, f.ty, v, depth + 1);

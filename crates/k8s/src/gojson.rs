@@ -24,6 +24,15 @@ pub fn write_str(out: &mut String, s: &[u8]) {
     out.push('"');
 }
 
+/// [`write_str`] for text already known to be UTF-8 (field names, numbers
+/// written as strings): the same escapes, without checking it again.
+pub fn write_text(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    write_valid(out, s);
+    out.push('"');
+}
+
 /// Bytes that may need an escape: controls, `"`, `\\`, `<`, `>`, `&`,
 /// and the first byte of U+2028 and U+2029.
 const SPECIAL: [bool; 256] = special();
@@ -428,6 +437,16 @@ mod tests {
         assert_eq!(f(1.5e-7), "1.5e-7");
         assert_eq!(f(-0.0), "-0");
         assert_eq!(f(123456789e-30), "1.23456789e-22");
+    }
+
+    #[test]
+    fn text_is_escaped_as_bytes_are() {
+        for t in ["apiVersion", "a<b>&\"\\\n\u{1}\u{2028}日本", "", "500m"] {
+            let (mut a, mut b) = (String::new(), String::new());
+            write_str(&mut a, t.as_bytes());
+            write_text(&mut b, t);
+            assert_eq!(a, b);
+        }
     }
 
     #[test]
