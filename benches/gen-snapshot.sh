@@ -9,21 +9,9 @@ target_mb=${2:-1100}
 # shellcheck disable=SC1091
 source "${ORACLES_DIR:-/opt/etcdsnap-oracles}/env.sh"
 bin=$ETCD351_DIR
-work=$(mktemp -d)
-port_c=23991 port_p=23992
-ep=http://127.0.0.1:$port_c
-cleanup() {
-  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; sleep 1; kill -9 "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"$bin/etcd" --name bench --data-dir "$work/data" \
-  --listen-client-urls "$ep" --advertise-client-urls "$ep" \
-  --listen-peer-urls "http://127.0.0.1:$port_p" --initial-advertise-peer-urls "http://127.0.0.1:$port_p" \
-  --initial-cluster "bench=http://127.0.0.1:$port_p" \
-  --quota-backend-bytes 8589934592 --log-level error >"$work/etcd.log" 2>&1 &
-pid=$!
-for _ in $(seq 50); do "$bin/etcdctl" --endpoints "$ep" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
+# shellcheck source=benches/etcd-lib.sh
+source "$(dirname "$0")/etcd-lib.sh"
+start_etcd "$bin" 23991 23992
 while :; do
   size=$(stat -c %s "$work/data/member/snap/db")
   echo "backend: $((size / 1000000)) MB" >&2

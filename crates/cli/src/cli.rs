@@ -367,20 +367,11 @@ pub enum K8sCommand {
         /// window a backup or a dead member holds).
         #[arg(long)]
         deleted: bool,
-        /// The kube-apiserver's EncryptionConfiguration file, to decrypt
-        /// values encrypted at rest.
-        #[arg(long)]
-        encryption_config: Option<PathBuf>,
         /// Print Secrets' data, stringData and last-applied annotation.
         #[arg(long)]
         show_secrets: bool,
-        /// The apiserver's --etcd-prefix.
-        #[arg(long, default_value = "/registry")]
-        etcd_prefix: String,
-        /// A data dir is read at its latest state (its WAL replayed);
-        /// --no-wal reads the db alone.
-        #[arg(long)]
-        no_wal: bool,
+        #[command(flatten)]
+        read: crate::k8s::ReadArgs,
         /// Output format (-w is accepted too).
         #[arg(
             short = 'o',
@@ -402,18 +393,11 @@ pub enum K8sCommand {
         /// The namespace (ignored for cluster-scoped types).
         #[arg(short = 'n', long, default_value = "default")]
         namespace: String,
-        /// The kube-apiserver's EncryptionConfiguration file.
-        #[arg(long)]
-        encryption_config: Option<PathBuf>,
         /// Print Secrets' values.
         #[arg(long)]
         show_secrets: bool,
-        /// The apiserver's --etcd-prefix.
-        #[arg(long, default_value = "/registry")]
-        etcd_prefix: String,
-        /// A data dir's WAL is replayed unless --no-wal.
-        #[arg(long)]
-        no_wal: bool,
+        #[command(flatten)]
+        read: crate::k8s::ReadArgs,
         /// Output format (-w is accepted too).
         #[arg(
             short = 'o',
@@ -460,15 +444,8 @@ pub enum K8sCommand {
         /// Export Secrets, their values in clear.
         #[arg(long)]
         show_secrets: bool,
-        /// The kube-apiserver's EncryptionConfiguration file.
-        #[arg(long)]
-        encryption_config: Option<PathBuf>,
-        /// The apiserver's --etcd-prefix.
-        #[arg(long, default_value = "/registry")]
-        etcd_prefix: String,
-        /// A data dir's WAL is replayed unless --no-wal.
-        #[arg(long)]
-        no_wal: bool,
+        #[command(flatten)]
+        read: crate::k8s::ReadArgs,
     },
     /// Objects added, removed and changed between two snapshots or data
     /// dirs (resourceVersion and managedFields times ignored unless
@@ -489,15 +466,8 @@ pub enum K8sCommand {
         /// Compare resourceVersion and managedFields times too.
         #[arg(long)]
         all_fields: bool,
-        /// The kube-apiserver's EncryptionConfiguration file.
-        #[arg(long)]
-        encryption_config: Option<PathBuf>,
-        /// The apiserver's --etcd-prefix.
-        #[arg(long, default_value = "/registry")]
-        etcd_prefix: String,
-        /// A data dir's WAL is replayed unless --no-wal.
-        #[arg(long)]
-        no_wal: bool,
+        #[command(flatten)]
+        read: crate::k8s::ReadArgs,
         /// Output format (-w is accepted too): text, or one JSON line per object.
         #[arg(
             short = 'o',
@@ -627,19 +597,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             path,
             object,
             namespace,
-            encryption_config,
             show_secrets,
-            etcd_prefix,
-            no_wal,
+            read,
             output,
         }) => crate::k8s::history(
-            &crate::extract::Source::new(path, no_wal),
+            &crate::extract::Source::new(path, read.no_wal),
             &crate::k8s::HistoryArgs {
+                read,
                 object,
                 namespace,
-                encryption_config,
                 show_secrets,
-                etcd_prefix,
                 output,
             },
             out,
@@ -654,14 +621,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             keep_status,
             no_skip,
             show_secrets,
-            encryption_config,
-            etcd_prefix,
-            no_wal,
+            read,
         }) => {
             let out_dir = PathBuf::from(rest.pop().unwrap_or_default());
             crate::k8s::export(
-                &crate::extract::Source::new(path, no_wal),
+                &crate::extract::Source::new(path, read.no_wal),
                 &crate::k8s::ExportArgs {
+                    read,
                     types: rest,
                     out_dir,
                     namespace: if all_namespaces {
@@ -676,8 +642,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                         no_skip,
                         secrets: show_secrets,
                     },
-                    encryption_config,
-                    etcd_prefix,
                 },
                 out,
             )
@@ -689,19 +653,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             namespace,
             all_namespaces: _,
             all_fields,
-            encryption_config,
-            etcd_prefix,
-            no_wal,
+            read,
             output,
         }) => crate::k8s::diff(
-            &crate::extract::Source::new(a, no_wal),
-            &crate::extract::Source::new(b, no_wal),
+            &crate::extract::Source::new(a, read.no_wal),
+            &crate::extract::Source::new(b, read.no_wal),
             &crate::k8s::DiffArgs {
+                read,
                 types,
                 namespace,
                 all_fields,
-                encryption_config,
-                etcd_prefix,
                 output,
             },
             out,
@@ -714,14 +675,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             selector,
             rev,
             deleted,
-            encryption_config,
             show_secrets,
-            etcd_prefix,
-            no_wal,
+            read,
             output,
         }) => crate::k8s::get(
-            &crate::extract::Source::new(path, no_wal),
+            &crate::extract::Source::new(path, read.no_wal),
             &crate::k8s::GetArgs {
+                read,
                 args,
                 namespace: if all_namespaces {
                     None
@@ -731,9 +691,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                 selector,
                 rev,
                 deleted,
-                encryption_config,
                 show_secrets,
-                etcd_prefix,
                 output,
             },
             out,

@@ -176,9 +176,8 @@ pub struct GetArgs {
     pub selector: Option<String>,
     pub rev: i64,
     pub deleted: bool,
-    pub encryption_config: Option<std::path::PathBuf>,
+    pub read: ReadArgs,
     pub show_secrets: bool,
-    pub etcd_prefix: String,
     pub output: Option<GetOutput>,
 }
 
@@ -189,7 +188,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
     let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
     let selector = etcdsnap_k8s::selector::Selector::parse(a.selector.as_deref().unwrap_or(""))
         .map_err(|e| usage(e.to_string()))?;
-    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
+    let (config, prefix) = setup(&a.read)?;
     let opened = crate::extract::open(src)?;
     let db = etcdsnap_bbolt::Db::open(opened.bytes())?;
     let decode = decoder();
@@ -430,12 +429,26 @@ fn name_of(h: &etcdsnap_k8s::get::Head, known: &[etcdsnap_k8s::resources::Resour
     format!("{prefix}/{name}")
 }
 
+/// How every k8s command reads the apiserver's data.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    /// The kube-apiserver's EncryptionConfiguration file, to decrypt
+    /// values encrypted at rest.
+    #[arg(long)]
+    pub encryption_config: Option<std::path::PathBuf>,
+    /// The apiserver's --etcd-prefix.
+    #[arg(long, default_value = "/registry")]
+    pub etcd_prefix: String,
+    /// A data dir is read at its latest state (its WAL replayed);
+    /// --no-wal reads the db alone.
+    #[arg(long)]
+    pub no_wal: bool,
+}
+
 /// The encryption keys (a bad file is a usage error) and the key prefix
 /// (`--etcd-prefix` with one trailing `/`).
-fn setup(
-    encryption_config: Option<&Path>,
-    etcd_prefix: &str,
-) -> Result<(Option<etcdsnap_k8s::encryption::EncryptionConfig>, Vec<u8>)> {
+fn setup(read: &ReadArgs) -> Result<(Option<etcdsnap_k8s::encryption::EncryptionConfig>, Vec<u8>)> {
+    let (encryption_config, etcd_prefix) = (read.encryption_config.as_deref(), &read.etcd_prefix);
     let config = match encryption_config {
         Some(p) => Some(
             etcdsnap_k8s::encryption::EncryptionConfig::load(p)
@@ -476,9 +489,8 @@ pub enum HistoryOutput {
 pub struct HistoryArgs {
     pub object: String,
     pub namespace: String,
-    pub encryption_config: Option<std::path::PathBuf>,
+    pub read: ReadArgs,
     pub show_secrets: bool,
-    pub etcd_prefix: String,
     pub output: Option<HistoryOutput>,
 }
 
@@ -509,7 +521,7 @@ pub fn history(
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
     let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
-    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
+    let (config, prefix) = setup(&a.read)?;
     let (type_arg, name) = a
         .object
         .split_once('/')
@@ -649,8 +661,7 @@ pub struct DiffArgs {
     /// None: every namespace.
     pub namespace: Option<String>,
     pub all_fields: bool,
-    pub encryption_config: Option<std::path::PathBuf>,
-    pub etcd_prefix: String,
+    pub read: ReadArgs,
     pub output: Option<DiffOutput>,
 }
 
@@ -684,8 +695,7 @@ pub fn diff(
 ) -> Result<ExitCode> {
     use etcdsnap_k8s::compare::DiffQuery;
     use etcdsnap_k8s::get::Namespace;
-    let usage = |m: String| anyhow::Error::new(crate::paths::Usage(m));
-    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
+    let (config, prefix) = setup(&a.read)?;
     let (oa, ob) = (crate::extract::open(a_src)?, crate::extract::open(b_src)?);
     let (da, db) = (
         etcdsnap_bbolt::Db::open(oa.bytes())?,
@@ -694,17 +704,7 @@ pub fn diff(
     let decode = decoder();
     let mut known = etcdsnap_k8s::get::known_types(&db, &prefix, decode)?;
     known.extend(etcdsnap_k8s::get::known_types(&da, &prefix, decode)?);
-    let types = if a.types.is_empty() {
-        None
-    } else {
-        let mut t = Vec::new();
-        for arg in a.types.iter().flat_map(|s| s.split(',')) {
-            t.extend(
-                etcdsnap_k8s::resources::resolve(arg, &known).map_err(|e| usage(e.to_string()))?,
-            );
-        }
-        Some(t)
-    };
+    let types = resolve_types(&a.types, &known)?;
     let q = DiffQuery {
         types,
         namespace: a.namespace.clone().map_or(Namespace::All, Namespace::Only),
@@ -750,8 +750,7 @@ pub struct ExportArgs {
     pub selector: Option<String>,
     pub rev: i64,
     pub options: etcdsnap_k8s::export::ExportOptions,
-    pub encryption_config: Option<std::path::PathBuf>,
-    pub etcd_prefix: String,
+    pub read: ReadArgs,
 }
 
 /// Runs `etcdsnap k8s export`.
@@ -771,26 +770,16 @@ pub fn export(
     }
     let selector = etcdsnap_k8s::selector::Selector::parse(a.selector.as_deref().unwrap_or(""))
         .map_err(|e| usage(e.to_string()))?;
-    let (config, prefix) = setup(a.encryption_config.as_deref(), &a.etcd_prefix)?;
+    let (config, prefix) = setup(&a.read)?;
     let opened = crate::extract::open(src)?;
     let db = etcdsnap_bbolt::Db::open(opened.bytes())?;
     let decode = decoder();
     let known = kget::known_types(&db, &prefix, decode)?;
-    let types = if a.types.is_empty() {
-        None
-    } else {
-        let mut t = Vec::new();
-        for arg in a.types.iter().flat_map(|s| s.split(',')) {
-            t.extend(
-                etcdsnap_k8s::resources::resolve(arg, &known).map_err(|e| usage(e.to_string()))?,
-            );
-        }
-        // -n NS exports the Namespace too.
-        if a.namespace.is_some() {
-            t.extend(etcdsnap_k8s::resources::resolve("namespaces", &known).unwrap_or_default());
-        }
-        Some(t)
-    };
+    let mut types = resolve_types(&a.types, &known)?;
+    // -n NS exports the Namespace too.
+    if let (Some(t), Some(_)) = (&mut types, &a.namespace) {
+        t.extend(etcdsnap_k8s::resources::resolve("namespaces", &known).unwrap_or_default());
+    }
     let query = Query {
         types,
         names: Vec::new(),
@@ -897,4 +886,24 @@ pub fn export(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The types named by TYPE arguments (each may be a comma-separated
+/// list); None when there are none (every type). An unknown one is a
+/// usage error.
+fn resolve_types(
+    args: &[String],
+    known: &[etcdsnap_k8s::resources::ResourceType],
+) -> Result<Option<Vec<etcdsnap_k8s::resources::ResourceType>>> {
+    if args.is_empty() {
+        return Ok(None);
+    }
+    let mut t = Vec::new();
+    for arg in args.iter().flat_map(|s| s.split(',')) {
+        t.extend(
+            etcdsnap_k8s::resources::resolve(arg, known)
+                .map_err(|e| anyhow::Error::new(crate::paths::Usage(e.to_string())))?,
+        );
+    }
+    Ok(Some(t))
 }

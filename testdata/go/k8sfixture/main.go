@@ -407,21 +407,7 @@ func main() {
 	head, headOK, headBad := expected(0)
 	_, oldOK, oldBad := expected(old)
 
-	snap, err := cli.Snapshot(ctx)
-	if err != nil {
-		die("snapshot: %v", err)
-	}
-	defer snap.Close()
-	sf, err := os.Create(filepath.Join(*out, "snapshot.db"))
-	if err != nil {
-		die("%v", err)
-	}
-	if _, err := sf.ReadFrom(snap); err != nil {
-		die("snapshot: %v", err)
-	}
-	if err := sf.Close(); err != nil {
-		die("%v", err)
-	}
+	saveSnapshot(ctx, cli, filepath.Join(*out, "snapshot.db"))
 	metaOut, _ := json.MarshalIndent(map[string]interface{}{
 		"head": head, "old": old, "compacted": old, "kinds": len(gvks), "objects": len(objs),
 		"deleted": deleted, "secrets_encrypted": secrets, "head_objects": headOK,
@@ -468,15 +454,21 @@ func writeBulk(ctx context.Context, cli *clientv3.Client, n int, out string, mak
 		}
 	}
 	flush()
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		die("%v", err)
+	}
+	saveSnapshot(ctx, cli, filepath.Join(out, "snapshot.db"))
+}
+
+// saveSnapshot streams etcd's snapshot (with its SHA-256 trailer, as
+// etcdctl snapshot save writes it) into path.
+func saveSnapshot(ctx context.Context, cli *clientv3.Client, path string) {
 	snap, err := cli.Snapshot(ctx)
 	if err != nil {
 		die("snapshot: %v", err)
 	}
 	defer snap.Close()
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		die("%v", err)
-	}
-	sf, err := os.Create(filepath.Join(out, "snapshot.db"))
+	sf, err := os.Create(path)
 	if err != nil {
 		die("%v", err)
 	}
