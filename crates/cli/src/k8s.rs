@@ -409,23 +409,8 @@ fn table_row(f: &etcdsnap_k8s::get::Found) -> Vec<String> {
 
 /// `kind.group/name` (`deployment.apps/web`, `pod/x`).
 fn name_of(h: &etcdsnap_k8s::get::Head, known: &[etcdsnap_k8s::resources::ResourceType]) -> String {
-    let kind = h.kind.as_str();
-    let group = h.group();
+    let prefix = etcdsnap_k8s::resources::type_of(known, h.group(), &h.kind).name_prefix();
     let name = h.name.as_str();
-    let prefix = known
-        .iter()
-        .find(|t| t.kind == kind && t.group == group)
-        .map_or_else(
-            || {
-                let k = kind.to_ascii_lowercase();
-                if group.is_empty() {
-                    k
-                } else {
-                    format!("{k}.{group}")
-                }
-            },
-            |t| t.name_prefix(),
-        );
     format!("{prefix}/{name}")
 }
 

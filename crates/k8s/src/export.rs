@@ -16,6 +16,7 @@
 
 use serde_json::Value;
 
+use crate::get::group_kind;
 use crate::resources::ResourceType;
 
 /// How to export.
@@ -125,29 +126,10 @@ pub fn relative_path(v: &Value, known: &[ResourceType]) -> Option<String> {
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .unwrap_or("_cluster");
-    let resource = known
-        .iter()
-        .find(|t| t.kind == kind && t.group == group)
-        .map_or_else(
-            || {
-                let p = crate::resources::plural_of(kind);
-                if group.is_empty() {
-                    p
-                } else {
-                    format!("{p}.{group}")
-                }
-            },
-            ResourceType::qualified_plural,
-        );
+    let resource = crate::resources::type_of(known, group, kind).qualified_plural();
     let safe =
         |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains('/') && !s.contains('\0');
     (safe(name) && safe(ns) && safe(&resource)).then(|| format!("{ns}/{resource}/{name}.yaml"))
-}
-
-fn group_kind(v: &Value) -> (&str, &str) {
-    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    let group = api.rsplit_once('/').map_or("", |(g, _)| g);
-    (group, v.get("kind").and_then(Value::as_str).unwrap_or(""))
 }
 
 #[cfg(test)]

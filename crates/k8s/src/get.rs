@@ -486,7 +486,7 @@ pub fn known_types(
 }
 
 /// The group and kind of a decoded object.
-fn group_kind(v: &Value) -> (&str, &str) {
+pub(crate) fn group_kind(v: &Value) -> (&str, &str) {
     let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let group = api.rsplit_once('/').map_or("", |(g, _)| g);
     (group, v.get("kind").and_then(Value::as_str).unwrap_or(""))

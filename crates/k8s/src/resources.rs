@@ -220,6 +220,24 @@ pub fn built_in() -> Vec<ResourceType> {
         .collect()
 }
 
+/// The type of objects of `group` and `kind`: the known one, or one named
+/// by the built-in plural rule when none is known (a kind whose
+/// definition is not in the data).
+pub fn type_of(known: &[ResourceType], group: &str, kind: &str) -> ResourceType {
+    known
+        .iter()
+        .find(|t| t.kind == kind && t.group == group)
+        .cloned()
+        .unwrap_or_else(|| ResourceType {
+            group: group.to_string(),
+            kind: kind.to_string(),
+            plural: plural_of(kind),
+            singular: kind.to_ascii_lowercase(),
+            short_names: Vec::new(),
+            namespaced: true,
+        })
+}
+
 /// The resource type a CustomResourceDefinition (as decoded JSON)
 /// defines, or None when it lacks the names.
 pub fn from_crd(crd: &serde_json::Value) -> Option<ResourceType> {
