@@ -57,6 +57,22 @@ impl Etcd {
         extra: &[&str],
     ) -> Etcd {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
+        Self::spawn_on(bin, data_dir, name, peer, initial_cluster, &endpoint, extra)
+    }
+
+    /// [`Etcd::spawn_with`] serving clients on `endpoint` (a member
+    /// restarted where it ran, so that the client URL it publishes again
+    /// is the one it had).
+    pub fn spawn_on(
+        bin: &Path,
+        data_dir: &Path,
+        name: &str,
+        peer: &str,
+        initial_cluster: &str,
+        endpoint: &str,
+        extra: &[&str],
+    ) -> Etcd {
+        let endpoint = endpoint.to_string();
         let mut args: Vec<String> = vec!["--name".into(), name.into(), "--data-dir".into()];
         args.push(data_dir.to_string_lossy().into_owned());
         for (flag, value) in [
