@@ -112,6 +112,8 @@ const BUILT_IN: &[(&str, &str, &[&str], bool)] = &[
         &["crd", "crds"],
         true,
     ),
+    // kube-aggregator v0.36.2 pkg/registry/apiservice: `apiservices`, no
+    // ShortNames (etcd/etcd.go), not namespaced (strategy.go:51-53).
     ("apiregistration.k8s.io", "APIService", &[], true),
     ("apps", "ControllerRevision", &[], false),
     ("apps", "DaemonSet", &["ds"], false),
