@@ -358,6 +358,17 @@ fn problems_come_in_the_same_order_every_run() {
     for _ in 0..5 {
         assert_eq!(check(&f).problems, first.problems);
     }
+    // One thread (results applied after each chunk) and several (applied
+    // while later chunks run) report the same.
+    for threads in [1, 2, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let r = pool.install(|| check(&f));
+        assert_eq!(r.problems, first.problems, "{threads} threads");
+        assert_eq!(r.counts, first.counts, "{threads} threads");
+    }
     // Problems are in walk order: page ids of the element problems ascend
     // with the leaves' order in the tree.
     let pages: Vec<u64> = first.problems.iter().filter_map(|p| p.page).collect();

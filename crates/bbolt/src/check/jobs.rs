@@ -1,6 +1,9 @@
 //! Leaf jobs: the leaves of each branch checked in parallel, and their
 //! results applied in walk order so reports are the same on every run.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
 use super::*;
 
 /// Merges `acc` into top-level bucket `top`'s result.
@@ -63,9 +66,10 @@ pub(super) type ChunkResult<A> = (Vec<LeafResult>, Vec<(usize, A)>);
 pub(super) const JOB_CHUNK: usize = 64;
 
 impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
-    /// Runs the pending leaf jobs (in parallel when there are many), then
-    /// applies their results in walk order: reference marking, then the
-    /// element problems, then their sub-buckets (which may queue more jobs).
+    /// Runs the pending leaf jobs (in parallel when there are many) and
+    /// applies their results in walk order, each chunk as soon as it and
+    /// those before it are done: reference marking, then the element
+    /// problems, then their sub-buckets (which may queue more jobs).
     pub(super) fn run_jobs(&mut self) {
         // Runs may start in the middle of the walk: keep its place.
         let saved = (
@@ -117,13 +121,49 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             }
             (results, runs)
         };
-        let chunks: Vec<ChunkResult<V::Acc>> = if jobs.len() >= PARALLEL_MIN_JOBS {
-            use rayon::prelude::*;
-            jobs.par_chunks(JOB_CHUNK).map(run).collect()
+        let mut placed = None;
+        if jobs.len() < PARALLEL_MIN_JOBS || rayon::current_num_threads() < 2 {
+            for chunk in jobs.chunks(JOB_CHUNK) {
+                let result = run(chunk);
+                self.apply_chunk(chunk, ctxs, result, &mut placed);
+            }
         } else {
-            jobs.chunks(JOB_CHUNK).map(run).collect()
-        };
-        self.apply_jobs(jobs, ctxs, chunks);
+            // Every thread runs chunks; this one also applies their results
+            // in order as they come in, so the serial part overlaps the
+            // parallel one instead of following it.
+            let slots: Vec<Mutex<Option<ChunkResult<V::Acc>>>> =
+                jobs.chunks(JOB_CHUNK).map(|_| Mutex::new(None)).collect();
+            let next = AtomicUsize::new(0);
+            let run_next = || {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let chunk = jobs.chunks(JOB_CHUNK).nth(i);
+                match (chunk, slots.get(i)) {
+                    (Some(chunk), Some(slot)) => {
+                        let result = run(chunk);
+                        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+                        true
+                    }
+                    _ => false,
+                }
+            };
+            rayon::scope(|s| {
+                for _ in 1..rayon::current_num_threads() {
+                    s.spawn(|_| while run_next() {});
+                }
+                for (chunk, slot) in jobs.chunks(JOB_CHUNK).zip(&slots) {
+                    let result = loop {
+                        let ready = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+                        if let Some(r) = ready {
+                            break r;
+                        }
+                        if !run_next() {
+                            std::thread::yield_now();
+                        }
+                    };
+                    self.apply_chunk(chunk, ctxs, result, &mut placed);
+                }
+            });
+        }
         (
             self.seq,
             self.path,
@@ -133,49 +173,48 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         ) = saved;
     }
 
-    /// Applies leaf results in walk order (see [`Self::run_jobs`]).
-    pub(super) fn apply_jobs(
+    /// Applies one chunk's leaf results, chunks in walk order (see
+    /// [`Self::run_jobs`]). The walk's place is restored only when it
+    /// changes (consecutive jobs are mostly siblings) or when the last job
+    /// moved it: `placed` says which context it is at.
+    pub(super) fn apply_chunk(
         &mut self,
         jobs: &[LeafJob<'a>],
         ctxs: &[JobCtx<'a>],
-        chunks: Vec<ChunkResult<V::Acc>>,
+        (results, runs): ChunkResult<V::Acc>,
+        placed: &mut Option<usize>,
     ) {
-        // The walk's place is restored only when it changes (consecutive
-        // jobs are mostly siblings) or when the last job moved it.
-        let mut placed: Option<usize> = None;
-        for (jobs, (results, runs)) in jobs.chunks(JOB_CHUNK).zip(chunks) {
-            for (top, acc) in runs {
-                merge_top(self.visitor, &mut self.tops, top, acc);
+        for (top, acc) in runs {
+            merge_top(self.visitor, &mut self.tops, top, acc);
+        }
+        for (job, res) in jobs.iter().zip(results) {
+            let Some(ctx) = ctxs.get(job.ctx) else {
+                continue;
+            };
+            self.seq = job.seq;
+            if *placed != Some(job.ctx) {
+                self.path.clear();
+                self.path.extend_from_slice(&ctx.path);
+                self.path_name = ctx.bucket.clone();
+                self.top = ctx.top;
+                *placed = Some(job.ctx);
             }
-            for (job, res) in jobs.iter().zip(results) {
-                let Some(ctx) = ctxs.get(job.ctx) else {
-                    continue;
-                };
-                self.seq = job.seq;
-                if placed != Some(job.ctx) {
-                    self.path.clear();
-                    self.path.extend_from_slice(&ctx.path);
-                    self.path_name = ctx.bucket.clone();
-                    self.top = ctx.top;
-                    placed = Some(job.ctx);
+            self.ancestors.clear();
+            self.ancestors.extend_from_slice(&ctx.ancestors);
+            let Some(node) = self.visit_with(job.id, Some(job.from), res.header) else {
+                continue;
+            };
+            self.ancestors.push(job.id);
+            if res.leaf {
+                self.counts.keys += res.keys;
+                self.problems.extend(res.problems);
+                if res.has_buckets {
+                    self.sub_buckets(&node, ctx.depth);
+                    *placed = None;
                 }
-                self.ancestors.clear();
-                self.ancestors.extend_from_slice(&ctx.ancestors);
-                let Some(node) = self.visit_with(job.id, Some(job.from), res.header) else {
-                    continue;
-                };
-                self.ancestors.push(job.id);
-                if res.leaf {
-                    self.counts.keys += res.keys;
-                    self.problems.extend(res.problems);
-                    if res.has_buckets {
-                        self.sub_buckets(&node, ctx.depth);
-                        placed = None;
-                    }
-                } else {
-                    self.check_branch(&node, job.lo, job.hi, ctx.depth);
-                    placed = None;
-                }
+            } else {
+                self.check_branch(&node, job.lo, job.hi, ctx.depth);
+                *placed = None;
             }
         }
     }
