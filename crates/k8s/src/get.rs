@@ -539,14 +539,15 @@ pub fn get<R: Send>(
     };
     let names: BTreeSet<&str> = query.names.iter().map(String::as_str).collect();
     let mut seen = BTreeSet::new();
-    for batch in versions.chunks(BATCH) {
-        let steps: Vec<Step<R>> = batch
+    let names_ref = &names;
+    let run = |batch: &[(Kv<'_>, Option<i64>)]| -> Vec<Step<R>> {
+        batch
             .par_iter()
             .map(|(kv, deleted_at)| {
                 step(
                     prefix,
                     query,
-                    &names,
+                    names_ref,
                     config,
                     decode,
                     prepare,
@@ -554,26 +555,52 @@ pub fn get<R: Send>(
                     *deleted_at,
                 )
             })
-            .collect();
+            .collect()
+    };
+    let mut show = |steps: Vec<Step<R>>| -> Result<(), GetError> {
         for s in steps {
             match s {
                 Step::Skip => {}
                 Step::Problem(p) => problem(p),
                 Step::Show(name, r) => {
-                    if let Some(n) = names.get(name.as_str()) {
+                    if let Some(n) = names_ref.get(name.as_str()) {
                         seen.insert(*n);
                     }
                     emit(r?)?;
                 }
             }
         }
-    }
+        Ok(())
+    };
+    // Each batch is emitted here, in order, while the next one is decoded
+    // on the pool's threads.
+    std::thread::scope(|threads| -> Result<(), GetError> {
+        let mut pending = None;
+        for batch in versions.chunks(BATCH) {
+            let next = threads.spawn(|| run(batch));
+            if let Some(done) = pending.replace(next) {
+                show(joined(done))?;
+            }
+        }
+        if let Some(done) = pending {
+            show(joined(done))?;
+        }
+        Ok(())
+    })?;
     let missing = names
         .into_iter()
         .filter(|n| !seen.contains(n))
         .map(str::to_string)
         .collect();
     Ok((read, missing))
+}
+
+/// A batch's steps from the thread that made them (its panic carried on).
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match h.join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// What became of one key.
