@@ -1148,7 +1148,7 @@ fn killed_member_equals_restarted_etcd(etcdutl: &Path) {
     );
     let st = etcdsnap(["snapshot".as_ref(), "status".as_ref(), out.as_os_str()]);
     ok(&st, "status of the saved snapshot");
-    let rr = Command::new(&etcdutl)
+    let rr = Command::new(etcdutl)
         .args(["snapshot", "restore"])
         .arg(&out)
         .arg("--data-dir")
