@@ -54,50 +54,13 @@ const fn special() -> [bool; 256] {
     t
 }
 
-/// How many bytes from the start of `bytes` are ASCII needing no escape:
-/// eight at a time, each word tested at once for a control byte, a byte
-/// of 0x80 or more, and `"`, `\\`, `<`, `>`, `&`.
-fn plain_ascii(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each zero byte of `y`; the lowest one set is exact
-    // (a borrow only runs upwards, from a byte that is zero itself).
-    let zero = |y: u64| y.wrapping_sub(ONES) & !y & HIGH;
-    let mut i = 0;
-    while let Some(word) = bytes.get(i..i + 8) {
-        let x = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
-        let hit = (x & HIGH)
-            | (x.wrapping_sub(0x20 * ONES) & !x & HIGH)
-            | zero(x ^ (u64::from(b'"') * ONES))
-            | zero(x ^ (u64::from(b'\\') * ONES))
-            | zero(x ^ (u64::from(b'<') * ONES))
-            | zero(x ^ (u64::from(b'>') * ONES))
-            | zero(x ^ (u64::from(b'&') * ONES));
-        if hit != 0 {
-            return i + (hit.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b >= 0x80 || SPECIAL.get(usize::from(b)).copied().unwrap_or(true) {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
 /// The escaping of `write_str` over valid text: runs of characters that
 /// need none are copied whole.
 fn write_valid(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut run = 0;
     let mut i = 0;
-    loop {
-        i += plain_ascii(bytes.get(i..).unwrap_or_default());
-        let Some(&b) = bytes.get(i) else {
-            break;
-        };
+    while let Some(&b) = bytes.get(i) {
         if !SPECIAL.get(usize::from(b)).copied().unwrap_or(false) {
             i += 1;
             continue;
@@ -459,37 +422,6 @@ fn frac(v: u64, div: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_ascii_stops_at_the_first_byte_to_escape_or_non_ascii() {
-        let naive = |b: &[u8]| {
-            b.iter()
-                .position(|&c| c >= 0x80 || SPECIAL[usize::from(c)])
-                .unwrap_or(b.len())
-        };
-        let alphabet = [
-            b'a', b'"', b'\\', b'<', b'>', b'&', 0, 0x1f, 0x20, 0x7f, 0x80, 0xe2, 0xff,
-        ];
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for len in 0..40 {
-            for _ in 0..200 {
-                let bytes: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        // Mostly plain, so that runs are long.
-                        if x.is_multiple_of(4) {
-                            alphabet[(x >> 8) as usize % alphabet.len()]
-                        } else {
-                            b'a' + (x >> 16) as u8 % 26
-                        }
-                    })
-                    .collect();
-                assert_eq!(plain_ascii(&bytes), naive(&bytes), "{bytes:?}");
-            }
-        }
-    }
 
     fn f(x: f64) -> String {
         let mut s = String::new();
