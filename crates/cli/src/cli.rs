@@ -24,8 +24,9 @@ pub struct Cli {
     /// build knows (3.4.45, 3.5.30, 3.6.14, 3.7.1), X.Y.Z the rules in
     /// force at that patch. Default: the newest patch of the minor that
     /// wrote the data (the db's storage version, else its cluster version,
-    /// else 3.5); stderr says which. Only `snapshot status` and `hashkv`
-    /// answer differently between releases (docs/etcd-compat.md).
+    /// else 3.5); stderr says which. `snapshot status`, `hashkv`,
+    /// `snapshot restore` (the layout written, never below 3.5), `verify`
+    /// and WAL replay follow the release's rules (docs/etcd-compat.md).
     #[arg(long, global = true, value_name = "X.Y[.Z]")]
     etcd_version: Option<etcdsnap_schema::EtcdVersion>,
     /// How to draw `-w table`: ascii (`+---+`, etcd up to 3.6) or box
@@ -54,6 +55,11 @@ pub struct ReleaseFlags {
 }
 
 impl ReleaseFlags {
+    /// The release given with `--etcd-version`, if any.
+    pub fn chosen(&self) -> Option<etcdsnap_schema::EtcdVersion> {
+        self.version
+    }
+
     /// The release to answer as for `db` (`--etcd-version`, else what the
     /// db says), with its note and any warnings on stderr; and the table
     /// style.
@@ -517,7 +523,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         }
         Command::Bolt(cmd) => bolt::run(cmd, out),
         Command::Snapshot(cmd) => snapshot::run(cmd, release, out),
-        Command::Verify { path, write_out } => crate::verify::run(&path, write_out, out),
+        Command::Verify { path, write_out } => crate::verify::run(&path, write_out, release, out),
         Command::Get {
             path,
             no_wal,

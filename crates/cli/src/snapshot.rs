@@ -56,7 +56,9 @@ pub enum SnapshotCommand {
     /// Restore a snapshot into a new data dir that etcd starts from, as
     /// `etcdutl snapshot restore` 3.5 does (same flags and defaults; the
     /// WAL and .snap files are byte-identical to etcdutl's, the db has the
-    /// same content hash and is written compactly).
+    /// same content hash and is written compactly). With --etcd-version
+    /// 3.6 or 3.7, or a snapshot whose storage version says so, the layout
+    /// of that release's etcdutl (from its source; docs/etcd-compat.md).
     ///
     /// The output is built beside the target and renamed into place, so a
     /// failure leaves nothing behind; the snapshot is only read.
@@ -92,6 +94,12 @@ pub enum SnapshotCommand {
         /// compaction (required if --bump-revision > 0, disallowed otherwise).
         #[arg(long)]
         mark_compacted: bool,
+        /// Initial memory map size of the database in bytes (etcdutl's
+        /// flag). Accepted for compatibility: it sets how far etcd maps and
+        /// grows the file, not what it holds, and etcdsnap writes the db
+        /// compactly whatever it says.
+        #[arg(long, value_name = "BYTES")]
+        initial_memory_map_size: Option<u64>,
         /// Output format of the summary.
         #[arg(short = 'w', long = "write-out", value_enum, default_value_t)]
         write_out: crate::output::Format,
@@ -147,6 +155,7 @@ pub fn run(
                 out: path,
                 no_wal,
                 skip_hash_check,
+                etcd_version: release.chosen(),
             })?;
             if let Some(r) = &s.replayed {
                 eprintln!(
@@ -191,6 +200,7 @@ pub fn run(
             skip_hash_check,
             bump_revision,
             mark_compacted,
+            initial_memory_map_size: _,
             write_out,
         } => {
             let cfg = etcdsnap_restore::RestoreConfig {
@@ -206,11 +216,13 @@ pub fn run(
                 skip_hash_check,
                 bump_revision,
                 mark_compacted,
+                etcd_version: release.chosen(),
             };
             let size = std::fs::metadata(&cfg.snapshot).map_or(0, |m| m.len());
             let progress = crate::progress::Progress::start("restoring", size);
             let s = etcdsnap_restore::restore(&cfg)?;
             drop(progress);
+            eprintln!("etcdsnap: {}", s.etcd_version_note);
             match write_out {
                 crate::output::Format::Json => crate::output::write_json(out, &s)?,
                 crate::output::Format::Text => {

@@ -40,7 +40,11 @@ struct Verified<'a> {
 }
 
 /// What the WAL of `dir` adds to its db (`db` is its db, already open).
-fn wal_tail(dir: &Path, db: &etcdsnap_bbolt::Db<'_>) -> Result<Option<WalTail>> {
+fn wal_tail(
+    dir: &Path,
+    db: &etcdsnap_bbolt::Db<'_>,
+    version: Option<etcdsnap_schema::EtcdVersion>,
+) -> Result<Option<WalTail>> {
     let wal_dir = etcdsnap_datadir::wal_dir(dir);
     if !wal_dir.is_dir() {
         return Ok(None);
@@ -58,7 +62,7 @@ fn wal_tail(dir: &Path, db: &etcdsnap_bbolt::Db<'_>) -> Result<Option<WalTail>> 
     if pending == 0 {
         return Ok(Some(tail));
     }
-    match etcdsnap_restore::save::latest_state(dir) {
+    match etcdsnap_restore::save::latest_state_as(dir, version) {
         Ok(Some(latest)) => {
             let file = etcdsnap_bbolt::MappedFile::open_for_scan(&latest.path)?;
             let ldb = etcdsnap_bbolt::Db::open(file.bytes())?;
@@ -80,11 +84,17 @@ fn wal_tail(dir: &Path, db: &etcdsnap_bbolt::Db<'_>) -> Result<Option<WalTail>> 
 }
 
 /// Runs `etcdsnap verify`.
-pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode> {
+pub fn run(
+    path: &Path,
+    format: Format,
+    release: crate::cli::ReleaseFlags,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
     let file = crate::cli::open_for_scan(path)?;
     let db = etcdsnap_bbolt::Db::open(file.bytes())?;
+    let (version, _) = release.resolve(&db);
     let progress = crate::progress::Progress::start("verifying", file.bytes().len() as u64);
-    let mut report = etcdsnap_verify::semantic::verify(&db)?;
+    let mut report = etcdsnap_verify::semantic::verify_as(&db, version)?;
     drop(progress);
     let mut tail = None;
     if path.is_dir() {
@@ -95,7 +105,7 @@ pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode>
         for p in findings.problems {
             report.push("data dir", p);
         }
-        tail = wal_tail(path, &db)?;
+        tail = wal_tail(path, &db, release.chosen())?;
         if let Some(t) = tail.as_ref().filter(|t| !t.replays) {
             // The db alone is not the state etcd would start from: a
             // state that cannot be read is never called restorable.
@@ -166,6 +176,15 @@ pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode>
                     "cluster version:  {}",
                     s.cluster_version.as_deref().unwrap_or("-")
                 )?;
+                if let Some(rc) = &report.release {
+                    writeln!(
+                        out,
+                        "storage version:  {} (etcd {} keeps {})",
+                        rc.storage_version.as_deref().unwrap_or("-"),
+                        rc.etcd_version,
+                        rc.expected_storage_version.as_deref().unwrap_or("none")
+                    )?;
+                }
             }
             let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             writeln!(
@@ -196,6 +215,9 @@ pub fn run(path: &Path, format: Format, out: &mut dyn Write) -> Result<ExitCode>
             }
             for p in &report.problems {
                 writeln!(out, "problem [{}]: {}", p.area, p.message)?;
+            }
+            for n in report.release.iter().flat_map(|rc| &rc.notes) {
+                writeln!(out, "note [{}]: {}", n.area, n.message)?;
             }
             if report.is_ok() {
                 writeln!(out, "OK: restorable")?;

@@ -1,6 +1,11 @@
 //! The latest state of a stopped (or killed) member: the committed WAL
 //! entries past the db's `consistent_index` applied to the db as etcd 3.5
-//! applies them on restart, giving the bucket changes to write.
+//! applies them on restart, giving the bucket changes to write; under
+//! etcd 3.6 and 3.7 rules ([`replay_as`]), with their differences: a v2
+//! request is applied only as 3.6 converts it to v3 (a member's attributes
+//! or the cluster version; anything else stops etcd 3.6, and every v2
+//! request stops 3.7), and 3.6's test-only `downgrade_version_test` is
+//! applied as nothing.
 //!
 //! Each normal entry is decoded once into etcd's typed
 //! `InternalRaftRequest` ([`etcdsnap_wal::etcdserverpb`], decoded as etcd
@@ -20,14 +25,15 @@
 //! - alarms, with etcd's appliers as its alarm history leaves them (the
 //!   refusals of NOSPACE and CORRUPT; no auth checks after an alarm is
 //!   raised until it is cleared or etcd restarts);
-//! - member attribute and cluster version updates, and conf changes (add,
+//! - member attribute, cluster version and downgrade updates (`cluster/downgrade`),
+//!   and conf changes (add,
 //!   add as learner, promote, remove, update: the membership buckets and
 //!   the conf state, after etcd's validation);
 //! - empty entries only move the consistent index.
 //!
 //! A payload that does not decode, an entry etcd stops on (no request it
 //! knows, a request with neither ID nor header, ...), and requests offline
-//! replay does not apply (v2 requests, downgrades) end the replay with an
+//! replay does not apply (v2 requests other than those above) end the replay with an
 //! error naming the entry, rather than being guessed at.
 //!
 //! ```no_run
@@ -77,12 +83,13 @@ use std::collections::BTreeMap;
 use etcdsnap_bbolt::Db;
 use etcdsnap_mvcc::extract::{self, Selector};
 use etcdsnap_schema::proto::{KeyValue, Lease};
-use etcdsnap_schema::{names, Revision};
+use etcdsnap_schema::{names, EtcdVersion, Revision};
 use etcdsnap_wal::etcdserverpb::{
     compare::TargetUnion, request_op::Request as Op, AlarmAction, AlarmRequest, AlarmType,
     ClusterMemberAttrSetRequest, ClusterVersionSetRequest, CompactionRequest, Compare,
-    CompareResult, CompareTarget, DeleteRangeRequest, InternalRaftRequest, LeaseCheckpointRequest,
-    LeaseGrantRequest, LeaseRevokeRequest, PutRequest, RequestHeader, RequestOp, TxnRequest,
+    CompareResult, CompareTarget, DeleteRangeRequest, DowngradeInfoSetRequest, InternalRaftRequest,
+    LeaseCheckpointRequest, LeaseGrantRequest, LeaseRevokeRequest, PutRequest, RequestHeader,
+    RequestOp, TxnRequest,
 };
 use prost::Message;
 
@@ -132,6 +139,8 @@ struct State<'a> {
     alarms: std::collections::BTreeSet<(u64, i32)>,
     appliers: Appliers,
     alarm_edits: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// The release whose apply rules are followed.
+    rules: EtcdVersion,
 }
 
 /// The request of an entry that etcd applies: of the requests an
@@ -140,7 +149,8 @@ struct State<'a> {
 enum Req<'r> {
     ClusterVersionSet(&'r ClusterVersionSetRequest),
     ClusterMemberAttrSet(&'r ClusterMemberAttrSetRequest),
-    DowngradeInfoSet,
+    DowngradeInfoSet(&'r DowngradeInfoSetRequest),
+    DowngradeVersionTest,
     Range,
     Put(&'r PutRequest),
     DeleteRange(&'r DeleteRangeRequest),
@@ -155,8 +165,11 @@ enum Req<'r> {
 
 impl<'r> Req<'r> {
     /// The request etcd applies from `r` (None when it holds none etcd
-    /// applies; a v2 request is dealt with before).
-    fn of(r: &'r InternalRaftRequest) -> Option<Self> {
+    /// applies; a v2 request is dealt with before). `downgrade_version_test`
+    /// is a request from etcd 3.6 on (v3.6.14
+    /// `server/etcdserver/server.go:2065-2069`); earlier releases do not
+    /// know its field.
+    fn of(r: &'r InternalRaftRequest, rules: EtcdVersion) -> Option<Self> {
         use AuthReq as A;
         let a = |x: Option<AuthReq<'r>>| x.map(Req::Auth);
         [
@@ -164,7 +177,11 @@ impl<'r> Req<'r> {
             r.cluster_member_attr_set
                 .as_ref()
                 .map(Req::ClusterMemberAttrSet),
-            r.downgrade_info_set.as_ref().map(|_| Req::DowngradeInfoSet),
+            r.downgrade_info_set.as_ref().map(Req::DowngradeInfoSet),
+            r.downgrade_version_test
+                .as_ref()
+                .filter(|_| rules.minor() >= 6)
+                .map(|_| Req::DowngradeVersionTest),
             r.range.as_ref().map(|_| Req::Range),
             r.put.as_ref().map(Req::Put),
             r.delete_range.as_ref().map(Req::DeleteRange),
@@ -225,8 +242,11 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
         return Ok(());
     }
     // A request etcd does not know how to apply stops it too.
-    let Some(req) = Req::of(r) else {
-        return Err("a request of no kind etcd 3.5 applies (etcd stops on it)".into());
+    let Some(req) = Req::of(r, st.rules) else {
+        return Err(format!(
+            "a request of no kind etcd {} applies (etcd stops on it)",
+            st.rules
+        ));
     };
     let restarted;
     let req = match req {
@@ -385,7 +405,27 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
             };
             st.mem.set_attributes(m.member_id, attrs)?;
         }
-        Req::DowngradeInfoSet => return Err("a downgrade_info_set request".into()),
+        Req::DowngradeInfoSet(d) => {
+            // SetDowngradeInfo saves the state as JSON in cluster/downgrade:
+            // the target only while enabled (v3.5.30
+            // server/etcdserver/apply.go:958-964, v3.6.14
+            // server/etcdserver/apply/apply.go:442-448,
+            // server/storage/schema/membership.go:172-182).
+            let target = if d.enabled {
+                String::from_utf8_lossy(&d.ver).into_owned()
+            } else {
+                String::new()
+            };
+            let json = format!(
+                "{{\"target-version\":{},\"enabled\":{}}}",
+                etcdsnap_schema::gojson::string(&target),
+                d.enabled
+            );
+            st.cluster
+                .insert(names::CLUSTER_DOWNGRADE.to_vec(), Some(json.into_bytes()));
+        }
+        // etcd 3.6 applies it as nothing; only the consistent index moves.
+        Req::DowngradeVersionTest => {}
     }
     Ok(())
 }
@@ -393,10 +433,27 @@ fn apply(st: &mut State<'_>, r: &InternalRaftRequest) -> Result<(), String> {
 /// Replays the committed entries of `wal` past the db's consistent index.
 /// Returns the bucket edits that make the db the latest state, and what
 /// was done; `Ok(None)` when there is nothing to replay.
+///
+/// The apply rules are those of the release that wrote the db
+/// ([`etcdsnap_schema::release::detect`]: its storage version, else its
+/// cluster version, else 3.5); [`replay_as`] names the release.
 pub fn replay(
     db: &Db<'_>,
     wal: &etcdsnap_wal::reader::Wal,
     consistent_index: u64,
+) -> Result<Option<(Edits, ReplaySummary)>, Error> {
+    let rules = etcdsnap_schema::release::detect(db)
+        .map(|c| c.version)
+        .unwrap_or_default();
+    replay_as(db, wal, consistent_index, rules)
+}
+
+/// [`replay`] under the apply rules of etcd `rules`.
+pub fn replay_as(
+    db: &Db<'_>,
+    wal: &etcdsnap_wal::reader::Wal,
+    consistent_index: u64,
+    rules: EtcdVersion,
 ) -> Result<Option<(Edits, ReplaySummary)>, Error> {
     let commit = wal.hard_state.as_ref().map_or(0, |h| h.commit);
     let todo: Vec<&etcdsnap_wal::proto::Entry> = wal
@@ -441,6 +498,7 @@ pub fn replay(
         alarms: Default::default(),
         appliers: Appliers::on_start(&Default::default()),
         alarm_edits: BTreeMap::new(),
+        rules,
     };
     for (k, l) in &st.live {
         st.leases.attach(l.lease, k);

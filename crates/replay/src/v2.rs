@@ -15,6 +15,29 @@ pub(super) fn apply_v2(
 ) -> Result<(), String> {
     let method = String::from_utf8_lossy(&r.method);
     let path = String::from_utf8_lossy(&r.path);
+    if st.rules.v2_requests_removed() {
+        // 3.7 reserves the v2 field and has no v2 Request to fall back to
+        // (v3.7.1 api/etcdserverpb/raft_internal.proto:28-29,
+        // server/etcdserver/apply/apply.go `Apply`).
+        return Err(format!(
+            "a v2 {method} of {path:?}; etcd {} has no v2 requests and stops on it",
+            st.rules
+        ));
+    }
+    if st.rules.v2_requests_converted_to_v3() {
+        // 3.6 converts a v2 PUT of a member's attributes or of the
+        // cluster version into the v3 request and panics on anything else
+        // ("detected disallowed v2 WAL", v3.6.14
+        // server/etcdserver/apply_v2.go:29-66).
+        let allowed = method == "PUT" && (path == "/0/version" || member_of(&path).is_some());
+        if !allowed {
+            return Err(format!(
+                "a v2 {method} of {path:?}, which etcd {} stops on (only a PUT of a member's \
+                 attributes or of the cluster version is converted to v3)",
+                st.rules
+            ));
+        }
+    }
     match method.as_ref() {
         "PUT" => {}
         // Writes that reach only the v2 store.
@@ -42,11 +65,7 @@ pub(super) fn apply_v2(
         );
         return Ok(());
     }
-    let member = path
-        .strip_prefix("/0/members/")
-        .and_then(|rest| rest.strip_suffix("/attributes"))
-        .filter(|id| !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_hexdigit()));
-    if let Some(id) = member {
+    if let Some(id) = member_of(&path) {
         let id = u64::from_str_radix(id, 16).map_err(|e| format!("a member id {id:?}: {e}"))?;
         #[derive(serde::Deserialize)]
         struct V2Attributes {
@@ -66,6 +85,13 @@ pub(super) fn apply_v2(
     Err(format!(
         "a v2 PUT of {path:?} (the v2 store, which offline replay does not model)"
     ))
+}
+
+/// The member id of a v2 path `/0/members/<hex id>/attributes`.
+fn member_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/0/members/")
+        .and_then(|rest| rest.strip_suffix("/attributes"))
+        .filter(|id| !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// `major.minor.patch` with an optional pre-release or build suffix, as

@@ -336,12 +336,22 @@ fn refusals_name_the_entry() {
         )),
         "{err}"
     );
+    // A downgrade request sets cluster/downgrade, as etcd 3.5's
+    // SetDowngradeInfo does (v3.5.30 server/etcdserver/apply.go:958-964).
     let down = InternalRaftRequest {
-        downgrade_info_set: Some(DowngradeInfoSetRequest::default()),
+        downgrade_info_set: Some(DowngradeInfoSetRequest {
+            enabled: true,
+            ver: b"3.4.0".to_vec(),
+        }),
         ..Default::default()
     };
-    assert!(replay_err(vec![down])
-        .contains("is a downgrade_info_set request, which offline replay does not apply"));
+    let a = replay(vec![down]);
+    assert_eq!(
+        a.bucket("cluster")
+            .get(&b"downgrade"[..])
+            .map(Vec::as_slice),
+        Some(&br#"{"target-version":"3.4.0","enabled":true}"#[..])
+    );
 }
 
 #[test]
@@ -1025,7 +1035,7 @@ fn member_attributes_replace_the_published_ones() {
 
 fn conf_change(kind: i32, node: u64, context: &str) -> Vec<u8> {
     let cc = etcdsnap_wal::proto::ConfChange {
-        id: 0,
+        id: Some(0),
         r#type: kind,
         node_id: node,
         context: Some(context.as_bytes().to_vec()),

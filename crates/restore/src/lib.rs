@@ -36,7 +36,8 @@ pub mod save;
 pub mod urls;
 pub mod v2store;
 
-use etcdsnap_schema::{names, Revision};
+use etcdsnap_schema::release::{self, Choice};
+use etcdsnap_schema::{names, EtcdVersion, Revision};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -145,6 +146,10 @@ pub struct RestoreConfig {
     pub bump_revision: u64,
     /// `--mark-compacted`: mark the bumped revision as compacted.
     pub mark_compacted: bool,
+    /// The etcd release whose restore layout to write (`--etcd-version`);
+    /// None: the newest patch of the minor that wrote the snapshot
+    /// ([`etcdsnap_schema::release::detect`]). Never below 3.5.
+    pub etcd_version: Option<EtcdVersion>,
 }
 
 /// What a restore made.
@@ -179,6 +184,10 @@ pub struct RestoreSummary {
     /// The etcd command line that starts this member on the result
     /// (client URLs are the operator's to add).
     pub etcd_command: String,
+    /// The etcd release whose restore layout was written.
+    pub etcd_version: String,
+    /// Why that release: `--etcd-version`, or what the snapshot says.
+    pub etcd_version_note: String,
 }
 
 /// A member as the summary lists it.
@@ -250,6 +259,28 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
             cfg.snapshot.display()
         )));
     }
+
+    // The release whose layout is written: chosen, or the snapshot's own,
+    // and never below 3.5.
+    let choice = match cfg.etcd_version {
+        Some(v) => Choice::chosen(v),
+        None => release::detect(&db).unwrap_or_default(),
+    };
+    let layout = choice.version.restore_release();
+    let mut etcd_version_note = choice.note();
+    if layout != choice.version {
+        etcd_version_note.push_str(&format!(
+            "; restored for etcd {layout}, as etcdutl 3.5 restores an older backup"
+        ));
+    }
+    for w in &choice.warnings {
+        etcd_version_note.push_str(&format!("; warning: {w}"));
+    }
+    // etcd 3.7 (protobuf-go) writes only the fields its restore sets:
+    // no ConfChange id, no ConfState auto_leave (v3.7.1
+    // etcdutl/snapshot/v3_snapshot.go:548-552, :575-577, :590); gogoproto
+    // (3.5, 3.6) writes both as zeros.
+    let explicit = layout.writes_explicit_presence();
 
     let (auth_enabled, users) = auth_of(&db)?;
     // The new raft log: one conf change per member, committed at term 1.
@@ -338,6 +369,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
     // WAL and snap, as etcdutl writes them.
     let conf_state = ConfState {
         voters: cluster.members.iter().map(|m| m.id).collect(),
+        auto_leave: (!explicit).then_some(false),
         ..ConfState::default()
     };
     let entries: Vec<Entry> = cluster
@@ -346,7 +378,7 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         .enumerate()
         .map(|(i, m)| {
             let cc = ConfChange {
-                id: 0,
+                id: (!explicit).then_some(0),
                 r#type: 0,
                 node_id: m.id,
                 context: Some(m.to_json().into_bytes()),
@@ -379,6 +411,14 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         &etcdsnap_wal::writer::segment_name(0, 0),
         &enc,
     )?;
+    // etcd 3.5 saves the v2 store its AddMember calls filled, in member-id
+    // order; etcd 3.6 and 3.7 render the v3 membership in the v2 store's
+    // format (GetMembershipInfoInV2Format, v3.6.14
+    // server/etcdserver/cluster_util.go:450-458, RaftCluster.Store,
+    // server/etcdserver/api/membership/cluster.go:994-1019): the same
+    // nodes and JSON, the members taken in Go's map order, so with several
+    // members the store indexes etcd gives them vary from run to run;
+    // etcdsnap gives them in member-id order, one of those orders.
     let raft_snap = RaftSnapshot {
         data: Some(v2store::restore_store_json(&cluster.members).into_bytes()),
         metadata: SnapshotMetadata {
@@ -428,6 +468,8 @@ pub fn restore(cfg: &RestoreConfig) -> Result<RestoreSummary, Error> {
         auth_enabled,
         users,
         etcd_command,
+        etcd_version: layout.to_string(),
+        etcd_version_note,
     })
 }
 

@@ -29,6 +29,9 @@ pub struct SaveConfig {
     pub no_wal: bool,
     /// Accept a db whose snapshot trailer no longer matches.
     pub skip_hash_check: bool,
+    /// Replay the WAL under this etcd release's apply rules; None: the
+    /// release that wrote the db (`etcdsnap_schema::release::detect`).
+    pub etcd_version: Option<etcdsnap_schema::EtcdVersion>,
 }
 
 /// What a save wrote.
@@ -107,7 +110,11 @@ pub fn save(cfg: &SaveConfig) -> Result<SaveSummary, Error> {
             }
         }
         if !cfg.no_wal {
-            if let Some((e, summary)) = etcdsnap_replay::replay(&db, &wal, ci).map_err(|e| {
+            let replayed_as = match cfg.etcd_version {
+                Some(v) => etcdsnap_replay::replay_as(&db, &wal, ci, v),
+                None => etcdsnap_replay::replay(&db, &wal, ci),
+            };
+            if let Some((e, summary)) = replayed_as.map_err(|e| {
                 Error::Source(format!(
                     "{e}; --no-wal saves the db as it is, without the committed WAL entries past its consistent index {ci}"
                 ))
@@ -186,6 +193,15 @@ pub struct LatestState {
 /// error (a torn last write is not: etcd drops it too), as is an entry the
 /// replay does not handle; both name what to pass to read the db alone.
 pub fn latest_state(data_dir: &Path) -> Result<Option<LatestState>, Error> {
+    latest_state_as(data_dir, None)
+}
+
+/// [`latest_state`] with the WAL replayed under etcd `version`'s apply
+/// rules (None: the release that wrote the db).
+pub fn latest_state_as(
+    data_dir: &Path,
+    version: Option<etcdsnap_schema::EtcdVersion>,
+) -> Result<Option<LatestState>, Error> {
     let wal_dir = etcdsnap_datadir::wal_dir(data_dir);
     if !wal_dir.is_dir() {
         return Ok(None);
@@ -209,8 +225,12 @@ pub fn latest_state(data_dir: &Path) -> Result<Option<LatestState>, Error> {
             d.file, d.offset, d.message
         )));
     }
-    let Some((edits, replayed)) = etcdsnap_replay::replay(&db, &wal, ci)
-        .map_err(|e| Error::Source(format!("{e}; --no-wal reads the db alone")))?
+    let replayed = match version {
+        Some(v) => etcdsnap_replay::replay_as(&db, &wal, ci, v),
+        None => etcdsnap_replay::replay(&db, &wal, ci),
+    };
+    let Some((edits, replayed)) =
+        replayed.map_err(|e| Error::Source(format!("{e}; --no-wal reads the db alone")))?
     else {
         return Ok(None);
     };

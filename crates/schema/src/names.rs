@@ -42,6 +42,9 @@ pub const AUTH_ENABLED: &[u8] = b"authEnabled";
 pub const AUTH_REVISION: &[u8] = b"authRevision";
 /// `cluster`: the cluster version, e.g. `3.5.0`.
 pub const CLUSTER_VERSION: &[u8] = b"clusterVersion";
+/// `cluster` key of the downgrade state (etcd 3.5 on), JSON
+/// `{"target-version":...,"enabled":...}`.
+pub const CLUSTER_DOWNGRADE: &[u8] = b"downgrade";
 
 /// The buckets etcd creates at start-up, in byte order.
 pub const ETCD_BUCKETS: [&[u8]; 10] = [

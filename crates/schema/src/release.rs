@@ -12,6 +12,10 @@
 //! | the compactor keeps a tombstone at the compact revision | 3.4.34+, 3.5.16+, 3.6+ |
 //! | `snapshot status` TotalKey counts live keys, prints a Version | 3.6+ |
 //! | `-w table` drawn with box-drawing characters | 3.7+ (upstream builds) |
+//! | a storage version in `meta`; membership only in the backend | 3.6+ |
+//! | v2 WAL requests: only member attributes and cluster version, as v3 | 3.6 |
+//! | v2 WAL requests stop etcd | 3.7+ |
+//! | restore leaves out unset protobuf fields (explicit presence) | 3.7+ |
 //!
 //! With no release given, etcdsnap answers as the newest patch this build
 //! knows of the minor that wrote the data ([`detect`]).
@@ -173,6 +177,59 @@ impl EtcdVersion {
     /// Whether `snapshot status` counts only the keys live at the head and
     /// prints the storage version (etcdutl 3.6 on).
     pub fn status_counts_live_keys(self) -> bool {
+        self.minor >= 6
+    }
+
+    /// The release whose `snapshot restore` layout is written: this one,
+    /// but never below 3.5 (a 3.4 backup is restored for etcd 3.5, as
+    /// etcdutl 3.5 restores it).
+    pub fn restore_release(self) -> EtcdVersion {
+        if self.minor < 5 {
+            EtcdVersion::V3_5
+        } else {
+            self
+        }
+    }
+
+    /// Whether this release writes raft and WAL messages with explicit
+    /// field presence (protobuf-go), so a field it does not set is left
+    /// out where gogoproto wrote a zero: etcd 3.7 on (go.etcd.io/raft/v3
+    /// v3.7.0 `raftpb/raft.pb.go`, `protoc-gen-go`; v3.7.1
+    /// `etcdutl/snapshot/v3_snapshot.go:548-590` sets no `ConfChange.Id`
+    /// and no `ConfState.AutoLeave`).
+    pub fn writes_explicit_presence(self) -> bool {
+        self.minor >= 7
+    }
+
+    /// Whether a v2 request in the WAL is applied only as etcd 3.6
+    /// converts it (`v2ToV3Request`, v3.6.14
+    /// `server/etcdserver/apply_v2.go:29-66`): a PUT of a member's
+    /// attributes or of the cluster version becomes the v3 request, and
+    /// anything else stops etcd. Earlier releases apply reads and SYNC as
+    /// no-ops.
+    pub fn v2_requests_converted_to_v3(self) -> bool {
+        self.minor >= 6
+    }
+
+    /// Whether the `v2` field of `InternalRaftRequest` is gone (etcd 3.7:
+    /// `reserved 2` in v3.7.1 `api/etcdserverpb/raft_internal.proto:28`),
+    /// so a v2 entry stops etcd.
+    pub fn v2_requests_removed(self) -> bool {
+        self.minor >= 7
+    }
+
+    /// The storage version a member of this release keeps in
+    /// `meta/storageVersion` (`X.Y.0`; etcd 3.6 on, v3.6.14
+    /// `server/storage/schema/version.go:59-62`), None before 3.6.
+    pub fn storage_version(self) -> Option<String> {
+        (self.minor >= 6).then(|| format!("3.{}.0", self.minor))
+    }
+
+    /// Whether this release reads membership (members, removed members,
+    /// cluster version) from the v3 backend alone, the v2 store holding
+    /// none of it that it reads back: etcd 3.6 on (v3.6.14
+    /// `server/etcdserver/api/membership/cluster.go:259-271`, `UnsafeLoad`).
+    pub fn membership_in_backend_only(self) -> bool {
         self.minor >= 6
     }
 
@@ -412,6 +469,18 @@ mod tests {
         assert_eq!(v("3.6").table_style(), TableStyle::Ascii);
         assert_eq!(v("3.5.30").table_style(), TableStyle::Ascii);
         assert_eq!(v("3.7.0").table_style(), TableStyle::Box);
+        assert_eq!(v("3.4").restore_release(), EtcdVersion::V3_5);
+        assert_eq!(v("3.5.1").restore_release(), EtcdVersion::V3_5_1);
+        assert_eq!(v("3.6").restore_release(), EtcdVersion::V3_6);
+        assert!(!v("3.6").writes_explicit_presence() && v("3.7.0").writes_explicit_presence());
+        assert!(
+            !v("3.5").v2_requests_converted_to_v3() && v("3.6.0").v2_requests_converted_to_v3()
+        );
+        assert!(!v("3.6").v2_requests_removed() && v("3.7").v2_requests_removed());
+        assert_eq!(v("3.5").storage_version(), None);
+        assert_eq!(v("3.6.0").storage_version().as_deref(), Some("3.6.0"));
+        assert_eq!(v("3.7").storage_version().as_deref(), Some("3.7.0"));
+        assert!(!v("3.5").membership_in_backend_only() && v("3.6").membership_in_backend_only());
     }
 
     #[test]

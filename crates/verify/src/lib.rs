@@ -19,6 +19,7 @@ pub mod crc;
 mod error;
 pub mod hashkv;
 pub mod humanize;
+pub mod release_schema;
 pub mod semantic;
 pub mod status;
 pub mod trailer;

@@ -18,6 +18,9 @@
 //! - `auth`, `authUsers`, `authRoles`: users and roles decode, are stored
 //!   under their own names, and users' roles exist.
 //! - `members`: JSON members stored under their hex id.
+//! - Under etcd 3.6 and 3.7 rules, what those releases add
+//!   ([`crate::release_schema`]): the storage version, membership and
+//!   cluster state read from the backend alone.
 
 use etcdsnap_schema::names;
 use std::collections::{HashMap, HashSet};
@@ -95,6 +98,10 @@ pub struct Report {
     pub summary: Summary,
     /// Every problem found.
     pub problems: Vec<Problem>,
+    /// Under etcd 3.6 and 3.7 rules: what those releases require and
+    /// write (none for earlier releases, whose rules are the checks above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<crate::release_schema::ReleaseCheck>,
 }
 
 impl Report {
@@ -195,8 +202,28 @@ pub fn check_and_decode<'a>(db: &Db<'a>) -> (check::Report, Result<(), Error>) {
     (report, decoded)
 }
 
-/// Verifies the database in `db` (the whole file, trailer included).
+/// Verifies the database in `db` (the whole file, trailer included),
+/// under the rules of the release that wrote it
+/// ([`etcdsnap_schema::release::detect`]).
 pub fn verify(db: &Db<'_>) -> Result<Report, Error> {
+    let version = etcdsnap_schema::release::detect(db)
+        .map(|c| c.version)
+        .unwrap_or_default();
+    verify_as(db, version)
+}
+
+/// [`verify`] under etcd `version`'s rules: from 3.6 on, what
+/// [`crate::release_schema::check`] adds.
+pub fn verify_as(db: &Db<'_>, version: etcdsnap_schema::EtcdVersion) -> Result<Report, Error> {
+    let mut r = verify_common(db)?;
+    if r.summary.unread.is_none() {
+        r.release = crate::release_schema::check(db, version, &mut r)?;
+    }
+    Ok(r)
+}
+
+/// The checks every release shares.
+fn verify_common(db: &Db<'_>) -> Result<Report, Error> {
     let mut r = Report::default();
     r.summary.file_size = db.file().len() as u64;
     r.summary.db_size = db.hwm().0.saturating_mul(db.page_size() as u64);

@@ -160,6 +160,10 @@ pub struct InternalRaftRequest {
     /// `downgrade_info_set` (3.5).
     #[prost(message, optional, tag = "1302")]
     pub downgrade_info_set: Option<DowngradeInfoSetRequest>,
+    /// `downgrade_version_test` (3.6, for etcd's own tests: applied as
+    /// nothing; v3.6.14 `api/etcdserverpb/raft_internal.proto:75`).
+    #[prost(message, optional, tag = "9900")]
+    pub downgrade_version_test: Option<DowngradeVersionTestRequest>,
 }
 
 /// `etcdserverpb.Request`: a v2 store request (proto2; `PrevExist` and
@@ -793,6 +797,14 @@ pub struct DowngradeInfoSetRequest {
     pub enabled: bool,
     /// `ver`.
     #[prost(bytes = "vec", tag = "2")]
+    pub ver: Vec<u8>,
+}
+
+/// `etcdserverpb.DowngradeVersionTestRequest` (3.6).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DowngradeVersionTestRequest {
+    /// `ver`.
+    #[prost(bytes = "vec", tag = "1")]
     pub ver: Vec<u8>,
 }
 

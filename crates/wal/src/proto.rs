@@ -67,9 +67,12 @@ pub struct ConfState {
     /// Learners to add when leaving a joint configuration.
     #[prost(uint64, repeated, packed = "false", tag = "4")]
     pub learners_next: Vec<u64>,
-    /// Leave the joint configuration automatically.
-    #[prost(bool, required, tag = "5")]
-    pub auto_leave: bool,
+    /// Leave the joint configuration automatically. `Some` whenever etcd
+    /// wrote it: gogoproto (etcd 3.4 to 3.6) always writes it, false or
+    /// not; etcd 3.7's raft (protobuf-go, explicit presence) writes it
+    /// only when set, and its restore does not set it.
+    #[prost(bool, optional, tag = "5")]
+    pub auto_leave: Option<bool>,
 }
 
 /// `walpb.Snapshot`: a snapshot marker in the WAL.
@@ -100,9 +103,12 @@ pub struct Metadata {
 /// `raftpb.ConfChange` (version 1), the payload of a conf-change entry.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct ConfChange {
-    /// Request id (unused by etcd, always 0).
-    #[prost(uint64, required, tag = "1")]
-    pub id: u64,
+    /// Request id (unused by etcd, always 0). `Some` whenever written:
+    /// gogoproto (etcd 3.4 to 3.6) always writes it; etcd 3.7 (protobuf-go,
+    /// explicit presence) leaves it out where it does not set it, as its
+    /// restore does.
+    #[prost(uint64, optional, tag = "1")]
+    pub id: Option<u64>,
     /// 0 add node, 1 remove node, 2 update node, 3 add learner.
     #[prost(int32, required, tag = "2")]
     pub r#type: i32,

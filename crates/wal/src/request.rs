@@ -20,9 +20,10 @@ use crate::etcdserverpb::{
     AuthStatusRequest, AuthUserAddRequest, AuthUserChangePasswordRequest, AuthUserDeleteRequest,
     AuthUserGetRequest, AuthUserGrantRoleRequest, AuthUserListRequest, AuthUserRevokeRoleRequest,
     ClusterMemberAttrSetRequest, ClusterVersionSetRequest, CompactionRequest, Compare,
-    DeleteRangeRequest, DowngradeInfoSetRequest, InternalAuthenticateRequest, InternalRaftRequest,
-    LeaseCheckpoint, LeaseCheckpointRequest, LeaseGrantRequest, LeaseRevokeRequest, Permission,
-    PutRequest, RangeRequest, Request, RequestHeader, RequestOp, TxnRequest, UserAddOptions,
+    DeleteRangeRequest, DowngradeInfoSetRequest, DowngradeVersionTestRequest,
+    InternalAuthenticateRequest, InternalRaftRequest, LeaseCheckpoint, LeaseCheckpointRequest,
+    LeaseGrantRequest, LeaseRevokeRequest, Permission, PutRequest, RangeRequest, Request,
+    RequestHeader, RequestOp, TxnRequest, UserAddOptions,
 };
 
 /// The text form of a request, as `etcd-dump-logs` prints it; `raw` is the
@@ -147,6 +148,11 @@ impl Show for InternalRaftRequest {
                 msg(&self.cluster_member_attr_set),
             ),
             (1302, "downgrade_info_set", msg(&self.downgrade_info_set)),
+            (
+                9900,
+                "downgrade_version_test",
+                msg(&self.downgrade_version_test),
+            ),
         ]
     }
 }
@@ -537,6 +543,12 @@ impl Show for ClusterMemberAttrSetRequest {
             (1, "member_ID", Val::U64(self.member_id)),
             (2, "member_attributes", msg(&self.member_attributes)),
         ]
+    }
+}
+
+impl Show for DowngradeVersionTestRequest {
+    fn fields(&self) -> Vec<(u32, &'static str, Val<'_>)> {
+        vec![(1, "ver", Val::Bytes(&self.ver))]
     }
 }
 
@@ -938,6 +950,7 @@ mod tests {
         tags_agree::<Attributes>();
         tags_agree::<ClusterMemberAttrSetRequest>();
         tags_agree::<DowngradeInfoSetRequest>();
+        tags_agree::<DowngradeVersionTestRequest>();
     }
 
     #[test]
