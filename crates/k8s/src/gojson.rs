@@ -106,28 +106,116 @@ pub fn write_f64(out: &mut String, f: f64) -> Option<()> {
     if !f.is_finite() {
         return None;
     }
+    if f == 0.0 {
+        out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
+        return Some(());
+    }
+    let (digits, exp) = shortest_digits(f.abs());
+    if f < 0.0 {
+        out.push('-');
+    }
     let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        // Rust's `{:e}` is shortest too; Go writes the exponent with a sign
-        // ("1e+21"), and drops the leading zero of a negative one ("1e-7").
-        let s = format!("{f:e}");
-        match s.split_once('e') {
-            Some((mant, exp)) if exp.starts_with('-') => {
-                out.push_str(mant);
-                out.push('e');
-                out.push_str(exp);
-            }
-            Some((mant, exp)) => {
-                out.push_str(mant);
-                out.push_str("e+");
-                out.push_str(exp);
-            }
-            None => out.push_str(&s),
+    let n = digits.len() as i32;
+    if !(1e-6..1e21).contains(&abs) {
+        // 'e' form: Go writes the exponent with a sign ("1e+21") and at
+        // least one digit ("1e-7").
+        out.push_str(digits.get(..1).unwrap_or("0"));
+        if n > 1 {
+            out.push('.');
+            out.push_str(digits.get(1..).unwrap_or_default());
+        }
+        out.push_str(&format!(
+            "e{}{}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        ));
+    } else if exp < 0 {
+        // 0.000ddd
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else if exp + 1 >= n {
+        // dddd000
+        out.push_str(&digits);
+        for _ in 0..(exp + 1 - n) {
+            out.push('0');
         }
     } else {
-        out.push_str(&format!("{f}"));
+        let (int, frac) = digits.split_at(usize::try_from(exp + 1).unwrap_or(0));
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
     }
     Some(())
+}
+
+/// The shortest decimal digits that read back as `f` (positive, finite)
+/// and the decimal exponent of the first, as Go's `strconv` chooses them:
+/// Rust's shortest digits, except that where the exact value lies halfway
+/// between two shortest candidates Go takes the one with an even last
+/// digit (its Ryū rounds half to even) and Rust may take the other.
+fn shortest_digits(f: f64) -> (String, i32) {
+    let s = format!("{f:e}");
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    // Two candidates half a last digit from the exact value can both read
+    // back only at 16 or 17 digits (a double holds 53 bits).
+    if n < 16 {
+        return (digits, exp);
+    }
+    // The exact value's digits (an f64's expansion has at most 767).
+    let exact = format!("{f:.800e}");
+    let (emant, eexp) = exact.split_once('e').unwrap_or((&exact, "0"));
+    if eexp.parse::<i32>().ok() != Some(exp) {
+        return (digits, exp);
+    }
+    let edigits: Vec<u8> = emant.bytes().filter(u8::is_ascii_digit).collect();
+    let (head, tail) = edigits.split_at(n.min(edigits.len()));
+    let tie = tail.first() == Some(&b'5') && tail.iter().skip(1).all(|&c| c == b'0');
+    if !tie {
+        return (digits, exp);
+    }
+    // Candidates: the exact digits cut at n (`head`), and one unit more.
+    let last_even = head.last().is_some_and(|d| (d - b'0').is_multiple_of(2));
+    if last_even {
+        let h = String::from_utf8_lossy(head).into_owned();
+        let trimmed = h.trim_end_matches('0');
+        return (
+            if trimmed.is_empty() {
+                h
+            } else {
+                trimmed.to_string()
+            },
+            exp,
+        );
+    }
+    let mut up = head.to_vec();
+    for d in up.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            break;
+        }
+    }
+    if up.first() == Some(&b'0') {
+        // Carried past the first digit: not a same-length candidate.
+        return (digits, exp);
+    }
+    let u = String::from_utf8_lossy(&up).into_owned();
+    let trimmed = u.trim_end_matches('0');
+    (
+        if trimmed.is_empty() {
+            u
+        } else {
+            trimmed.to_string()
+        },
+        exp,
+    )
 }
 
 /// Validates `raw` as one JSON value and appends it compacted, as
@@ -433,6 +521,18 @@ mod tests {
         assert_eq!(f(1.0), "1");
         assert_eq!(f(0.1), "0.1");
         assert_eq!(f(1e21), "1e+21");
+        // Exact ties between two shortest candidates: Go rounds half to even.
+        assert_eq!(f(-(1.0 + 2f64.powi(-17))), "-1.0000076293945312");
+        assert_eq!(f(1.0 + 3.0 * 2f64.powi(-17)), "1.0000228881835938");
+        assert_eq!(f(1.000_000_000_000_000_2), "1.0000000000000002");
+        assert_eq!(f(123_456_789.125), "123456789.125");
+        assert_eq!(f(9_007_199_254_740_993.0), "9007199254740992");
+        assert_eq!(f(5e-324), "5e-324");
+        assert_eq!(f(1e23), "1e+23");
+        assert_eq!(f(0.000_001), "0.000001");
+        assert_eq!(f(1e-7), "1e-7");
+        assert_eq!(f(123e18), "123000000000000000000");
+        assert_eq!(f(-0.0), "-0");
         assert_eq!(f(1e20), "100000000000000000000");
         assert_eq!(f(1.5e-7), "1.5e-7");
         assert_eq!(f(-0.0), "-0");
