@@ -10,8 +10,10 @@
 //! their own `MarshalJSON` (times, quantities, int-or-string, embedded
 //! JSON) in their own forms.
 //!
-//! A value that is already JSON (custom resources, clusters configured for
-//! JSON storage) is passed through as stored. CBOR is not decoded yet.
+//! JSON values of built-in kinds (clusters configured for JSON storage)
+//! decode into the same values over the same tables (`typedjson.rs`) and
+//! print through the same writer; JSON and CBOR custom resources decode
+//! unstructured (`unstructured.rs`, `cborin.rs`); see [`decode_value_at`].
 //! Hostile bytes never panic: the recursion has a depth cap, allocations
 //! follow the bytes present, and every failure is an error naming where.
 
@@ -51,33 +53,52 @@ pub enum DecodeError {
         /// What is wrong.
         reason: String,
     },
-    /// An encoding recognised but not decoded (CBOR).
+    /// An encoding recognised but not decoded.
     #[error("unsupported encoding: {0}")]
     Unsupported(String),
+    /// JSON Go's decoding refuses (syntax, a field of the wrong type, an
+    /// own `UnmarshalJSON` failing, no kind).
+    #[error("JSON: {0}")]
+    Json(String),
+    /// CBOR Go's CBOR serializer refuses.
+    #[error("CBOR: {0}")]
+    Cbor(String),
 }
 
 /// A decoded object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
-    /// apiVersion (from the envelope, or the JSON's own; empty if none).
+    /// apiVersion (from the envelope, or the object's own; empty if none).
     pub api_version: String,
-    /// kind (from the envelope, or the JSON's own; empty if none).
+    /// kind (from the envelope, or the object's own).
     pub kind: String,
-    /// The object as Go's JSON serializer writes it (compact, no newline);
-    /// a JSON value as stored (its trailing newline trimmed).
+    /// The object as Go's JSON serializer writes it (compact, no newline).
     pub json: String,
 }
 
-/// Decodes a value stored under `/registry/`: the protobuf envelope to
-/// Go-identical JSON, JSON passed through.
+/// Decodes a value stored under `/registry/` (see [`decode_value_at`]).
 pub fn decode_value(value: &[u8]) -> Result<Decoded, DecodeError> {
     decode_value_at(value, None)
 }
 
-/// [`decode_value`] with `metadata.resourceVersion` set to
-/// `resource_version`, as the apiserver sets it when it reads a stored
-/// object (for protobuf values, where Go's field order puts it; a JSON
-/// value is returned as stored).
+/// Decodes a value stored under `/registry/` into the JSON the API server
+/// serves for it, byte for byte as client-go's universal deserializer (no
+/// conversion, no defaulting) followed by apimachinery's JSON serializer
+/// print it, with `metadata.resourceVersion` set to `resource_version` as
+/// the apiserver sets it when it reads a stored object:
+///
+/// - the `k8s\0` protobuf envelope: decoded over the generated tables;
+/// - JSON (first non-blank byte `{`): its `apiVersion` and `kind` read as
+///   the JSON serializer's meta factory reads them; a built-in kind is
+///   decoded into its Go type (the rules in `typedjson.rs`) and printed in
+///   Go struct order like a protobuf one; any other kind (custom
+///   resources) decodes unstructured, printed with its keys sorted and its
+///   numbers as Go's int64 and float64 (`unstructured.rs`);
+/// - CBOR (the self-described tag 0xd9d9f7): unstructured, as the CBOR
+///   serializer custom resources may be stored with reads it
+///   (`cborin.rs`).
+///
+/// Every input Go's decoding refuses is an error here too.
 pub fn decode_value_at(
     value: &[u8],
     resource_version: Option<&str>,
@@ -85,30 +106,49 @@ pub fn decode_value_at(
     if let Some(rest) = value.strip_prefix(b"k8s\0") {
         return decode_envelope(rest, resource_version);
     }
-    if value.starts_with(&[0xd9, 0xd9, 0xf7]) {
-        return Err(DecodeError::Unsupported("CBOR".into()));
+    if value.starts_with(&crate::cborin::SELF_DESCRIBED) {
+        let mut o = crate::cborin::decode(value).map_err(DecodeError::Cbor)?;
+        return unstructured_done(&mut o, resource_version).map_err(DecodeError::Cbor);
     }
-    let trimmed = value.trim_ascii_start();
-    if trimmed.starts_with(b"{") {
-        let text = std::str::from_utf8(value)
-            .map_err(|_| DecodeError::NotKubernetes)?
-            .trim_end_matches('\n');
-        let parsed: serde_json::Value =
-            serde_json::from_str(text).map_err(|_| DecodeError::NotKubernetes)?;
-        let field = |k: &str| {
-            parsed
-                .get(k)
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        return Ok(Decoded {
-            api_version: field("apiVersion"),
-            kind: field("kind"),
-            json: text.to_string(),
-        });
+    if value.trim_ascii_start().starts_with(b"{") {
+        return decode_json(value, resource_version);
     }
     Err(DecodeError::NotKubernetes)
+}
+
+fn unstructured_done(
+    o: &mut crate::unstructured::Object,
+    resource_version: Option<&str>,
+) -> Result<Decoded, String> {
+    if let Some(rv) = resource_version.filter(|rv| !rv.is_empty()) {
+        o.set_resource_version(rv);
+    }
+    Ok(Decoded {
+        api_version: o.api_version.clone(),
+        kind: o.kind.clone(),
+        json: o.to_json()?,
+    })
+}
+
+/// A JSON value: typed when its kind is built in, else unstructured.
+fn decode_json(value: &[u8], resource_version: Option<&str>) -> Result<Decoded, DecodeError> {
+    let top = crate::jsonin::parse(value).map_err(DecodeError::Json)?;
+    let (api_version, kind) = crate::jsonin::interpret(&top).map_err(DecodeError::Json)?;
+    if !kind.is_empty() {
+        if let Some(message) = lookup_kind(&api_version, &kind) {
+            let (_, version) =
+                crate::jsonin::parse_group_version(&api_version).map_err(DecodeError::Json)?;
+            if version.is_empty() {
+                return Err(DecodeError::Json(format!(
+                    "Object 'apiVersion' is missing in the {kind}"
+                )));
+            }
+            return crate::typedjson::decode(&top, message, api_version, kind, resource_version);
+        }
+    }
+    let u = crate::unstructured::from_json(&top).map_err(DecodeError::Json)?;
+    let mut o = crate::unstructured::object(u, false).map_err(DecodeError::Json)?;
+    unstructured_done(&mut o, resource_version).map_err(DecodeError::Json)
 }
 
 /// The message index for an apiVersion and kind, as Go's scheme finds it
@@ -217,7 +257,7 @@ fn decode_envelope(b: &[u8], resource_version: Option<&str>) -> Result<Decoded, 
 }
 
 /// Nesting deeper than this is refused (JSON schemas nest, but not this far).
-const MAX_DEPTH: usize = 200;
+pub(crate) const MAX_DEPTH: usize = 200;
 
 /// Writing counts every value, list and map level, a few per message.
 const MAX_WRITE_DEPTH: usize = 8 * MAX_DEPTH;
@@ -392,7 +432,7 @@ fn skip_group(mut b: &[u8]) -> Option<&[u8]> {
 }
 /// A decoded value; `None` in a slot means absent (Go's zero or nil).
 #[derive(Debug, Clone, PartialEq)]
-enum Val<'a> {
+pub(crate) enum Val<'a> {
     Bool(bool),
     Int(i64),
     Uint(u64),
@@ -409,20 +449,20 @@ enum Val<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-struct MsgVal<'a> {
+pub(crate) struct MsgVal<'a> {
     /// The fields present, by index into the message's fields (sparse: an
     /// empty message costs no allocation, whatever its schema's size).
-    fields: Vec<(usize, Option<Val<'a>>)>,
+    pub(crate) fields: Vec<(usize, Option<Val<'a>>)>,
 }
 
 impl<'a> MsgVal<'a> {
-    fn get(&self, i: usize) -> Option<&Val<'a>> {
+    pub(crate) fn get(&self, i: usize) -> Option<&Val<'a>> {
         let at = self.fields.binary_search_by_key(&i, |(j, _)| *j).ok()?;
         self.fields.get(at).and_then(|(_, v)| v.as_ref())
     }
     /// The field's slot, added when absent (`None` never happens). The
     /// fields stay sorted by index.
-    fn slot_mut(&mut self, i: usize) -> Option<&mut Option<Val<'a>>> {
+    pub(crate) fn slot_mut(&mut self, i: usize) -> Option<&mut Option<Val<'a>>> {
         let at = match self.fields.binary_search_by_key(&i, |(j, _)| *j) {
             Ok(at) => at,
             Err(at) => {
@@ -436,7 +476,7 @@ impl<'a> MsgVal<'a> {
 
 /// Sets `resourceVersion` in the ObjectMeta held by field `i` of `top`
 /// (a message of type `meta`), creating the metadata if it is absent.
-fn set_resource_version<'a>(top: &mut MsgVal<'a>, i: usize, meta: u16, rv: &'a str) {
+pub(crate) fn set_resource_version<'a>(top: &mut MsgVal<'a>, i: usize, meta: u16, rv: &'a str) {
     let Some(rv_index) =
         msg_of(meta).and_then(|m| m.fields.iter().position(|f| f.json == "resourceVersion"))
     else {
@@ -453,17 +493,17 @@ fn set_resource_version<'a>(top: &mut MsgVal<'a>, i: usize, meta: u16, rv: &'a s
     }
 }
 
-fn msg_of(i: u16) -> Option<&'static Message> {
+pub(crate) fn msg_of(i: u16) -> Option<&'static Message> {
     MESSAGES.get(usize::from(i))
 }
 
-struct Decoder {
-    kind: String,
-    path: Vec<&'static str>,
+pub(crate) struct Decoder {
+    pub(crate) kind: String,
+    pub(crate) path: Vec<&'static str>,
 }
 
 impl Decoder {
-    fn err(&self, reason: impl Into<String>) -> DecodeError {
+    pub(crate) fn err(&self, reason: impl Into<String>) -> DecodeError {
         DecodeError::Payload {
             kind: self.kind.clone(),
             path: if self.path.is_empty() {
@@ -736,7 +776,7 @@ impl Decoder {
 
     // ---- JSON ----
 
-    fn write_message(
+    pub(crate) fn write_message(
         &mut self,
         out: &mut String,
         idx: u16,
@@ -1102,20 +1142,38 @@ mod tests {
     }
 
     #[test]
-    fn json_values_pass_through() {
-        let d = decode_value(b"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"}\n");
+    fn json_values_decode_as_go() {
+        // A custom resource: unstructured, keys sorted.
+        let d = decode_value_at(
+            b"{\"kind\":\"Widget\",\"apiVersion\":\"example.com/v1\",\"spec\":{\"n\":1.0}}\n",
+            Some("5"),
+        );
         assert_eq!(
             d.map(|d| (d.api_version, d.kind, d.json)),
             Ok((
                 "example.com/v1".to_string(),
                 "Widget".to_string(),
-                "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"}".to_string()
+                r#"{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"resourceVersion":"5"},"spec":{"n":1}}"#.to_string()
             ))
         );
-        assert_eq!(decode_value(b"{nope"), Err(DecodeError::NotKubernetes));
+        // A built-in kind: its Go type, in Go's field order.
+        let d = decode_value_at(
+            br#"{"apiVersion":"v1","kind":"ConfigMap","data":{"b":"2","a":"1"},"metadata":{"name":"x","creationTimestamp":"2024-01-02T03:04:05.9+01:00"},"unknown":1}"#,
+            Some("5"),
+        );
+        assert_eq!(
+            d.map(|d| d.json),
+            Ok(r#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"x","resourceVersion":"5","creationTimestamp":"2024-01-02T02:04:05Z"},"data":{"a":"1","b":"2"}}"#.to_string())
+        );
+        assert!(matches!(
+            decode_value(br#"{"apiVersion":"v1","kind":"ConfigMap","data":{"a":1}}"#),
+            Err(DecodeError::Payload { .. })
+        ));
+        assert!(matches!(decode_value(b"{nope"), Err(DecodeError::Json(_))));
+        assert_eq!(decode_value(b"nope"), Err(DecodeError::NotKubernetes));
         assert!(matches!(
             decode_value(&[0xd9, 0xd9, 0xf7, 0xa0]),
-            Err(DecodeError::Unsupported(_))
+            Err(DecodeError::Cbor(_))
         ));
     }
 

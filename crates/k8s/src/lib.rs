@@ -5,13 +5,16 @@
 //! name>:` then ciphertext). The summary reads no payload beyond the type
 //! meta; encrypted values are only named.
 //!
-//! [`decode_value`] turns a stored protobuf object of any built-in kind
-//! (Kubernetes 0.36, every served version, CustomResourceDefinitions
-//! included) into the JSON the API server would serve for it, byte for
-//! byte as Go writes it: the tables it reads are generated from the Go
-//! types ([`table`], `generated/schema.rs`), the decoder interpreting them
-//! is [`decode`], with Go's JSON details in `gojson` and resource
-//! quantities in [`quantity`].
+//! [`decode_value`] turns a stored object into the JSON the API server
+//! would serve for it, byte for byte as Go writes it: protobuf and JSON
+//! objects of any built-in kind (Kubernetes 0.36, every served version,
+//! CustomResourceDefinitions included) into their Go types, JSON and CBOR
+//! custom resources unstructured. The tables it reads are generated from
+//! the Go types ([`table`], `generated/schema.rs`), the decoder
+//! interpreting them is [`decode`], with Go's JSON details in `gojson`,
+//! Go's JSON reading in `jsonin` and `typedjson`, unstructured objects in
+//! `unstructured`, CBOR in `cborin`, and resource quantities in
+//! [`quantity`].
 //!
 //! Around it: [`encryption`] reads back values encrypted at rest,
 //! [`resources`] and [`selector`] are kubectl's TYPE and `-l` grammars,
@@ -38,11 +41,16 @@
 //! # Ok::<(), etcdsnap_k8s::DecodeError>(())
 //! ```
 
+mod cborin;
 pub mod decode;
 mod generated;
 mod gojson;
+mod gotime;
+mod jsonin;
 pub mod quantity;
 pub mod table;
+mod typedjson;
+mod unstructured;
 
 pub use generated::schema::{KINDS, MESSAGES, UNVERSIONED};
 
@@ -323,27 +331,18 @@ pub fn summary(db: &Db<'_>, top: usize) -> Result<Summary, Error> {
 
 /// Decodes a stored plaintext (after decryption) into the object the API
 /// server returns for it when it reads it at `mod_revision`, as JSON text:
-/// protobuf values as Go's JSON serializer writes the decoded object (Go's
-/// field order), JSON values (custom resources, and built-ins stored with
-/// `--storage-media-type=application/json`) with their keys sorted, as
-/// Go's unstructured objects are written; `metadata.resourceVersion` set
-/// to the revision either way.
+/// client-go's universal deserializer (no conversion, no defaulting) then
+/// Go's JSON serializer, `metadata.resourceVersion` set to the revision.
+/// Protobuf values and JSON values of built-in kinds (clusters running
+/// with `--storage-media-type=application/json`) decode into their Go
+/// types and print in Go's field order; JSON and CBOR custom resources
+/// decode unstructured and print with their keys sorted. What Go refuses
+/// is an error. See [`decode::decode_value_at`].
 pub fn decode_stored(_key: &[u8], plain: &[u8], mod_revision: i64) -> Result<String, String> {
     let rv = mod_revision.to_string();
-    if plain.starts_with(b"k8s\0") {
-        return decode::decode_value_at(plain, Some(&rv))
-            .map(|d| d.json)
-            .map_err(|e| e.to_string());
-    }
-    if plain.starts_with(&[0xd9, 0xd9, 0xf7]) {
-        return Err("CBOR objects are not decoded by this build".into());
-    }
-    let mut v: serde_json::Value =
-        serde_json::from_slice(plain).map_err(|e| format!("not a Kubernetes object: {e}"))?;
-    if let Some(serde_json::Value::Object(meta)) = v.get_mut("metadata") {
-        meta.insert("resourceVersion".into(), serde_json::Value::String(rv));
-    }
-    Ok(v.to_string())
+    decode::decode_value_at(plain, Some(&rv))
+        .map(|d| d.json)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
