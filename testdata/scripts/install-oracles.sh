@@ -236,7 +236,8 @@ fi
 # 4d. Go programs against the Kubernetes 0.36 libraries of step 4b (GOPATH
 #     mode, no network): k8sschema generates crates/k8s/src/generated/schema.rs
 #     (the k8s crate's tests diff its output against the committed file) and
-#     k8sgolden prints Go's own decoding of stored objects of every kind.
+#     k8sgolden prints Go's own decoding of stored objects of every kind
+#     (protobuf, JSON and CBOR) and of random custom resources.
 for prog in k8sschema k8sgolden; do
     src="$TESTDATA/go/$prog"
     out="$BIN_DIR/$prog"

@@ -23,9 +23,22 @@
 //
 // With -decode it reads stored values (base64, one a line) on stdin and
 // prints for each what Go makes of it: {"json_b64":..} or {"error":..}; the
-// k8s crate's tests feed it damaged copies of real objects.
+// k8s crate's tests feed it damaged copies of real objects. Values are
+// read as the API server's storage reads them (stored.go): protobuf by the
+// universal deserializer, JSON of a built-in kind too, other JSON and CBOR
+// as unstructured custom resources.
 //
-// Usage: k8sgolden [-seeds N] [-quantities] [-decode]
+// With -forms it prints, for the same objects, their JSON- and
+// CBOR-stored forms and Go's reading of each:
+//
+//	{"group":..,"version":..,"kind":..,"seed":N,"rv":..,"forms":[{"enc":"json"|"cbor","value_b64":..,"json_b64"|"error":..},..]}
+//
+// With -cr N it prints N random custom resources in the same shape, as
+// JSON, as CBOR of many encodings, and as the CBOR serializer writes them.
+// -rv R sets metadata.resourceVersion to R in what -decode, -forms and -cr
+// print, as the API server does when it reads an object.
+//
+// Usage: k8sgolden [-seeds N] [-quantities] [-decode] [-forms] [-cr N] [-rv R]
 package main
 
 import (
@@ -236,6 +249,9 @@ func main() {
 	seeds := flag.Int("seeds", 4, "objects per kind (seed 0: the zero object)")
 	quantities := flag.Bool("quantities", false, "print quantity strings and their JSON instead")
 	decodeStdin := flag.Bool("decode", false, "decode base64 values from stdin instead")
+	forms := flag.Bool("forms", false, "print the JSON- and CBOR-stored forms instead")
+	crs := flag.Int("cr", 0, "print this many random custom resources instead")
+	rv := flag.String("rv", "", "resourceVersion to set on what -decode, -forms and -cr print")
 	flag.Parse()
 	if *quantities {
 		out := bufio.NewWriter(os.Stdout)
@@ -255,6 +271,13 @@ func main() {
 	pb := protobuf.NewSerializer(scheme, scheme)
 	js := jsonserializer.NewSerializerWithOptions(jsonserializer.DefaultMetaFactory, scheme, scheme, jsonserializer.SerializerOptions{})
 	decoder := codecs.UniversalDeserializer()
+	store := newStorage(scheme, codecs, js)
+	if *crs > 0 {
+		out := bufio.NewWriter(os.Stdout)
+		crLines(json.NewEncoder(out), store, *crs, *rv)
+		_ = out.Flush()
+		return
+	}
 	if *decodeStdin {
 		in := bufio.NewScanner(os.Stdin)
 		in.Buffer(make([]byte, 1<<20), 1<<28)
@@ -265,15 +288,10 @@ func main() {
 			b, err := base64.StdEncoding.DecodeString(in.Text())
 			if err != nil {
 				l["error"] = "base64: " + err.Error()
-			} else if obj, _, err := decoder.Decode(b, nil, nil); err != nil {
+			} else if printed, err := store.decode(b, *rv); err != nil {
 				l["error"] = err.Error()
 			} else {
-				var printed bytes.Buffer
-				if err := js.Encode(obj, &printed); err != nil {
-					l["error"] = "json: " + err.Error()
-				} else {
-					l["json_b64"] = base64.StdEncoding.EncodeToString([]byte(strings.TrimSuffix(printed.String(), "\n")))
-				}
+				l["json_b64"] = base64.StdEncoding.EncodeToString([]byte(printed))
 			}
 			_ = enc.Encode(l)
 		}
@@ -292,6 +310,10 @@ func main() {
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
 	enc := json.NewEncoder(out)
+	if *forms {
+		formsLines(enc, store, codecs, gvks, *seeds, *rv)
+		return
+	}
 	for _, gvk := range gvks {
 		for seed := 0; seed < *seeds; seed++ {
 			l := line{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Seed: seed}
