@@ -146,6 +146,14 @@ pub enum Encoding {
         /// `apiVersion` from the type meta.
         api_version: String,
     },
+    /// CBOR with the self-described tag (custom resources), with the kind
+    /// and apiVersion it declares (empty when it does not decode).
+    Cbor {
+        /// `kind`.
+        kind: String,
+        /// `apiVersion`.
+        api_version: String,
+    },
     /// Encrypted at rest.
     Encrypted {
         /// `aescbc`, `aesgcm`, `secretbox`, `kms`, ...
@@ -171,7 +179,8 @@ fn bytes_fields(b: &[u8]) -> Vec<(u64, &[u8])> {
         .collect()
 }
 
-/// Recognises how `value` is encoded.
+/// Recognises how `value` is encoded (CBOR values are decoded for their
+/// kind; the others are read only as far as their type meta).
 pub fn encoding_of(value: &[u8]) -> Encoding {
     if let Some(rest) = value.strip_prefix(b"k8s:enc:") {
         let mut it = rest.splitn(4, |c| *c == b':');
@@ -202,6 +211,12 @@ pub fn encoding_of(value: &[u8]) -> Encoding {
             };
         }
         return Encoding::Other;
+    }
+    if value.starts_with(&cborin::SELF_DESCRIBED) {
+        let (kind, api_version) = cborin::decode(value)
+            .map(|o| (o.kind.clone(), o.api_version.clone()))
+            .unwrap_or_default();
+        return Encoding::Cbor { kind, api_version };
     }
     if value.first() == Some(&b'{') {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(value) {
@@ -257,7 +272,7 @@ pub struct Summary {
     pub by_resource: BTreeMap<String, Tally>,
     /// By namespace (`""`: cluster-scoped).
     pub by_namespace: BTreeMap<String, Tally>,
-    /// By encoding: `json`, `protobuf`, `encrypted:<provider>:<key name>`, `other`.
+    /// By encoding: `json`, `protobuf`, `cbor`, `encrypted:<provider>:<key name>`, `other`.
     pub by_encoding: BTreeMap<String, Tally>,
     /// The largest objects, largest first.
     pub largest: Vec<Large>,
@@ -267,6 +282,7 @@ fn encoding_label(e: &Encoding) -> String {
     match e {
         Encoding::Json { .. } => "json".into(),
         Encoding::Protobuf { .. } => "protobuf".into(),
+        Encoding::Cbor { .. } => "cbor".into(),
         Encoding::Encrypted {
             provider, key_name, ..
         } => format!("encrypted:{provider}:{key_name}"),
@@ -276,7 +292,9 @@ fn encoding_label(e: &Encoding) -> String {
 
 fn kind_of(e: &Encoding) -> String {
     match e {
-        Encoding::Json { kind, .. } | Encoding::Protobuf { kind, .. } => kind.clone(),
+        Encoding::Json { kind, .. }
+        | Encoding::Protobuf { kind, .. }
+        | Encoding::Cbor { kind, .. } => kind.clone(),
         Encoding::Encrypted { .. } => "(encrypted)".into(),
         Encoding::Other => "(unknown)".into(),
     }
@@ -409,5 +427,16 @@ mod tests {
             }
         );
         assert_eq!(encoding_of(b"plain"), Encoding::Other);
+        // {"apiVersion": "v", "kind": "W"} after the self-described tag.
+        let mut cbor = vec![0xd9, 0xd9, 0xf7, 0xa2, 0x6a];
+        cbor.extend_from_slice(b"apiVersion");
+        cbor.extend_from_slice(&[0x61, b'v', 0x64, b'k', b'i', b'n', b'd', 0x61, b'W']);
+        assert_eq!(
+            encoding_of(&cbor),
+            Encoding::Cbor {
+                kind: "W".into(),
+                api_version: "v".into()
+            }
+        );
     }
 }
