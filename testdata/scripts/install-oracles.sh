@@ -241,7 +241,7 @@ fi
 for prog in k8sschema k8sgolden; do
     src="$TESTDATA/go/$prog"
     out="$BIN_DIR/$prog"
-    # Rebuilt when any of its Go files is newer (k8sschema has two).
+    # Rebuilt when any of its Go files is newer (k8sschema and k8sgolden have two).
     if [ -x "$out" ] && [ -z "$(find "$src" -name '*.go' -newer "$out")" ]; then
         log "$prog already built"
     else
