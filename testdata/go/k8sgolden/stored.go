@@ -556,7 +556,24 @@ func (g *crGen) cbor(b *bytes.Buffer, v val) {
 			g.head(b, 5, uint64(n))
 		}
 		for i, k := range v.keys {
-			g.cborString(b, k, true)
+			switch g.r.Intn(60) {
+			case 0:
+				// A key in a tag: a text key stands for itself under any
+				// tag, even the time tag 0; byte strings under 21-23 are
+				// encoded.
+				g.head(b, 6, []uint64{55799, 21, 22, 23, 1000}[g.r.Intn(5)])
+				g.cborString(b, k, true)
+			case 1:
+				b.WriteByte(0xc0)
+				cborHead(b, 3, uint64(len(k)), 0)
+				b.WriteString(k)
+			case 2:
+				b.WriteByte(0xf6) // null: the empty string
+			case 3:
+				g.head(b, 0, uint64(g.r.Intn(100))) // an integer: refused
+			default:
+				g.cborString(b, k, true)
+			}
 			g.cbor(b, v.a[i])
 		}
 		if dup {
