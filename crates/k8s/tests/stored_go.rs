@@ -503,3 +503,107 @@ fn rewritten_json_of_built_ins_decodes_as_go() {
     }
     report("rewritten JSON", &compare(&cases), 1_000);
 }
+
+/// Hand-written values at the edges of Go's JSON reading: the types' own
+/// `UnmarshalJSON`s given odd input, case and escapes in keys, `null`.
+const EDGE_CASES: &[&str] = &[
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"2024-01-02T03:04:05+24:00"}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"2024-01-02T3:04:05,123456789123Z"}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"2024-01-02T03:04:05+01:60"}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"2024-01-02t03:04:05Z"}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"0001-01-01T00:00:00Z"}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"0001-01-01T00:00:00.5Z"}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"2024-02-30T00:00:00Z"}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":""}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":5}}"#,
+    r#"{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":null,"deletionTimestamp":null}}"#,
+    r#"{"apiVersion":"v1","kind":"Event","eventTime":"2024-01-02T03:04:05.123456Z"}"#,
+    r#"{"apiVersion":"v1","kind":"Event","eventTime":"2024-01-02T03:04:05.123Z"}"#,
+    r#"{"apiVersion":"v1","kind":"Event","eventTime":"2024-01-02T03:04:05.+12345Z"}"#,
+    r#"{"apiVersion":"v1","kind":"Event","eventTime":"2024-01-02T03:04:05.-00000Z"}"#,
+    r#"{"apiVersion":"v1","kind":"Event","eventTime":"2024-01-02T03:04:05,123456-01:30"}"#,
+    r#"{"apiVersion":"v1","kind":"Event","eventTime":"2024-01-02T03:04:05.1234567Z"}"#,
+    r#"{"apiVersion":"v1","kind":"Event","eventTime":null}"#,
+    r#"{"apiVersion":"v1","kind":"Service","spec":{"ports":[{"targetPort":"80"},{"targetPort":80},{"targetPort":null},{"targetPort":"x","targetPort":null}]}}"#,
+    r#"{"apiVersion":"v1","kind":"Service","spec":{"ports":[{"targetPort":80.0}]}}"#,
+    r#"{"apiVersion":"v1","kind":"Service","spec":{"ports":[{"targetPort":true}]}}"#,
+    r#"{"apiVersion":"v1","kind":"Service","spec":{"ports":[{"targetPort":2147483648}]}}"#,
+    r#"{"apiVersion":"v1","kind":"Secret","data":{"a":"YQ==","b":"Y\nQ==","c":"YR==","d":"","e":null,"f":[97,98,null]}}"#,
+    r#"{"apiVersion":"v1","kind":"Secret","data":{"a":"YQ"}}"#,
+    r#"{"apiVersion":"v1","kind":"Secret","data":{"a":[256]}}"#,
+    r#"{"apiVersion":"v1","kind":"Secret","data":{"a":"Y Q=="}}"#,
+    r#"{"apiVersion":"apps/v1","kind":"ControllerRevision","data":{ "a" : [ 1 , "<>" ] }}"#,
+    r#"{"apiVersion":"apps/v1","kind":"ControllerRevision","data":"x","data":null}"#,
+    r#"{"apiVersion":"apps/v1","kind":"ControllerRevision","data":5,"revision":-0}"#,
+    r#"{"apiVersion":"apps/v1","kind":"ControllerRevision","revision":9223372036854775808}"#,
+    r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"managedFields":[{"fieldsV1":{ "f:a" : {} }},{"fieldsV1":null},{"fieldsV1":"s"}]}}"#,
+    r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":null,"data":null,"binaryData":{"x":"AAEC"}}"#,
+    r#"{"\u0061piVersion":"v1","\u006bind":"ConfigMap","data":{"\u00e9":"\ud83d\ude00\ud800"}}"#,
+    r#"{"apiVersion":"v1","kind":"ConfigMap","KIND":"Other"}"#,
+    r#"{"apiVersion":"v1","Kind":"ConfigMap"}"#,
+    r#"{"apiVersion":"v1","kind":"ConfigMap","kind":null}"#,
+    r#"{"apiVersion":"v1/","kind":"ConfigMap"}"#,
+    r#"{"apiVersion":"/v1","kind":"ConfigMap"}"#,
+    r#"{"kind":"Status","apiVersion":"v1","code":1e2}"#,
+    r#"{"kind":"Status","apiVersion":"foo.example/v1","code":500}"#,
+    r#"{"kind":"Status"}"#,
+    r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","spec":{"versions":[{"name":"v1","schema":{"openAPIV3Schema":{"additionalProperties":null,"items":5,"maximum":-0,"minimum":1e-7,"default":{ "a" : 1 },"example":null,"dependencies":{"a":null,"b":["x"],"c":1,"d":{"type":"string"}},"properties":{"x":{"additionalProperties":true,"items":[]},"y":{"additionalProperties":{},"items":[{}]},"z":{"items":{"type":"object"}}}}}}]}}"#,
+    r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","spec":{"versions":[{"name":"v1","schema":{"openAPIV3Schema":{"additionalProperties":5}}}]}}"#,
+    r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","spec":{"versions":[{"name":"v1","schema":{"openAPIV3Schema":{"maximum":1e400}}}]}}"#,
+    r#"{"apiVersion":"example.com/v1","kind":"Widget","spec":{"a":1.5e300,"b":-0.0,"c":12345678901234567890,"d":"\u2028<>&"},"metadata":[]}"#,
+    r#"{"apiVersion":"example.com/v1","kind":"Widget","spec":1e400}"#,
+    r#"{"apiVersion":"example.com/v1","kind":7}"#,
+    r#"{"apiVersion":"example.com/v1/x","kind":"Widget"}"#,
+    r#"{"APIVERSION":"example.com/v1/x","apiVersion":"v1","kind":"Widget"}"#,
+    r#"{"apiVersion":"a/b/c","APIVERSION":"v1","kind":"Widget"}"#,
+    " \n{\"apiVersion\":\"v1\",\"kind\":\"Widget\"}\n\n",
+    "{\"apiVersion\":\"v1\",\"kind\":\"Widget\"} x",
+];
+
+#[test]
+fn hand_written_edge_cases_decode_as_go() {
+    let Some(golden) = golden() else { return };
+    let input: String = EDGE_CASES
+        .iter()
+        .map(|v| base64::engine::general_purpose::STANDARD.encode(v) + "\n")
+        .collect();
+    let mut child = Command::new(&golden)
+        .args(["-decode", "-rv", RV])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {} -decode: {e}", golden.display()));
+    let mut stdin = child
+        .stdin
+        .take()
+        .unwrap_or_else(|| panic!("no stdin for k8sgolden -decode"));
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let go = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("k8sgolden -decode: {e}"));
+    assert!(
+        matches!(writer.join(), Ok(Ok(()))),
+        "writing to k8sgolden failed"
+    );
+    let go = String::from_utf8_lossy(&go.stdout).into_owned();
+    let mut cases = Vec::new();
+    for (v, line) in EDGE_CASES.iter().zip(go.lines()) {
+        let g: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("bad k8sgolden -decode line: {e}"));
+        let want = match g.get("json_b64").and_then(|s| s.as_str()) {
+            Some(j) => Ok(String::from_utf8_lossy(&b64(j)).into_owned()),
+            None => Err(g
+                .get("error")
+                .and_then(|s| s.as_str())
+                .unwrap_or_default()
+                .to_string()),
+        };
+        cases.push(Case {
+            name: (*v).to_string(),
+            value: v.as_bytes().to_vec(),
+            want,
+        });
+    }
+    assert_eq!(cases.len(), EDGE_CASES.len(), "k8sgolden -decode lines");
+    report("edge cases", &compare(&cases), 20);
+}
