@@ -79,9 +79,30 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             self.ancestors.clone(),
             self.top,
         );
-        let jobs = std::mem::take(&mut self.jobs);
-        let ctxs = std::mem::take(&mut self.job_ctxs);
-        let (jobs, ctxs) = (&jobs, &ctxs);
+        let mut taken_jobs = std::mem::take(&mut self.jobs);
+        let mut taken_ctxs = std::mem::take(&mut self.job_ctxs);
+        self.run_taken(&taken_jobs, &taken_ctxs);
+        // The next batch reuses the vectors (unless applying these queued
+        // one already): no regrowing and no fresh pages every batch.
+        taken_jobs.clear();
+        taken_ctxs.clear();
+        if self.jobs.is_empty() {
+            self.jobs = taken_jobs;
+        }
+        if self.job_ctxs.is_empty() {
+            self.job_ctxs = taken_ctxs;
+        }
+        (
+            self.seq,
+            self.path,
+            self.path_name,
+            self.ancestors,
+            self.top,
+        ) = saved;
+    }
+
+    /// [`Self::run_jobs`] on jobs taken out of the queue.
+    fn run_taken(&mut self, jobs: &[LeafJob<'a>], ctxs: &[JobCtx<'a>]) {
         let db = self.db;
         let file_pages = self.file_pages;
         let visitor = self.visitor;
@@ -164,13 +185,6 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                 }
             });
         }
-        (
-            self.seq,
-            self.path,
-            self.path_name,
-            self.ancestors,
-            self.top,
-        ) = saved;
     }
 
     /// Applies one chunk's leaf results, chunks in walk order (see

@@ -203,7 +203,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             path_name: None,
             seq: 0,
             counter: 0,
-            jobs: Vec::new(),
+            jobs: Vec::with_capacity(JOB_BATCH),
             job_ctxs: Vec::new(),
         }
     }
