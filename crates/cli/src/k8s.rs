@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use etcdsnap_k8s::Tally;
+use etcdsnap_k8s::{Layout, Tally};
 use etcdsnap_verify::humanize;
 
 use crate::output::Format;
@@ -209,6 +209,18 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
     let mut listed = 0usize;
     let mut objects: Vec<serde_json::Value> = Vec::new();
     let known_ref = &known;
+    // -o json: objects are decoded straight into kubectl's layout, at the
+    // nesting they are printed at (a List's items, or the object itself).
+    let layout = match a.output {
+        Some(GetOutput::Json) => Layout::Indented {
+            unit: "    ",
+            level: if single { 0 } else { 2 },
+        },
+        _ => Layout::Compact,
+    };
+    let laid_out = move |key: &[u8], plain: &[u8], rev: i64| {
+        etcdsnap_k8s::decode_stored_laid_out(key, plain, rev, layout)
+    };
     // Runs on every core: everything an object's output needs but the
     // order.
     let prepare = |mut f: kget::Found| -> std::io::Result<Prepared> {
@@ -216,7 +228,11 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
         if !a.show_secrets && f.is_secret() {
             let mut v = f.object().map_err(std::io::Error::other)?;
             if kget::hide_secret_values(&mut v) {
-                f.text = v.to_string();
+                let compact = v.to_string();
+                f.text = match layout {
+                    Layout::Compact => compact,
+                    _ => etcdsnap_k8s::relayout(&compact, layout).unwrap_or(compact),
+                };
             }
             object = Some(v);
         }
@@ -229,11 +245,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
                 None => f.object().map_err(std::io::Error::other)?,
             }),
             Some(GetOutput::Json) if single => Prepared::Held(f),
-            Some(GetOutput::Json) => {
-                let mut s = String::new();
-                crate::output::indent_json(&f.text, "    ", 2, &mut s);
-                Prepared::Item(s)
-            }
+            Some(GetOutput::Json) => Prepared::Item(f.text),
         })
     };
     let mut emit = |p: Prepared| -> std::io::Result<()> {
@@ -264,7 +276,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
         a.rev,
         &query,
         config.as_ref(),
-        decode,
+        &laid_out,
         &prepare,
         &mut emit,
         &mut problem,
@@ -294,11 +306,9 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
             }
         }
         Some(GetOutput::Json) if single && held.len() == 1 => {
-            let mut s = String::new();
             if let Some(f) = held.first() {
-                crate::output::indent_json(&f.text, "    ", 0, &mut s);
+                writeln!(out, "{}", f.text)?;
             }
-            writeln!(out, "{s}")?;
         }
         Some(GetOutput::Json) => {
             let mut s = String::new();
@@ -312,7 +322,12 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
                     } else {
                         ",\n        "
                     });
-                    crate::output::indent_json(&f.text, "    ", 2, &mut s);
+                    // Laid out for printing alone: again, as an item.
+                    let item = Layout::Indented {
+                        unit: "    ",
+                        level: 2,
+                    };
+                    s.push_str(&etcdsnap_k8s::relayout(&f.text, item).unwrap_or_default());
                 }
                 s.push_str("\n    ],\n");
             }

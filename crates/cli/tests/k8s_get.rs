@@ -85,3 +85,29 @@ fn missing_names_and_bad_requests() {
     assert_eq!((rc, out.as_str()), (2, ""));
     assert!(err.contains("1 bytes"), "{err}");
 }
+
+/// `-o json` is laid out as kubectl lays it out: each object's compact
+/// JSON (`-o jsonl`) indented by four, at the nesting it is printed at.
+#[test]
+fn json_is_laid_out_as_kubectl_does() {
+    let s = snapshot();
+    let (_, jsonl, _) = run(&[&s, "po", "-A", "-o", "jsonl"]);
+    let lines: Vec<&str> = jsonl.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let indent = |text: &str, depth: usize| {
+        let mut out = String::new();
+        etcdsnap_k8s::indent_json(text, "    ", depth, &mut out);
+        out
+    };
+    let (_, single, _) = run(&[&s, "pod/x", "-A", "-o", "json"]);
+    assert_eq!(single, format!("{}\n", indent(lines[0], 0)));
+    let (_, list, _) = run(&[&s, "po", "-A", "-o", "json"]);
+    let items: Vec<String> = lines.iter().map(|l| indent(l, 2)).collect();
+    assert_eq!(
+        list,
+        format!(
+            "{{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {}\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {{\n        \"resourceVersion\": \"75\"\n    }}\n}}\n",
+            items.join(",\n        ")
+        )
+    );
+}

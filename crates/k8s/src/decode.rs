@@ -81,6 +81,37 @@ pub fn decode_value(value: &[u8]) -> Result<Decoded, DecodeError> {
     decode_value_at(value, None)
 }
 
+/// How the JSON of a decoded object is laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// As Go's `json.Marshal` writes it: no spaces, no newlines.
+    #[default]
+    Compact,
+    /// As `json.MarshalIndent(v, "", unit)` (kubectl's `-o json`), written
+    /// as part of a document where the object sits at nesting `level`: its
+    /// first line is not indented, the lines after it are.
+    Indented {
+        /// One level's indentation.
+        unit: &'static str,
+        /// The object's nesting in the enclosing document.
+        level: usize,
+    },
+}
+
+impl Layout {
+    /// `compact` laid out this way.
+    pub(crate) fn apply(self, compact: String) -> String {
+        match self {
+            Layout::Compact => compact,
+            Layout::Indented { unit, level } => {
+                let mut out = String::with_capacity(compact.len() * 2);
+                crate::gojson::indent(&compact, unit, level, &mut out);
+                out
+            }
+        }
+    }
+}
+
 /// Decodes a value stored under `/registry/` into the JSON the API server
 /// serves for it, byte for byte as client-go's universal deserializer (no
 /// conversion, no defaulting) followed by apimachinery's JSON serializer
@@ -103,15 +134,25 @@ pub fn decode_value_at(
     value: &[u8],
     resource_version: Option<&str>,
 ) -> Result<Decoded, DecodeError> {
+    decode_value_laid_out(value, resource_version, Layout::Compact)
+}
+
+/// [`decode_value_at`] with the JSON laid out as `layout` says (written so
+/// directly, not re-read).
+pub fn decode_value_laid_out(
+    value: &[u8],
+    resource_version: Option<&str>,
+    layout: Layout,
+) -> Result<Decoded, DecodeError> {
     if let Some(rest) = value.strip_prefix(b"k8s\0") {
-        return decode_envelope(rest, resource_version);
+        return decode_envelope(rest, resource_version, layout);
     }
     if value.starts_with(&crate::cborin::SELF_DESCRIBED) {
         let mut o = crate::cborin::decode(value).map_err(DecodeError::Cbor)?;
-        return unstructured_done(&mut o, resource_version).map_err(DecodeError::Cbor);
+        return unstructured_done(&mut o, resource_version, layout).map_err(DecodeError::Cbor);
     }
     if value.trim_ascii_start().starts_with(b"{") {
-        return decode_json(value, resource_version);
+        return decode_json(value, resource_version, layout);
     }
     Err(DecodeError::NotKubernetes)
 }
@@ -119,6 +160,7 @@ pub fn decode_value_at(
 fn unstructured_done(
     o: &mut crate::unstructured::Object,
     resource_version: Option<&str>,
+    layout: Layout,
 ) -> Result<Decoded, String> {
     if let Some(rv) = resource_version.filter(|rv| !rv.is_empty()) {
         o.set_resource_version(rv);
@@ -126,12 +168,16 @@ fn unstructured_done(
     Ok(Decoded {
         api_version: o.api_version.clone(),
         kind: o.kind.clone(),
-        json: o.to_json()?,
+        json: layout.apply(o.to_json()?),
     })
 }
 
 /// A JSON value: typed when its kind is built in, else unstructured.
-fn decode_json(value: &[u8], resource_version: Option<&str>) -> Result<Decoded, DecodeError> {
+fn decode_json(
+    value: &[u8],
+    resource_version: Option<&str>,
+    layout: Layout,
+) -> Result<Decoded, DecodeError> {
     let top = crate::jsonin::parse(value).map_err(DecodeError::Json)?;
     let (api_version, kind) = crate::jsonin::interpret(&top).map_err(DecodeError::Json)?;
     if !kind.is_empty() {
@@ -143,12 +189,19 @@ fn decode_json(value: &[u8], resource_version: Option<&str>) -> Result<Decoded, 
                     "Object 'apiVersion' is missing in the {kind}"
                 )));
             }
-            return crate::typedjson::decode(&top, message, api_version, kind, resource_version);
+            return crate::typedjson::decode(
+                &top,
+                message,
+                api_version,
+                kind,
+                resource_version,
+                layout,
+            );
         }
     }
     let u = crate::unstructured::from_json(&top).map_err(DecodeError::Json)?;
     let mut o = crate::unstructured::object(u, false).map_err(DecodeError::Json)?;
-    unstructured_done(&mut o, resource_version).map_err(DecodeError::Json)
+    unstructured_done(&mut o, resource_version, layout).map_err(DecodeError::Json)
 }
 
 /// The message index for an apiVersion and kind, as Go's scheme finds it
@@ -178,7 +231,11 @@ fn envelope_err(reason: &str) -> DecodeError {
     DecodeError::Envelope(reason.to_string())
 }
 
-fn decode_envelope(b: &[u8], resource_version: Option<&str>) -> Result<Decoded, DecodeError> {
+fn decode_envelope(
+    b: &[u8],
+    resource_version: Option<&str>,
+    layout: Layout,
+) -> Result<Decoded, DecodeError> {
     let mut api_version = Vec::new();
     let mut kind = Vec::new();
     let mut raw: &[u8] = &[];
@@ -222,10 +279,7 @@ fn decode_envelope(b: &[u8], resource_version: Option<&str>) -> Result<Decoded, 
     } else {
         format!("{group}/{version}")
     };
-    let mut d = Decoder {
-        kind: kind.clone(),
-        path: vec![],
-    };
+    let mut d = Decoder::new(kind.clone(), layout);
     let mut top = d.message(message, raw, 0)?;
     // TypeMeta is not in the payload: the deserializer sets it from the
     // envelope's group, version and kind.
@@ -500,9 +554,65 @@ pub(crate) fn msg_of(i: u16) -> Option<&'static Message> {
 pub(crate) struct Decoder {
     pub(crate) kind: String,
     pub(crate) path: Vec<&'static str>,
+    /// One level's indentation, when writing indented.
+    unit: Option<&'static str>,
+    /// The JSON nesting being written.
+    level: usize,
 }
 
 impl Decoder {
+    pub(crate) fn new(kind: String, layout: Layout) -> Decoder {
+        let (unit, level) = match layout {
+            Layout::Compact => (None, 0),
+            Layout::Indented { unit, level } => (Some(unit), level),
+        };
+        Decoder {
+            kind,
+            path: vec![],
+            unit,
+            level,
+        }
+    }
+
+    /// Opens an object or array.
+    fn open(&mut self, out: &mut String, c: char) {
+        out.push(c);
+        self.level += 1;
+    }
+
+    /// Before a member or element: the comma after the one before it, and
+    /// the new line when indenting.
+    fn next_item(&self, out: &mut String, first: bool) {
+        if !first {
+            out.push(',');
+        }
+        self.newline(out);
+    }
+
+    /// Closes what [`Self::open`] opened; `any`: whether it holds anything
+    /// (empty ones stay `{}` and `[]`, as Go writes them).
+    fn close(&mut self, out: &mut String, c: char, any: bool) {
+        self.level = self.level.saturating_sub(1);
+        if any {
+            self.newline(out);
+        }
+        out.push(c);
+    }
+
+    /// After a member's name.
+    fn colon(&self, out: &mut String) {
+        out.push_str(if self.unit.is_some() { ": " } else { ":" });
+    }
+
+    fn newline(&self, out: &mut String) {
+        if let Some(unit) = self.unit {
+            out.push('\n');
+            for _ in 0..self.level {
+                out.push_str(unit);
+            }
+        }
+    }
+
     pub(crate) fn err(&self, reason: impl Into<String>) -> DecodeError {
         DecodeError::Payload {
             kind: self.kind.clone(),
@@ -791,10 +901,10 @@ impl Decoder {
         let by_number = |n: u32| msg.fields.iter().position(|f| f.number == n).and_then(&get);
         match msg.form {
             Form::Struct => {
-                out.push('{');
+                self.open(out, '{');
                 let mut first = true;
                 self.write_fields(out, msg, m, &mut first, depth)?;
-                out.push('}');
+                self.close(out, '}', !first);
             }
             Form::Time | Form::MicroTime => {
                 return Err(self.err("time outside a time value"));
@@ -870,8 +980,16 @@ impl Decoder {
                     {
                         return Err(self.err("RawExtension holds neither JSON nor CBOR"));
                     }
-                    (_, Some(b)) => gojson::write_compact(out, b)
-                        .ok_or_else(|| self.err("embedded JSON is not valid"))?,
+                    (_, Some(b)) => match self.unit {
+                        None => gojson::write_compact(out, b)
+                            .ok_or_else(|| self.err("embedded JSON is not valid"))?,
+                        Some(unit) => {
+                            let mut compact = String::new();
+                            gojson::write_compact(&mut compact, b)
+                                .ok_or_else(|| self.err("embedded JSON is not valid"))?;
+                            gojson::indent(&compact, unit, self.level, out);
+                        }
+                    },
                 }
             }
             Form::SchemaOrBool => {
@@ -940,12 +1058,10 @@ impl Decoder {
             if (f.omitempty && is_empty(f.ty, v)) || (f.omitzero && is_zero(f.ty, v)) {
                 continue;
             }
-            if !*first {
-                out.push(',');
-            }
+            self.next_item(out, *first);
             *first = false;
             gojson::write_text(out, f.json);
-            out.push(':');
+            self.colon(out);
             self.path.push(f.json);
             let r = self.write_value(out, f.ty, v, depth + 1);
             self.path.pop();
@@ -1000,14 +1116,12 @@ impl Decoder {
                 out.push('"');
             }
             (Ty::List(elem) | Ty::Items(elem), Some(Val::List(items))) => {
-                out.push('[');
+                self.open(out, '[');
                 for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
+                    self.next_item(out, i == 0);
                     self.write_value(out, *elem, Some(item), depth + 1)?;
                 }
-                out.push(']');
+                self.close(out, ']', !items.is_empty());
             }
             (Ty::Map(_, vt), Some(Val::Map(entries))) => {
                 // Go: last write per key wins, keys sorted bytewise.
@@ -1020,16 +1134,14 @@ impl Decoder {
                     }
                 }
                 sorted.sort_by(|a, b| a.0.cmp(b.0));
-                out.push('{');
+                self.open(out, '{');
                 for (i, (k, v)) in sorted.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
+                    self.next_item(out, i == 0);
                     gojson::write_str(out, k);
-                    out.push(':');
+                    self.colon(out);
                     self.write_value(out, *vt, v.as_ref(), depth + 1)?;
                 }
-                out.push('}');
+                self.close(out, '}', !sorted.is_empty());
             }
             (Ty::Msg(idx), v) => {
                 let msg = msg_of(idx).ok_or_else(|| self.err("bad message index"))?;
@@ -1239,10 +1351,7 @@ mod tests {
         for _ in 0..5_000 {
             b = wrap(not, &b);
         }
-        let mut d = Decoder {
-            kind: "test".into(),
-            path: vec![],
-        };
+        let mut d = Decoder::new("test".into(), Layout::Compact);
         let got = d.message(props, &b, 0);
         assert!(
             matches!(got, Err(DecodeError::Payload { ref reason, .. }) if reason.contains("deep"))
@@ -1275,10 +1384,7 @@ mod tests {
             spec.extend_from_slice(&[0x12, 0x00]); // containers (2), empty
         }
         let raw = wrap(2, &spec);
-        let mut d = Decoder {
-            kind: "Pod".into(),
-            path: vec![],
-        };
+        let mut d = Decoder::new("Pod".into(), Layout::Compact);
         assert!(d.message(pod, &raw, 0).is_ok());
     }
 }

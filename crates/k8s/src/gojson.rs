@@ -507,6 +507,87 @@ fn frac(v: u64, div: u64) -> String {
     format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
+/// Compact JSON text laid out as Go's `json.MarshalIndent(v, "", indent)`
+/// lays it out (kubectl's `-o json`), starting at nesting `depth` (the
+/// first line is not indented): one member or element per line, `": "`
+/// after keys, empty objects and arrays kept as `{}` and `[]`. Key order
+/// and every string are kept as they are.
+pub fn indent(compact: &str, indent: &str, depth: usize, out: &mut String) {
+    let bytes = compact.as_bytes();
+    out.reserve(compact.len() + compact.len() / 2);
+    let mut depth = depth;
+    // A newline and indents, cut to the depth needed.
+    let mut pad = String::from("\n");
+    let mut newline = |out: &mut String, depth: usize| {
+        let len = 1 + depth * indent.len();
+        while pad.len() < len {
+            pad.push_str(indent);
+        }
+        out.push_str(pad.get(..len).unwrap_or_default());
+    };
+    // Bytes from `run` up to `i` are copied as they are, in one piece;
+    // every position cut at is an ASCII byte, so a character boundary.
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                // To the closing quote: only `\` and `"` matter inside.
+                i += 1;
+                loop {
+                    let Some(at) = bytes.get(i..).and_then(|r| memchr::memchr2(b'"', b'\\', r))
+                    else {
+                        // Unterminated: the rest is copied as it is.
+                        i = bytes.len();
+                        break;
+                    };
+                    let quote = bytes.get(i + at) == Some(&b'"');
+                    i += at + if quote { 1 } else { 2 };
+                    if quote {
+                        break;
+                    }
+                }
+                continue;
+            }
+            b'{' | b'[' | b'}' | b']' | b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' | 0x0c => {}
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        out.push_str(compact.get(run..i).unwrap_or_default());
+        let c = char::from(b);
+        match b {
+            b'{' | b'[' => {
+                let close = if b == b'{' { b'}' } else { b']' };
+                if bytes.get(i + 1) == Some(&close) {
+                    out.push(c);
+                    out.push(char::from(close));
+                    i += 1;
+                } else {
+                    out.push(c);
+                    depth += 1;
+                    newline(out, depth);
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(out, depth);
+                out.push(c);
+            }
+            b',' => {
+                out.push(c);
+                newline(out, depth);
+            }
+            b':' => out.push_str(": "),
+            _ => {}
+        }
+        i += 1;
+        run = i;
+    }
+    out.push_str(compact.get(run..).unwrap_or_default());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,5 +666,58 @@ mod tests {
         assert!(write_compact(&mut String::new(), b"{\"a\":}").is_none());
         assert!(write_compact(&mut String::new(), b"01").is_none());
         assert!(write_compact(&mut String::new(), b"").is_none());
+    }
+}
+
+#[cfg(test)]
+mod indent_tests {
+    use super::indent as indent_json;
+
+    #[test]
+    fn lays_out_as_go_marshal_indent() {
+        let mut s = String::new();
+        indent_json(
+            r#"{"b":1,"a":{"x":[1,{}],"e":[],"s":"a,b:{\"}"}}"#,
+            "    ",
+            0,
+            &mut s,
+        );
+        assert_eq!(
+            s,
+            "{\n    \"b\": 1,\n    \"a\": {\n        \"x\": [\n            1,\n            {}\n        ],\n        \"e\": [],\n        \"s\": \"a,b:{\\\"}\"\n    }\n}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod indent_edge_tests {
+    use super::indent as indent_json;
+
+    fn indent(s: &str) -> String {
+        let mut out = String::new();
+        indent_json(s, "  ", 0, &mut out);
+        out
+    }
+
+    #[test]
+    fn strings_with_escapes_and_multibyte_text_are_copied_whole() {
+        assert_eq!(
+            indent(r#"{"ключ\\":"日本\"{,}:","x":[]}"#),
+            "{\n  \"ключ\\\\\": \"日本\\\"{,}:\",\n  \"x\": []\n}"
+        );
+    }
+
+    #[test]
+    fn an_unterminated_string_is_copied_to_the_end() {
+        assert_eq!(indent(r#"{"a":"b,c:{"#), "{\n  \"a\": \"b,c:{");
+        assert_eq!(indent(r#"["a\"#), "[\n  \"a\\");
+    }
+
+    #[test]
+    fn whitespace_outside_strings_is_dropped() {
+        assert_eq!(
+            indent("{ \"a\" :\t1 ,\n\"b\": \"x y\"}"),
+            "{\n  \"a\": 1,\n  \"b\": \"x y\"\n}"
+        );
     }
 }

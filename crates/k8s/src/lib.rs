@@ -54,7 +54,8 @@ mod unstructured;
 
 pub use generated::schema::{KINDS, MESSAGES, UNVERSIONED};
 
-pub use decode::{decode_value, DecodeError, Decoded};
+pub use decode::{decode_value, DecodeError, Decoded, Layout};
+pub use gojson::indent as indent_json;
 
 pub mod changes;
 pub mod compare;
@@ -356,11 +357,29 @@ pub fn summary(db: &Db<'_>, top: usize) -> Result<Summary, Error> {
 /// types and print in Go's field order; JSON and CBOR custom resources
 /// decode unstructured and print with their keys sorted. What Go refuses
 /// is an error. See [`decode::decode_value_at`].
-pub fn decode_stored(_key: &[u8], plain: &[u8], mod_revision: i64) -> Result<String, String> {
+pub fn decode_stored(key: &[u8], plain: &[u8], mod_revision: i64) -> Result<String, String> {
+    decode_stored_laid_out(key, plain, mod_revision, Layout::Compact)
+}
+
+/// [`decode_stored`] with the JSON laid out as `layout` says.
+pub fn decode_stored_laid_out(
+    _key: &[u8],
+    plain: &[u8],
+    mod_revision: i64,
+    layout: Layout,
+) -> Result<String, String> {
     let rv = mod_revision.to_string();
-    decode::decode_value_at(plain, Some(&rv))
+    decode::decode_value_laid_out(plain, Some(&rv), layout)
         .map(|d| d.json)
         .map_err(|e| e.to_string())
+}
+
+/// JSON text laid out again (its key order and strings kept); `None` when
+/// it is not valid JSON.
+pub fn relayout(text: &str, layout: Layout) -> Option<String> {
+    let mut compact = String::with_capacity(text.len());
+    gojson::write_compact(&mut compact, text.as_bytes())?;
+    Some(layout.apply(compact))
 }
 
 #[cfg(test)]

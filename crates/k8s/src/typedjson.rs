@@ -51,11 +51,9 @@ pub(crate) fn decode(
     api_version: String,
     kind: String,
     resource_version: Option<&str>,
+    layout: crate::decode::Layout,
 ) -> Result<Decoded, DecodeError> {
-    let mut d = Decoder {
-        kind: kind.clone(),
-        path: vec![],
-    };
+    let mut d = Decoder::new(kind.clone(), layout);
     let mut m = MsgVal::default();
     into_struct(&mut d, message, &mut m, top, 0)?;
     if let (Some(rv), Some(msg)) = (resource_version, msg_of(message)) {

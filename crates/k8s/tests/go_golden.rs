@@ -99,6 +99,25 @@ fn every_kind_decodes_as_go_does() {
             continue;
         }
         let want = String::from_utf8_lossy(&b64(field("json_b64"))).into_owned();
+        // Written indented straight away: Go's text, as kubectl lays it out.
+        let indented = etcdsnap_k8s::decode::decode_value_laid_out(
+            &stored,
+            None,
+            etcdsnap_k8s::Layout::Indented {
+                unit: "    ",
+                level: 2,
+            },
+        );
+        let mut want_indented = String::new();
+        etcdsnap_k8s::indent_json(&want, "    ", 2, &mut want_indented);
+        match indented {
+            Ok(d) if d.json == want_indented => {}
+            Ok(d) => failures.push(format!(
+                "{name} seed {seed}, indented: {}",
+                first_difference(&want_indented, &d.json)
+            )),
+            Err(e) => failures.push(format!("{name} seed {seed}: indented: {e}")),
+        }
         match got {
             Ok(d) if d.json == want => tally.same += 1,
             Ok(d) => failures.push(format!(
