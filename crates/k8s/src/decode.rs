@@ -301,7 +301,7 @@ fn decode_envelope(
             }
         }
     }
-    let mut out = String::with_capacity(raw.len() * 2);
+    let mut out = String::with_capacity(d.capacity_for(raw.len()));
     d.write_message(&mut out, message, Some(&top), 0)?;
     Ok(Decoded {
         api_version: rendered_gv,
@@ -556,6 +556,9 @@ pub(crate) struct Decoder {
     pub(crate) path: Vec<&'static str>,
     /// One level's indentation, when writing indented.
     unit: Option<&'static str>,
+    /// A newline and as many indentations as written so far (cut to the
+    /// level needed).
+    pad: String,
     /// The JSON nesting being written.
     level: usize,
 }
@@ -570,6 +573,7 @@ impl Decoder {
             kind,
             path: vec![],
             unit,
+            pad: String::from("\n"),
             level,
         }
     }
@@ -582,7 +586,7 @@ impl Decoder {
 
     /// Before a member or element: the comma after the one before it, and
     /// the new line when indenting.
-    fn next_item(&self, out: &mut String, first: bool) {
+    fn next_item(&mut self, out: &mut String, first: bool) {
         if !first {
             out.push(',');
         }
@@ -604,13 +608,20 @@ impl Decoder {
         out.push_str(if self.unit.is_some() { ": " } else { ":" });
     }
 
-    fn newline(&self, out: &mut String) {
+    fn newline(&mut self, out: &mut String) {
         if let Some(unit) = self.unit {
-            out.push('\n');
-            for _ in 0..self.level {
-                out.push_str(unit);
+            let len = 1 + self.level * unit.len();
+            while self.pad.len() < len {
+                self.pad.push_str(unit);
             }
+            out.push_str(self.pad.get(..len).unwrap_or_default());
         }
+    }
+
+    /// Room for the JSON of a payload of `n` bytes (indented JSON runs to
+    /// several times the protobuf's size).
+    fn capacity_for(&self, n: usize) -> usize {
+        n.saturating_mul(if self.unit.is_some() { 6 } else { 2 })
     }
 
     pub(crate) fn err(&self, reason: impl Into<String>) -> DecodeError {
