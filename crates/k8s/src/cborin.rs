@@ -92,6 +92,29 @@ impl<'a> Dec<'a> {
         self.b.get(self.pos).copied()
     }
 
+    /// Whether the next byte is the break (0xff) that ends an
+    /// indefinite-length item; consumes it if so.
+    fn at_break(&mut self) -> Result<bool, String> {
+        match self.peek() {
+            None => eof(),
+            Some(0xff) => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
+    }
+
+    /// Whether an array or map with head `h` ends after its first `i`
+    /// items: at the break when indefinite-length, else at its count.
+    fn container_done(&mut self, h: &Head, i: u64) -> Result<bool, String> {
+        if h.indefinite() {
+            self.at_break()
+        } else {
+            Ok(i == h.val)
+        }
+    }
+
     /// Reads a head with fxamacker's well-formedness checks
     /// (`wellformedHead`).
     fn head(&mut self) -> Result<Head, String> {
@@ -173,13 +196,8 @@ impl<'a> Dec<'a> {
         }
         let mut out = Vec::new();
         loop {
-            match self.peek() {
-                None => return eof(),
-                Some(0xff) => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(_) => {}
+            if self.at_break()? {
+                return Ok(out);
             }
             let c = self.head()?;
             if c.major != h.major {
@@ -296,23 +314,11 @@ impl<'a> Dec<'a> {
         }
         let mut m = Vec::new();
         let mut i: u64 = 0;
-        loop {
-            if h.indefinite() {
-                match self.peek() {
-                    None => return eof(),
-                    Some(0xff) => {
-                        self.pos += 1;
-                        break;
-                    }
-                    Some(_) => {}
-                }
-                if i >= MAX_MAP_PAIRS {
-                    return Err(
-                        "cbor: exceeded max number of key-value pairs 2097152 for CBOR map".into(),
-                    );
-                }
-            } else if i == h.val {
-                break;
+        while !self.container_done(&h, i)? {
+            if h.indefinite() && i >= MAX_MAP_PAIRS {
+                return Err(
+                    "cbor: exceeded max number of key-value pairs 2097152 for CBOR map".into(),
+                );
             }
             i += 1;
             let k = self.key(depth)?;
@@ -411,19 +417,7 @@ impl<'a> Dec<'a> {
                 }
                 let mut items = Vec::new();
                 let mut i: u64 = 0;
-                loop {
-                    if h.indefinite() {
-                        match self.peek() {
-                            None => return eof(),
-                            Some(0xff) => {
-                                self.pos += 1;
-                                break;
-                            }
-                            Some(_) => {}
-                        }
-                    } else if i == h.val {
-                        break;
-                    }
+                while !self.container_done(&h, i)? {
                     i += 1;
                     items.push(self.value(depth)?);
                 }
