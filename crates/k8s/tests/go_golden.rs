@@ -19,7 +19,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 
 use common::{b64, first_difference, go_decode, go_reading, golden, run};
 
@@ -116,19 +115,12 @@ fn generated_schema_is_current() {
     ) else {
         return;
     };
-    let out = Command::new(&gen)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", gen.display()));
-    assert!(
-        out.status.success(),
-        "k8sschema failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&gen, &[]);
     let committed =
         std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/generated/schema.rs"))
             .unwrap_or_else(|e| panic!("reading the committed schema: {e}"));
     assert!(
-        out.stdout == committed,
+        out.as_bytes() == committed,
         "crates/k8s/src/generated/schema.rs is stale: regenerate it with \
          `{} > crates/k8s/src/generated/schema.rs`",
         gen.display()

@@ -1,6 +1,7 @@
 //! Shared helpers for the tests that run `k8sgolden`
-//! (testdata/go/k8sgolden): finding and running it, feeding values to its
-//! `-decode` mode, and reading its base64 and JSON answers.
+//! (testdata/go/k8sgolden) and `k8sschema`: finding and running them,
+//! feeding values to k8sgolden's `-decode` mode, and reading its base64
+//! and JSON answers.
 #![allow(dead_code, clippy::panic)]
 
 use std::io::Write as _;
@@ -22,15 +23,17 @@ pub fn b64(s: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("bad base64 from k8sgolden: {e}"))
 }
 
-/// Runs `k8sgolden ARGS` and returns its standard output; it must succeed.
-pub fn run(golden: &PathBuf, args: &[&str]) -> String {
-    let out = Command::new(golden)
+/// Runs the Go program `bin` (k8sgolden, k8sschema) with `args` and
+/// returns its standard output; it must succeed.
+pub fn run(bin: &PathBuf, args: &[&str]) -> String {
+    let out = Command::new(bin)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", golden.display()));
+        .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
     assert!(
         out.status.success(),
-        "k8sgolden {args:?} failed: {}",
+        "{} {args:?} failed: {}",
+        bin.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
