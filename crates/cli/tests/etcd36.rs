@@ -27,19 +27,14 @@ fn small() -> PathBuf {
     testdata().join("etcd").join("etcd-3.5.1.small.snapshot.db")
 }
 
-fn ok(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what}: {:?}\nstdout: {}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `o` must have succeeded and said `says` on stderr.
+fn ok_saying(o: &Output, what: &str, says: &str) {
+    ok(o, what);
+    assert!(stderr(o).contains(says), "{}", stderr(o));
 }
 
 /// Restores `snap` into `dir` with `extra` flags before the command.
@@ -133,12 +128,7 @@ fn restore_for_3_6_writes_what_3_5_writes_derived_from_etcd_v3_6_source() {
         "restore 3.5",
     );
     let o = restore(&small(), &d36, &["--etcd-version", "3.6"], &[]);
-    ok(&o, "restore 3.6");
-    assert!(
-        stderr(&o).contains("answering as etcd 3.6.14"),
-        "{}",
-        stderr(&o)
-    );
+    ok_saying(&o, "restore 3.6", "answering as etcd 3.6.14");
     assert_eq!(wal_and_snap(&d35), wal_and_snap(&d36));
     let db = |d: &Path| d.join("member/snap/db");
     assert_eq!(buckets(&db(&d35)), buckets(&db(&d36)));
@@ -184,12 +174,7 @@ fn restore_by_detection_keeps_the_storage_version_derived_from_etcd_v3_6_source(
     );
     let out = t.path().join("out");
     let o = restore(&snap, &out, &[], &["--skip-hash-check"]);
-    ok(&o, "restore by detection");
-    assert!(
-        stderr(&o).contains("answering as etcd 3.6.14 (the newest 3.6 this build knows; storage version 3.6.0 in the db)"),
-        "{}",
-        stderr(&o)
-    );
+    ok_saying(&o, "restore by detection", "answering as etcd 3.6.14 (the newest 3.6 this build knows; storage version 3.6.0 in the db)");
     let db = out.join("member/snap/db");
     assert_eq!(
         meta_value(&db, b"storageVersion").as_deref(),
@@ -207,12 +192,7 @@ fn restore_by_detection_keeps_the_storage_version_derived_from_etcd_v3_6_source(
     // A 3.4 backup is restored for 3.5 whatever is asked below 3.5.
     let d34 = t.path().join("r34");
     let o = restore(&small(), &d34, &["--etcd-version", "3.4"], &[]);
-    ok(&o, "restore as 3.4");
-    assert!(
-        stderr(&o).contains("restored for etcd 3.5.30"),
-        "{}",
-        stderr(&o)
-    );
+    ok_saying(&o, "restore as 3.4", "restored for etcd 3.5.30");
 }
 
 #[test]
@@ -232,12 +212,7 @@ fn restore_for_3_7_leaves_out_unset_fields_derived_from_etcd_v3_7_source() {
         "restore 3.6",
     );
     let o = restore(&small(), &d37, &["--etcd-version", "3.7"], &[]);
-    ok(&o, "restore 3.7");
-    assert!(
-        stderr(&o).contains("answering as etcd 3.7.1"),
-        "{}",
-        stderr(&o)
-    );
+    ok_saying(&o, "restore 3.7", "answering as etcd 3.7.1");
 
     let w36 = etcdsnap_wal::reader::read_dir(&d36.join("member/wal")).unwrap();
     let w37 = etcdsnap_wal::reader::read_dir(&d37.join("member/wal")).unwrap();

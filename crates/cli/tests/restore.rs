@@ -38,16 +38,6 @@ fn snapshot(name: &str) -> PathBuf {
     testdata().join("etcd").join(name)
 }
 
-fn ok(o: &Output, what: &str) {
-    assert!(
-        o.status.success(),
-        "{what}: {:?}\nstdout: {}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 /// Every file under `dir`: relative path -> size.
 fn files(dir: &Path) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();

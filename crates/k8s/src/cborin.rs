@@ -35,6 +35,8 @@ use crate::unstructured::{self, U};
 const MAX_NEST: usize = crate::jsonin::MAX_NEST;
 /// `MaxMapPairs`.
 const MAX_MAP_PAIRS: u64 = 2_097_152;
+/// Go's error for a map over [`MAX_MAP_PAIRS`].
+const TOO_MANY_PAIRS: &str = "cbor: exceeded max number of key-value pairs 2097152 for CBOR map";
 /// `MaxArrayElements`.
 const MAX_ARRAY: u64 = 2_147_483_647;
 
@@ -90,6 +92,49 @@ fn eof<T>() -> Result<T, String> {
 impl<'a> Dec<'a> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
+    }
+
+    /// Whether the next byte is the break (0xff) that ends an
+    /// indefinite-length item; consumes it if so.
+    fn at_break(&mut self) -> Result<bool, String> {
+        match self.peek() {
+            None => eof(),
+            Some(0xff) => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
+    }
+
+    /// Opens an array or map nested in `depth` levels: Go's nesting
+    /// limit, then its head, a definite length over `max` refused with
+    /// `too_many`. Returns the array's or map's own depth and its head.
+    fn open_container(
+        &mut self,
+        depth: usize,
+        max: u64,
+        too_many: &str,
+    ) -> Result<(usize, Head), String> {
+        let depth = depth + 1;
+        if depth > MAX_NEST {
+            return Err("cbor: exceeded max nested level".into());
+        }
+        let h = self.head()?;
+        if !h.indefinite() && h.val > max {
+            return Err(too_many.into());
+        }
+        Ok((depth, h))
+    }
+
+    /// Whether an array or map with head `h` ends after its first `i`
+    /// items: at the break when indefinite-length, else at its count.
+    fn container_done(&mut self, h: &Head, i: u64) -> Result<bool, String> {
+        if h.indefinite() {
+            self.at_break()
+        } else {
+            Ok(i == h.val)
+        }
     }
 
     /// Reads a head with fxamacker's well-formedness checks
@@ -173,13 +218,8 @@ impl<'a> Dec<'a> {
         }
         let mut out = Vec::new();
         loop {
-            match self.peek() {
-                None => return eof(),
-                Some(0xff) => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(_) => {}
+            if self.at_break()? {
+                return Ok(out);
             }
             let c = self.head()?;
             if c.major != h.major {
@@ -286,33 +326,12 @@ impl<'a> Dec<'a> {
 
     /// A map into `map[string]interface{}` (`parseMapToMap`).
     fn map(&mut self, depth: usize) -> Result<U, String> {
-        let depth = depth + 1;
-        if depth > MAX_NEST {
-            return Err("cbor: exceeded max nested level".into());
-        }
-        let h = self.head()?;
-        if !h.indefinite() && h.val > MAX_MAP_PAIRS {
-            return Err("cbor: exceeded max number of key-value pairs 2097152 for CBOR map".into());
-        }
+        let (depth, h) = self.open_container(depth, MAX_MAP_PAIRS, TOO_MANY_PAIRS)?;
         let mut m = Vec::new();
         let mut i: u64 = 0;
-        loop {
-            if h.indefinite() {
-                match self.peek() {
-                    None => return eof(),
-                    Some(0xff) => {
-                        self.pos += 1;
-                        break;
-                    }
-                    Some(_) => {}
-                }
-                if i >= MAX_MAP_PAIRS {
-                    return Err(
-                        "cbor: exceeded max number of key-value pairs 2097152 for CBOR map".into(),
-                    );
-                }
-            } else if i == h.val {
-                break;
+        while !self.container_done(&h, i)? {
+            if h.indefinite() && i >= MAX_MAP_PAIRS {
+                return Err(TOO_MANY_PAIRS.into());
             }
             i += 1;
             let k = self.key(depth)?;
@@ -401,29 +420,11 @@ impl<'a> Dec<'a> {
                 Ok(U::Str(self.string_body(h)?))
             }
             4 => {
-                let depth = depth + 1;
-                if depth > MAX_NEST {
-                    return Err("cbor: exceeded max nested level".into());
-                }
-                let h = self.head()?;
-                if !h.indefinite() && h.val > MAX_ARRAY {
-                    return Err("cbor: exceeded max number of elements".into());
-                }
+                let (depth, h) =
+                    self.open_container(depth, MAX_ARRAY, "cbor: exceeded max number of elements")?;
                 let mut items = Vec::new();
                 let mut i: u64 = 0;
-                loop {
-                    if h.indefinite() {
-                        match self.peek() {
-                            None => return eof(),
-                            Some(0xff) => {
-                                self.pos += 1;
-                                break;
-                            }
-                            Some(_) => {}
-                        }
-                    } else if i == h.val {
-                        break;
-                    }
+                while !self.container_done(&h, i)? {
                     i += 1;
                     items.push(self.value(depth)?);
                 }

@@ -15,41 +15,12 @@
 //! and N instead of 3 for the damaged copies.
 #![allow(clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
-use base64::Engine as _;
-
-fn oracle(env: &str, default: &str) -> Option<PathBuf> {
-    etcdsnap_testsupport::oracles::find(env, default)
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .unwrap_or_else(|e| panic!("bad base64 from k8sgolden: {e}"))
-}
-
-/// Where two strings first differ, with some context.
-fn first_difference(a: &str, b: &str) -> String {
-    let at = a
-        .bytes()
-        .zip(b.bytes())
-        .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()));
-    let from = at.saturating_sub(80);
-    let clip = |s: &str| {
-        let end = (at + 80).min(s.len());
-        String::from_utf8_lossy(s.as_bytes().get(from..end).unwrap_or_default()).into_owned()
-    };
-    format!(
-        "at byte {at}:\n    go:       …{}\n    etcdsnap: …{}",
-        clip(a),
-        clip(b)
-    )
-}
+use common::{b64, first_difference, go_decode, go_reading, golden, run};
 
 #[derive(Default)]
 struct Tally {
@@ -60,23 +31,12 @@ struct Tally {
 
 #[test]
 fn every_kind_decodes_as_go_does() {
-    let Some(golden) = oracle("ETCDSNAP_K8SGOLDEN", "/opt/etcdsnap-oracles/bin/k8sgolden") else {
-        return;
-    };
-    let mut cmd = Command::new(&golden);
+    let Some(golden) = golden() else { return };
     let seeds = std::env::var("ETCDSNAP_K8SGOLDEN_SEEDS").unwrap_or_else(|_| "10".into());
-    cmd.arg("-seeds").arg(seeds);
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", golden.display()));
-    assert!(
-        out.status.success(),
-        "k8sgolden failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&golden, &["-seeds", &seeds]);
     let mut kinds: BTreeMap<String, Tally> = BTreeMap::new();
     let mut failures = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in out.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"));
         let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
@@ -122,7 +82,7 @@ fn every_kind_decodes_as_go_does() {
             Ok(d) if d.json == want => tally.same += 1,
             Ok(d) => failures.push(format!(
                 "{name} seed {seed}: {}",
-                first_difference(&want, &d.json)
+                first_difference(&want, &d.json, 80)
             )),
             Err(e) => failures.push(format!("{name} seed {seed}: etcdsnap error: {e}")),
         }
@@ -168,22 +128,18 @@ fn every_kind_decodes_as_go_does() {
 
 #[test]
 fn generated_schema_is_current() {
-    let Some(gen) = oracle("ETCDSNAP_K8SSCHEMA", "/opt/etcdsnap-oracles/bin/k8sschema") else {
+    let Some(gen) = etcdsnap_testsupport::oracles::find(
+        "ETCDSNAP_K8SSCHEMA",
+        "/opt/etcdsnap-oracles/bin/k8sschema",
+    ) else {
         return;
     };
-    let out = Command::new(&gen)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", gen.display()));
-    assert!(
-        out.status.success(),
-        "k8sschema failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&gen, &[]);
     let committed =
         std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/generated/schema.rs"))
             .unwrap_or_else(|e| panic!("reading the committed schema: {e}"));
     assert!(
-        out.stdout == committed,
+        out.as_bytes() == committed,
         "crates/k8s/src/generated/schema.rs is stale: regenerate it with \
          `{} > crates/k8s/src/generated/schema.rs`",
         gen.display()
@@ -192,16 +148,10 @@ fn generated_schema_is_current() {
 
 #[test]
 fn quantities_canonicalise_as_apimachinery_does() {
-    let Some(golden) = oracle("ETCDSNAP_K8SGOLDEN", "/opt/etcdsnap-oracles/bin/k8sgolden") else {
-        return;
-    };
-    let out = Command::new(&golden)
-        .arg("-quantities")
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", golden.display()));
-    assert!(out.status.success(), "k8sgolden -quantities failed");
+    let Some(golden) = golden() else { return };
+    let out = run(&golden, &["-quantities"]);
     let (mut total, mut failures) = (0, Vec::new());
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in out.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"));
         let input = v.get("in").and_then(|x| x.as_str()).unwrap_or_default();
@@ -261,18 +211,12 @@ fn damaged(stored: &[u8], x: &mut u64) -> Vec<Vec<u8>> {
 
 #[test]
 fn damaged_values_fail_or_decode_as_go_does() {
-    let Some(golden) = oracle("ETCDSNAP_K8SGOLDEN", "/opt/etcdsnap-oracles/bin/k8sgolden") else {
-        return;
-    };
+    let Some(golden) = golden() else { return };
     let seeds = std::env::var("ETCDSNAP_K8SGOLDEN_SEEDS").unwrap_or_else(|_| "3".into());
-    let out = Command::new(&golden)
-        .args(["-seeds", &seeds])
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", golden.display()));
-    assert!(out.status.success(), "k8sgolden failed");
+    let out = run(&golden, &["-seeds", &seeds]);
     let mut x = 0x2545_f491_4f6c_dd1d_u64;
     let mut values = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in out.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"));
         if v.get("json_b64").is_none() {
@@ -284,49 +228,17 @@ fn damaged_values_fail_or_decode_as_go_does() {
             .unwrap_or_default());
         values.extend(damaged(&stored, &mut x));
     }
-    let input: String = values
-        .iter()
-        .map(|v| base64::engine::general_purpose::STANDARD.encode(v) + "\n")
-        .collect();
-    let mut child = Command::new(&golden)
-        .arg("-decode")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {} -decode: {e}", golden.display()));
-    let mut stdin = child
-        .stdin
-        .take()
-        .unwrap_or_else(|| panic!("no stdin for k8sgolden -decode"));
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let go = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("k8sgolden -decode: {e}"));
-    assert!(
-        matches!(writer.join(), Ok(Ok(()))),
-        "writing to k8sgolden -decode failed"
-    );
-    let go = String::from_utf8_lossy(&go.stdout).into_owned();
     let (mut both_refuse, mut same, mut failures) = (0, 0, Vec::new());
-    let mut lines = go.lines();
-    for v in &values {
-        let g: serde_json::Value = serde_json::from_str(lines.next().unwrap_or("{}"))
-            .unwrap_or_else(|e| panic!("bad k8sgolden -decode line: {e}"));
-        let want = g
-            .get("json_b64")
-            .and_then(|s| s.as_str())
-            .map(|s| String::from_utf8_lossy(&b64(s)).into_owned());
-        match (want, etcdsnap_k8s::decode_value(v)) {
-            (None, Err(_)) => both_refuse += 1,
-            (Some(w), Ok(d)) if w == d.json => same += 1,
-            (Some(w), Ok(d)) => {
-                failures.push(format!("both decode: {}", first_difference(&w, &d.json)))
-            }
-            (Some(_), Err(e)) => failures.push(format!("Go decodes it, etcdsnap: {e}")),
-            (None, Ok(_)) => failures.push(format!(
-                "Go refuses it ({}), etcdsnap decodes it",
-                g.get("error").and_then(|s| s.as_str()).unwrap_or_default()
+    for (g, v) in go_decode(&golden, &[], &values).iter().zip(&values) {
+        match (go_reading(g), etcdsnap_k8s::decode_value(v)) {
+            (Err(_), Err(_)) => both_refuse += 1,
+            (Ok(w), Ok(d)) if w == d.json => same += 1,
+            (Ok(w), Ok(d)) => failures.push(format!(
+                "both decode: {}",
+                first_difference(&w, &d.json, 80)
             )),
+            (Ok(_), Err(e)) => failures.push(format!("Go decodes it, etcdsnap: {e}")),
+            (Err(g), Ok(_)) => failures.push(format!("Go refuses it ({g}), etcdsnap decodes it")),
         }
     }
     eprintln!(

@@ -17,63 +17,14 @@
 //! kind instead of 4.
 #![allow(clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use base64::Engine as _;
+use common::{b64, first_difference, go_decode, go_reading, golden, run};
 
 const RV: &str = "4242";
-
-fn golden() -> Option<PathBuf> {
-    etcdsnap_testsupport::oracles::find("ETCDSNAP_K8SGOLDEN", "/opt/etcdsnap-oracles/bin/k8sgolden")
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .unwrap_or_else(|e| panic!("bad base64 from k8sgolden: {e}"))
-}
-
-fn run(golden: &PathBuf, args: &[&str]) -> String {
-    let out = Command::new(golden)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", golden.display()));
-    assert!(
-        out.status.success(),
-        "k8sgolden {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Where two strings first differ, with some context.
-fn first_difference(a: &str, b: &str) -> String {
-    let at = a
-        .bytes()
-        .zip(b.bytes())
-        .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()));
-    let clip = |s: &str| {
-        let from = at.saturating_sub(60);
-        let end = (at + 60).min(s.len());
-        String::from_utf8_lossy(s.as_bytes().get(from..end).unwrap_or_default()).into_owned()
-    };
-    let parsed = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok();
-    let same_parsed = parsed(a).is_some() && parsed(a) == parsed(b);
-    format!(
-        "at byte {at}{}:\n    go:       …{}\n    etcdsnap: …{}",
-        if same_parsed {
-            " (same when parsed: order or number text)"
-        } else {
-            ""
-        },
-        clip(a),
-        clip(b)
-    )
-}
 
 /// One stored value and Go's reading of it.
 struct Case {
@@ -111,14 +62,10 @@ fn cases(text: &str) -> Vec<Case> {
             if value.is_empty() {
                 continue; // Go could not encode it
             }
-            let want = match f.get("json_b64").and_then(|x| x.as_str()) {
-                Some(j) => Ok(String::from_utf8_lossy(&b64(j)).into_owned()),
-                None => Err(field(f, "error")),
-            };
             out.push(Case {
                 name: format!("{name} {}", field(f, "enc")),
                 value,
-                want,
+                want: go_reading(f),
             });
         }
     }
@@ -148,7 +95,7 @@ fn compare(cases: &[Case]) -> BTreeMap<String, Tally> {
             (Ok(w), Ok(d)) if *w == d.json => t.same += 1,
             (Ok(w), Ok(d)) => {
                 t.failures
-                    .push(format!("{}: {}", c.name, first_difference(w, &d.json)))
+                    .push(format!("{}: {}", c.name, first_difference(w, &d.json, 60)))
             }
             (Ok(_), Err(e)) => t
                 .failures
@@ -271,51 +218,19 @@ fn damaged_json_and_cbor_fail_or_decode_as_go() {
             values.extend(damaged(&c.value, &mut x));
         }
     }
-    let input: String = values
+    let cases: Vec<Case> = go_decode(&golden, &["-rv", RV], &values)
         .iter()
-        .map(|v| base64::engine::general_purpose::STANDARD.encode(v) + "\n")
-        .collect();
-    let mut child = Command::new(&golden)
-        .args(["-decode", "-rv", RV])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {} -decode: {e}", golden.display()));
-    let mut stdin = child
-        .stdin
-        .take()
-        .unwrap_or_else(|| panic!("no stdin for k8sgolden -decode"));
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let go = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("k8sgolden -decode: {e}"));
-    assert!(
-        matches!(writer.join(), Ok(Ok(()))),
-        "writing to k8sgolden -decode failed"
-    );
-    let go = String::from_utf8_lossy(&go.stdout).into_owned();
-    let mut lines = go.lines();
-    let mut cases = Vec::new();
-    for (i, v) in values.into_iter().enumerate() {
-        let g: serde_json::Value = serde_json::from_str(lines.next().unwrap_or("{}"))
-            .unwrap_or_else(|e| panic!("bad k8sgolden -decode line: {e}"));
-        let want = match g.get("json_b64").and_then(|s| s.as_str()) {
-            Some(j) => Ok(String::from_utf8_lossy(&b64(j)).into_owned()),
-            None => Err(g
-                .get("error")
-                .and_then(|s| s.as_str())
-                .unwrap_or_default()
-                .to_string()),
-        };
-        cases.push(Case {
+        .zip(values)
+        .enumerate()
+        .map(|(i, (g, v))| Case {
             name: format!(
                 "damaged value {i} ({})",
                 base64::engine::general_purpose::STANDARD.encode(&v)
             ),
             value: v,
-            want,
-        });
-    }
+            want: go_reading(g),
+        })
+        .collect();
     report("damaged values", &compare(&cases), 1_000);
 }
 
@@ -459,48 +374,16 @@ fn rewritten_json_of_built_ins_decodes_as_go() {
             values.push(out.into_bytes());
         }
     }
-    let input: String = values
+    let cases: Vec<Case> = go_decode(&golden, &["-rv", RV], &values)
         .iter()
-        .map(|v| base64::engine::general_purpose::STANDARD.encode(v) + "\n")
-        .collect();
-    let mut child = Command::new(&golden)
-        .args(["-decode", "-rv", RV])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {} -decode: {e}", golden.display()));
-    let mut stdin = child
-        .stdin
-        .take()
-        .unwrap_or_else(|| panic!("no stdin for k8sgolden -decode"));
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let go = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("k8sgolden -decode: {e}"));
-    assert!(
-        matches!(writer.join(), Ok(Ok(()))),
-        "writing to k8sgolden failed"
-    );
-    let go = String::from_utf8_lossy(&go.stdout).into_owned();
-    let mut lines = go.lines();
-    let mut cases = Vec::new();
-    for (i, v) in values.into_iter().enumerate() {
-        let g: serde_json::Value = serde_json::from_str(lines.next().unwrap_or("{}"))
-            .unwrap_or_else(|e| panic!("bad k8sgolden -decode line: {e}"));
-        let want = match g.get("json_b64").and_then(|s| s.as_str()) {
-            Some(j) => Ok(String::from_utf8_lossy(&b64(j)).into_owned()),
-            None => Err(g
-                .get("error")
-                .and_then(|s| s.as_str())
-                .unwrap_or_default()
-                .to_string()),
-        };
-        cases.push(Case {
+        .zip(values)
+        .enumerate()
+        .map(|(i, (g, v))| Case {
             name: format!("rewritten value {i} ({})", String::from_utf8_lossy(&v)),
             value: v,
-            want,
-        });
-    }
+            want: go_reading(g),
+        })
+        .collect();
     report("rewritten JSON", &compare(&cases), 1_000);
 }
 
@@ -563,47 +446,14 @@ const EDGE_CASES: &[&str] = &[
 #[test]
 fn hand_written_edge_cases_decode_as_go() {
     let Some(golden) = golden() else { return };
-    let input: String = EDGE_CASES
+    let cases: Vec<Case> = go_decode(&golden, &["-rv", RV], EDGE_CASES)
         .iter()
-        .map(|v| base64::engine::general_purpose::STANDARD.encode(v) + "\n")
-        .collect();
-    let mut child = Command::new(&golden)
-        .args(["-decode", "-rv", RV])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {} -decode: {e}", golden.display()));
-    let mut stdin = child
-        .stdin
-        .take()
-        .unwrap_or_else(|| panic!("no stdin for k8sgolden -decode"));
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let go = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("k8sgolden -decode: {e}"));
-    assert!(
-        matches!(writer.join(), Ok(Ok(()))),
-        "writing to k8sgolden failed"
-    );
-    let go = String::from_utf8_lossy(&go.stdout).into_owned();
-    let mut cases = Vec::new();
-    for (v, line) in EDGE_CASES.iter().zip(go.lines()) {
-        let g: serde_json::Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("bad k8sgolden -decode line: {e}"));
-        let want = match g.get("json_b64").and_then(|s| s.as_str()) {
-            Some(j) => Ok(String::from_utf8_lossy(&b64(j)).into_owned()),
-            None => Err(g
-                .get("error")
-                .and_then(|s| s.as_str())
-                .unwrap_or_default()
-                .to_string()),
-        };
-        cases.push(Case {
+        .zip(EDGE_CASES)
+        .map(|(g, v)| Case {
             name: (*v).to_string(),
             value: v.as_bytes().to_vec(),
-            want,
-        });
-    }
-    assert_eq!(cases.len(), EDGE_CASES.len(), "k8sgolden -decode lines");
+            want: go_reading(g),
+        })
+        .collect();
     report("edge cases", &compare(&cases), 20);
 }

@@ -10,20 +10,16 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::{buckets, entries_after, payloads, rewritten, Buckets, CONF, SMALL};
 use etcdsnap_bbolt::Db;
 use etcdsnap_mvcc::extract::{self, Selector};
 use etcdsnap_schema::proto::{Lease, Role, User};
 use etcdsnap_wal::etcdserverpb::*;
-use etcdsnap_wal::proto::{Entry, HardState};
-use etcdsnap_wal::reader::Wal;
 use prost::Message;
-
-const SMALL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/etcd/etcd-3.5.1.small.snapshot.db"
-);
 
 /// A live key: value, create and mod revision, version, lease.
 type LiveKv = (Vec<u8>, i64, i64, i64, i64);
@@ -35,7 +31,7 @@ struct After {
     /// The head revision.
     rev: i64,
     /// Every bucket's entries.
-    buckets: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Vec<u8>>>,
+    buckets: Buckets,
 }
 
 impl After {
@@ -78,40 +74,6 @@ impl After {
     }
 }
 
-/// A conf change entry's payload is marked by this prefix in the tests'
-/// payload lists (never the start of a request the tests write).
-const CONF: &[u8] = b"conf:";
-
-fn entries_after(db: &Db<'_>, data: Vec<Vec<u8>>) -> Wal {
-    let ci = etcdsnap_schema::meta::consistent_index(db).unwrap();
-    let entries: Vec<Entry> = data
-        .into_iter()
-        .enumerate()
-        .map(|(i, data)| {
-            let (r#type, data) = match data.strip_prefix(CONF) {
-                Some(cc) => (1, cc.to_vec()),
-                None => (0, data),
-            };
-            Entry {
-                r#type,
-                term: 2,
-                index: ci + 1 + i as u64,
-                data,
-            }
-        })
-        .collect();
-    let commit = entries.last().map_or(ci, |e| e.index);
-    Wal {
-        entries,
-        hard_state: Some(HardState {
-            term: 2,
-            vote: 0,
-            commit,
-        }),
-        ..Wal::default()
-    }
-}
-
 /// Replays `data` (raw entry payloads) over the small snapshot.
 fn replay_raw(data: Vec<Vec<u8>>) -> Result<After, etcdsnap_replay::Error> {
     let bytes = std::fs::read(SMALL).unwrap();
@@ -119,13 +81,7 @@ fn replay_raw(data: Vec<Vec<u8>>) -> Result<After, etcdsnap_replay::Error> {
     let wal = entries_after(&db, data);
     let ci = etcdsnap_schema::meta::consistent_index(&db).unwrap();
     let (edits, _) = etcdsnap_replay::replay(&db, &wal, ci)?.expect("entries to replay");
-    let mut out = std::io::Cursor::new(Vec::new());
-    let opts = etcdsnap_bbolt::writer::WriteOptions {
-        page_size: db.page_size(),
-        ..Default::default()
-    };
-    etcdsnap_bbolt::rewrite::rewrite(&db, &mut out, opts, &edits).unwrap();
-    let bytes = out.into_inner();
+    let bytes = rewritten(&db, &edits);
     let db = Db::open(&bytes).unwrap();
     let all = Selector {
         key: Vec::new(),
@@ -148,44 +104,19 @@ fn replay_raw(data: Vec<Vec<u8>>) -> Result<After, etcdsnap_replay::Error> {
             )
         })
         .collect();
-    let mut buckets = BTreeMap::new();
-    for name in etcdsnap_schema::names::ETCD_BUCKETS {
-        let mut m = BTreeMap::new();
-        if let Some(b) = db.root_bucket().sub_bucket(&db, name).unwrap() {
-            for e in b.iter(&db) {
-                let e = e.unwrap();
-                m.insert(e.key.to_vec(), e.value.to_vec());
-            }
-        }
-        buckets.insert(name.to_vec(), m);
-    }
     Ok(After {
         kvs,
         rev: r.head,
-        buckets,
+        buckets: buckets(&db),
     })
 }
 
-/// The payloads of `reqs`; a request without a header gets an ID (etcd
-/// stops on a request with neither).
-fn payloads(reqs: Vec<InternalRaftRequest>) -> Vec<Vec<u8>> {
-    reqs.into_iter()
-        .enumerate()
-        .map(|(i, mut r)| {
-            if r.header.is_none() && r.id == 0 {
-                r.id = 1000 + i as u64;
-            }
-            r.encode_to_vec()
-        })
-        .collect()
-}
-
 fn replay(reqs: Vec<InternalRaftRequest>) -> After {
-    replay_raw(payloads(reqs)).unwrap()
+    replay_raw(payloads(reqs, 1000)).unwrap()
 }
 
 fn replay_err(reqs: Vec<InternalRaftRequest>) -> String {
-    match replay_raw(payloads(reqs)) {
+    match replay_raw(payloads(reqs, 1000)) {
         Ok(_) => panic!("replayed"),
         Err(e) => e.to_string(),
     }

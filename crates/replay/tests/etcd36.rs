@@ -11,24 +11,15 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::BTreeMap;
+mod common;
 
+use common::{buckets, entries_after, payloads, rewritten, Buckets, SMALL};
 use etcdsnap_bbolt::Db;
 use etcdsnap_schema::EtcdVersion;
 use etcdsnap_wal::etcdserverpb::*;
-use etcdsnap_wal::proto::{Entry, HardState};
-use etcdsnap_wal::reader::Wal;
-use prost::Message;
-
-const SMALL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/etcd/etcd-3.5.1.small.snapshot.db"
-);
 
 /// The member of the small snapshot.
 const MEMBER: u64 = 0xb711_b68f_4932_8ad6;
-
-type Buckets = BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Vec<u8>>>;
 
 /// The small snapshot, with `meta` puts applied.
 fn db_bytes(meta: &[(&[u8], &[u8])]) -> Vec<u8> {
@@ -48,13 +39,7 @@ fn db_bytes(meta: &[(&[u8], &[u8])]) -> Vec<u8> {
                 .collect(),
         },
     );
-    let mut out = std::io::Cursor::new(Vec::new());
-    let opts = etcdsnap_bbolt::writer::WriteOptions {
-        page_size: db.page_size(),
-        ..Default::default()
-    };
-    etcdsnap_bbolt::rewrite::rewrite(&db, &mut out, opts, &edits).unwrap();
-    out.into_inner()
+    rewritten(&db, &edits)
 }
 
 /// Replays `reqs` (each given an ID) as the committed entries after the
@@ -67,56 +52,14 @@ fn run(
 ) -> Result<Buckets, String> {
     let db = Db::open(bytes).unwrap();
     let ci = etcdsnap_schema::meta::consistent_index(&db).unwrap();
-    let entries: Vec<Entry> = reqs
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut r)| {
-            if r.header.is_none() && r.id == 0 {
-                r.id = 500 + i as u64;
-            }
-            Entry {
-                r#type: 0,
-                term: 2,
-                index: ci + 1 + i as u64,
-                data: r.encode_to_vec(),
-            }
-        })
-        .collect();
-    let commit = entries.last().map_or(ci, |e| e.index);
-    let wal = Wal {
-        entries,
-        hard_state: Some(HardState {
-            term: 2,
-            vote: 0,
-            commit,
-        }),
-        ..Wal::default()
-    };
+    let wal = entries_after(&db, payloads(reqs, 500));
     let replayed = match rules {
         Some(v) => etcdsnap_replay::replay_as(&db, &wal, ci, v),
         None => etcdsnap_replay::replay(&db, &wal, ci),
     };
     let (edits, _) = replayed.map_err(|e| e.to_string())?.unwrap();
-    let mut out = std::io::Cursor::new(Vec::new());
-    let opts = etcdsnap_bbolt::writer::WriteOptions {
-        page_size: db.page_size(),
-        ..Default::default()
-    };
-    etcdsnap_bbolt::rewrite::rewrite(&db, &mut out, opts, &edits).unwrap();
-    let bytes = out.into_inner();
-    let db = Db::open(&bytes).unwrap();
-    let mut buckets = BTreeMap::new();
-    for name in etcdsnap_schema::names::ETCD_BUCKETS {
-        let mut m = BTreeMap::new();
-        if let Some(b) = db.root_bucket().sub_bucket(&db, name).unwrap() {
-            for e in b.iter(&db) {
-                let e = e.unwrap();
-                m.insert(e.key.to_vec(), e.value.to_vec());
-            }
-        }
-        buckets.insert(name.to_vec(), m);
-    }
-    Ok(buckets)
+    let bytes = rewritten(&db, &edits);
+    Ok(buckets(&Db::open(&bytes).unwrap()))
 }
 
 fn v(s: &str) -> Option<EtcdVersion> {

@@ -317,19 +317,12 @@ func main() {
 	for _, gvk := range gvks {
 		for seed := 0; seed < *seeds; seed++ {
 			l := line{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Seed: seed}
-			h := fnv.New64a()
-			fmt.Fprintf(h, "%s/%d", gvk.String(), seed)
-			f := fuzzer.FuzzerFor(fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, ourFuncs), rand.NewSource(int64(h.Sum64())), codecs)
-			obj, err := scheme.New(gvk)
+			obj, err := fuzzedObject(scheme, codecs, gvk, seed)
 			if err != nil {
 				l.Error = "new: " + err.Error()
 				_ = enc.Encode(l)
 				continue
 			}
-			if seed > 0 {
-				f.Fill(obj)
-			}
-			obj.GetObjectKind().SetGroupVersionKind(gvk)
 			var stored bytes.Buffer
 			if err := codecs.EncoderForVersion(pb, gvk.GroupVersion()).Encode(obj, &stored); err != nil {
 				l.Error = "encode: " + err.Error()
@@ -353,4 +346,22 @@ func main() {
 			_ = enc.Encode(l)
 		}
 	}
+}
+
+// fuzzedObject is a new object of kind gvk (apiVersion and kind set),
+// filled by a fuzzer seeded from the kind and seed; seed 0 is the zero
+// object.
+func fuzzedObject(scheme *runtime.Scheme, codecs serializer.CodecFactory, gvk schema.GroupVersionKind, seed int) (runtime.Object, error) {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", gvk.String(), seed)
+	f := fuzzer.FuzzerFor(fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, ourFuncs), rand.NewSource(int64(h.Sum64())), codecs)
+	obj, err := scheme.New(gvk)
+	if err != nil {
+		return nil, err
+	}
+	if seed > 0 {
+		f.Fill(obj)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return obj, nil
 }

@@ -23,16 +23,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"k8s.io/apimachinery/pkg/api/apitesting/fuzzer"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metafuzzer "k8s.io/apimachinery/pkg/apis/meta/fuzzer"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured/unstructuredscheme"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -136,19 +133,12 @@ func formsLines(enc *json.Encoder, s *storage, codecs serializer.CodecFactory, g
 	for _, gvk := range gvks {
 		for seed := 0; seed < seeds; seed++ {
 			l := formsLine{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Seed: seed, RV: rv}
-			h := fnv.New64a()
-			fmt.Fprintf(h, "%s/%d", gvk.String(), seed)
-			f := fuzzer.FuzzerFor(fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, ourFuncs), rand.NewSource(int64(h.Sum64())), codecs)
-			obj, err := s.scheme.New(gvk)
+			obj, err := fuzzedObject(s.scheme, codecs, gvk, seed)
 			if err != nil {
 				l.Error = "new: " + err.Error()
 				_ = enc.Encode(l)
 				continue
 			}
-			if seed > 0 {
-				f.Fill(obj)
-			}
-			obj.GetObjectKind().SetGroupVersionKind(gvk)
 			for _, e := range []struct {
 				name string
 				ser  runtime.Serializer

@@ -136,6 +136,19 @@ pub fn assert_no_crash(o: &Output, what: &str) {
     assert!(!stderr.contains("panicked"), "{what}: panicked: {stderr}");
 }
 
+/// `o`'s standard output; `o` must have succeeded (else a panic naming
+/// `what`, with its status and both outputs).
+pub fn ok(o: &Output, what: &str) -> String {
+    assert!(
+        o.status.success(),
+        "{what}: {:?}\nstdout: {}\nstderr: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 /// SHA-256 of a file.
 pub fn sha256(p: &Path) -> String {
     hex::encode(Sha256::digest(std::fs::read(p).expect("read")))
