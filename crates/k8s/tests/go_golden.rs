@@ -74,7 +74,7 @@ fn every_kind_decodes_as_go_does() {
             Ok(d) if d.json == want_indented => {}
             Ok(d) => failures.push(format!(
                 "{name} seed {seed}, indented: {}",
-                first_difference(&want_indented, &d.json)
+                first_difference(&want_indented, &d.json, 80)
             )),
             Err(e) => failures.push(format!("{name} seed {seed}: indented: {e}")),
         }
