@@ -547,3 +547,80 @@ fn hashkv_at_a_compact_revision_holding_only_tombstones_equals_restarted_etcd_35
         tombstones_at_the_compact_revision(&bin, "3.5.1");
     }
 }
+
+/// A snapshot etcd 3.5.30 saved itself (`etcdctl snapshot save` from a
+/// live member with overwrites, deletes, a leased key and a compaction):
+/// with no flag, `snapshot status` prints what etcdutl 3.5.30 prints in
+/// every format, byte for byte (the table with `--table-style box`, as
+/// Debian's build draws it), and `hashkv` answers what etcd 3.5.30
+/// restarted on it answers at every revision from the compact one to the
+/// head, and its errors beyond.
+#[test]
+fn a_snapshot_saved_by_etcd_3530_reads_as_etcd_3530_reads_it() {
+    let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let peer = live::peer_url();
+    let mut etcd = live::Etcd::spawn(
+        &bin,
+        &dir.path().join("m1"),
+        "m1",
+        &peer,
+        &format!("m1={peer}"),
+    );
+    etcd.wait_healthy();
+    for i in 0..12 {
+        etcd.ctl_ok(&["put", &format!("/k/{i:02}"), &format!("v{i}")]);
+    }
+    etcd.ctl_ok(&["put", "/k/03", "again"]);
+    etcd.ctl_ok(&["del", "/k/05"]);
+    let lease = etcd.ctl_ok(&["lease", "grant", "600"]);
+    let id = lease.split_whitespace().nth(1).unwrap().to_string();
+    etcd.ctl_ok(&["put", "/leased", "x", "--lease", &id]);
+    etcd.ctl_ok(&["compact", "10", "--physical"]);
+    for i in 0..6 {
+        etcd.ctl_ok(&["put", &format!("/k/{i:02}"), "later"]);
+    }
+    etcd.ctl_ok(&["del", "/k/1", "--prefix"]);
+    let snap = dir.path().join("saved.db");
+    etcd.ctl_ok(&["snapshot", "save", snap.to_str().unwrap()]);
+    drop(etcd);
+
+    for fmt in ["simple", "json", "fields", "table"] {
+        let copy = dir.path().join(format!("status-{fmt}.db"));
+        std::fs::copy(&snap, &copy).unwrap();
+        let real = Command::new(bin.join("etcdutl"))
+            .args(["snapshot", "status", "-w", fmt])
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert!(real.status.success(), "etcdutl 3.5.30 status -w {fmt}");
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "snapshot".as_ref(),
+            "status".as_ref(),
+            snap.as_os_str(),
+            "-w".as_ref(),
+            fmt.as_ref(),
+        ];
+        if fmt == "table" {
+            args.extend([
+                std::ffi::OsStr::new("--table-style"),
+                std::ffi::OsStr::new("box"),
+            ]);
+        }
+        let ours = etcdsnap(args);
+        assert_eq!(ours.status.code(), Some(0), "-w {fmt}");
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&real.stdout),
+            "snapshot status -w {fmt} of a snapshot etcd 3.5.30 saved"
+        );
+        assert!(
+            String::from_utf8_lossy(&ours.stderr).contains("answering as etcd 3.5.30"),
+            "{}",
+            String::from_utf8_lossy(&ours.stderr)
+        );
+    }
+    compare_with_live(&bin, &snap, None, &[], true);
+}

@@ -399,7 +399,21 @@ fn single_args(peer: &str) -> Vec<String> {
 
 #[test]
 fn restored_single_member_serves_the_same_on_etcd_351() {
-    let Some(etcdutl) = etcdutl() else { return };
+    if let Some(etcdutl) = etcdutl() {
+        restored_single_member_serves_the_same(&etcdutl);
+    }
+}
+
+/// etcd 3.5.30 started on etcdsnap's restore serves what it serves from
+/// etcdutl 3.5.30's.
+#[test]
+fn restored_single_member_serves_the_same_on_etcd_3530() {
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") {
+        restored_single_member_serves_the_same(&bin.join("etcdutl"));
+    }
+}
+
+fn restored_single_member_serves_the_same(etcdutl: &Path) {
     let bin = etcdutl.parent().unwrap().to_path_buf();
     for (name, user) in [
         ("etcd-3.5.1.snapshot.db", Some("root:rootpw")),
@@ -409,7 +423,7 @@ fn restored_single_member_serves_the_same_on_etcd_351() {
         // Both restores use the same peer URL so the ids are the same.
         let peer = live::peer_url();
         let theirs = serve_single(&bin, user, |data, _| {
-            let o = Command::new(&etcdutl)
+            let o = Command::new(etcdutl)
                 .args(["snapshot", "restore"])
                 .arg(&file)
                 .arg("--data-dir")
@@ -424,7 +438,7 @@ fn restored_single_member_serves_the_same_on_etcd_351() {
             let refs: Vec<&str> = args.iter().map(String::as_str).collect();
             ok(&restore_ours(&file, data, &refs), "etcdsnap restore");
         });
-        assert_eq!(ours, theirs, "{name}: what etcd 3.5.1 serves");
+        assert_eq!(ours, theirs, "{name}: what {} serves", bin.display());
         assert!(ours["kvs"].len() > 10);
     }
 }
@@ -469,6 +483,13 @@ fn restored_three_member_cluster_on_etcd_351() {
         etcdutl.parent().unwrap(),
         &snapshot("etcd-3.5.1.snapshot.db"),
     );
+}
+
+#[test]
+fn restored_three_member_cluster_on_etcd_3530() {
+    if let Some(bin) = etcd_release("ETCDSNAP_ETCD3530", "3.5.30") {
+        three_member_cluster(&bin, &snapshot("etcd-3.5.1.snapshot.db"));
+    }
 }
 
 #[test]
