@@ -855,13 +855,20 @@ pub fn export(
         problems.set(problems.get() + 1);
         eprintln!("etcdsnap: {}: {}", p.key, p.why);
     };
+    // A kind not decoded is an error here: its raw fields are no manifest.
+    let strict = |key: &[u8], plain: &[u8], rev: i64| {
+        decode(key, plain, rev).map_err(|f| kget::Failure {
+            fallback: None,
+            ..f
+        })
+    };
     let result = kget::get(
         &db,
         &prefix,
         a.rev,
         &query,
         config.as_ref(),
-        decode,
+        &strict,
         &prepare,
         &mut emit,
         &mut problem,

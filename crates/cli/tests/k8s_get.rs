@@ -111,3 +111,103 @@ fn json_is_laid_out_as_kubectl_does() {
         )
     );
 }
+
+/// An etcd db holding `kvs` (key, value), one revision each from 2 on.
+fn etcd_db(kvs: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use etcdsnap_bbolt::writer::{WriteOptions, Writer};
+    fn field(out: &mut Vec<u8>, n: u8, wire: u8, body: &[u8]) {
+        out.push(n << 3 | wire);
+        if wire == 2 {
+            let mut len = body.len();
+            while len >= 0x80 {
+                out.push((len as u8) | 0x80);
+                len >>= 7;
+            }
+            out.push(len as u8);
+        }
+        out.extend_from_slice(body);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut w = Writer::new(&mut out, WriteOptions::default()).unwrap();
+    w.begin_bucket(b"key", 0).unwrap();
+    for (i, (k, v)) in kvs.iter().enumerate() {
+        let rev = i as u64 + 2;
+        let mut rk = rev.to_be_bytes().to_vec();
+        rk.push(b'_');
+        rk.extend_from_slice(&0u64.to_be_bytes());
+        let mut kv = Vec::new();
+        field(&mut kv, 1, 2, k.as_bytes());
+        for n in [2, 3] {
+            field(&mut kv, n, 0, &[rev as u8]);
+        }
+        field(&mut kv, 4, 0, &[1]);
+        field(&mut kv, 5, 2, v);
+        w.put(&rk, &kv).unwrap();
+    }
+    w.end_bucket().unwrap();
+    w.finish().unwrap();
+    out.into_inner()
+}
+
+/// A protobuf object of a kind this build does not know is shown as its
+/// envelope, metadata and raw protobuf fields, with a warning naming its
+/// key (exit 1); the objects around it are shown as usual.
+#[test]
+fn an_unknown_kind_is_shown_as_raw_fields_with_a_warning() {
+    // runtime.Unknown: typeMeta {apiVersion, kind}, raw = Widget with
+    // ObjectMeta {name w1, namespace ns} and a field 2 holding 7.
+    let meta = [&[0x0a, 2][..], b"w1", &[0x1a, 2], b"ns"].concat();
+    let raw = [&[0x0a, meta.len() as u8][..], &meta, &[0x10, 7]].concat();
+    let tm = [&[0x0a, 14][..], b"example.com/v1", &[0x12, 6], b"Widget"].concat();
+    let widget = [
+        &b"k8s\0"[..],
+        &[0x0a, tm.len() as u8],
+        &tm,
+        &[0x12, raw.len() as u8],
+        &raw,
+    ]
+    .concat();
+    let cm = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"ns"}}"#;
+    let db = etcd_db(&[
+        ("/registry/configmaps/ns/c", cm.to_vec()),
+        ("/registry/example.com/widgets/ns/w1", widget),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    std::fs::write(&path, &db).unwrap();
+    let p = path.to_string_lossy().into_owned();
+    let (rc, out, err) = run(&[&p, "-A", "-o", "json"]);
+    assert_eq!(rc, 1, "{err}");
+    assert!(
+        err.contains("/registry/example.com/widgets/ns/w1: kind Widget of example.com/v1")
+            && err.contains("shown as its raw protobuf fields"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{out}");
+    assert_eq!(items[0]["kind"], "ConfigMap");
+    assert_eq!(items[1]["kind"], "Widget");
+    assert_eq!(items[1]["metadata"]["name"], "w1");
+    assert_eq!(items[1]["metadata"]["resourceVersion"], "3");
+    assert_eq!(items[1]["protobuf"]["2"], 7);
+    // The table names it too.
+    let (rc, table, _) = run(&[&p, "-A"]);
+    assert_eq!(rc, 1);
+    assert!(table.contains("w1") && table.contains("Widget"), "{table}");
+    // Its raw fields are no manifest: export leaves it out, with an error.
+    let out_dir = dir.path().join("out");
+    let o = etcdsnap([
+        "k8s",
+        "export",
+        &p,
+        out_dir.to_str().unwrap(),
+        "-A",
+        "--no-skip",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("/registry/example.com/widgets/ns/w1"), "{err}");
+    assert!(out_dir.join("ns/configmaps/c.yaml").is_file(), "{err}");
+    assert!(!err.contains("raw protobuf"), "{err}");
+}

@@ -231,11 +231,8 @@ fn envelope_err(reason: &str) -> DecodeError {
     DecodeError::Envelope(reason.to_string())
 }
 
-fn decode_envelope(
-    b: &[u8],
-    resource_version: Option<&str>,
-    layout: Layout,
-) -> Result<Decoded, DecodeError> {
+/// The `runtime.Unknown` envelope's apiVersion, kind and raw object.
+fn envelope(b: &[u8]) -> Result<(String, String, &[u8]), DecodeError> {
     let mut api_version = Vec::new();
     let mut kind = Vec::new();
     let mut raw: &[u8] = &[];
@@ -260,8 +257,19 @@ fn decode_envelope(
             _ => {}
         }
     }
-    let api_version = String::from_utf8_lossy(&api_version).into_owned();
-    let kind = String::from_utf8_lossy(&kind).into_owned();
+    Ok((
+        String::from_utf8_lossy(&api_version).into_owned(),
+        String::from_utf8_lossy(&kind).into_owned(),
+        raw,
+    ))
+}
+
+fn decode_envelope(
+    b: &[u8],
+    resource_version: Option<&str>,
+    layout: Layout,
+) -> Result<Decoded, DecodeError> {
+    let (api_version, kind, raw) = envelope(b)?;
     if kind.is_empty() {
         return Err(envelope_err("no kind"));
     }
@@ -321,7 +329,7 @@ const MAX_WRITE_DEPTH: usize = 8 * MAX_DEPTH;
 enum Wire<'a> {
     Varint(u64),
     Fixed64(u64),
-    Fixed32,
+    Fixed32(u32),
     /// The bytes, and the same bytes followed by the rest of the enclosing
     /// message (gogo bounds a map entry's key and value by the latter).
     Len(&'a [u8], &'a [u8]),
@@ -354,8 +362,8 @@ impl<'a> Iterator for Fields<'a> {
                     (Wire::Fixed64(u64::from_le_bytes(*x)), rest)
                 }
                 5 => {
-                    let (_, rest) = rest.split_first_chunk::<4>().ok_or("truncated fixed32")?;
-                    (Wire::Fixed32, rest)
+                    let (x, rest) = rest.split_first_chunk::<4>().ok_or("truncated fixed32")?;
+                    (Wire::Fixed32(u32::from_le_bytes(*x)), rest)
                 }
                 2 => {
                     let (len, rest) = varint(rest).ok_or("truncated length")?;
@@ -1175,6 +1183,90 @@ impl Decoder {
     }
 }
 
+/// For a protobuf value whose kind the tables do not hold: the envelope's
+/// apiVersion and kind, `metadata` read as `ObjectMeta` from field 1 (every
+/// Kubernetes object keeps it there) with `resourceVersion` set, and the
+/// payload as a raw field tree under `protobuf`: each field number with
+/// its value (a list when repeated): varints as numbers, `{"fixed64": n}`,
+/// `{"fixed32": n}`, length-delimited fields as a nested tree when they
+/// read as one, else as text when UTF-8, else `{"bytes": base64}`. `None`
+/// for anything else (not the envelope, or a damaged one).
+pub fn raw_tree(value: &[u8], resource_version: Option<&str>, layout: Layout) -> Option<String> {
+    use serde_json::{Map, Value};
+    let (api_version, kind, raw) = envelope(value.strip_prefix(b"k8s\0")?).ok()?;
+    let mut top = Map::new();
+    top.insert("apiVersion".into(), Value::String(api_version));
+    top.insert("kind".into(), Value::String(kind.clone()));
+    let meta_bytes = Fields(raw).find_map(|f| match f {
+        Ok((1, Wire::Len(b, _))) => Some(b),
+        _ => None,
+    });
+    let meta_index = MESSAGES
+        .iter()
+        .position(|m| m.name == "k8s.io/apimachinery/pkg/apis/meta/v1.ObjectMeta")
+        .and_then(|i| u16::try_from(i).ok());
+    if let (Some(b), Some(i)) = (meta_bytes, meta_index) {
+        let mut d = Decoder::new(kind, Layout::Compact);
+        let mut text = String::new();
+        let meta = d
+            .message(i, b, 0)
+            .ok()
+            .and_then(|m| d.write_message(&mut text, i, Some(&m), 0).ok())
+            .and_then(|()| serde_json::from_str::<Value>(&text).ok());
+        if let Some(Value::Object(mut meta)) = meta {
+            if let Some(rv) = resource_version {
+                meta.insert("resourceVersion".into(), Value::String(rv.into()));
+            }
+            top.insert("metadata".into(), Value::Object(meta));
+        }
+    }
+    let tree = field_tree(raw, 0).unwrap_or_else(|| raw_bytes(raw));
+    top.insert("protobuf".into(), tree);
+    Some(layout.apply(Value::Object(top).to_string()))
+}
+
+/// Nesting of length-delimited fields read as trees.
+const MAX_TREE_DEPTH: usize = 64;
+
+fn raw_bytes(b: &[u8]) -> serde_json::Value {
+    use base64::Engine as _;
+    serde_json::json!({ "bytes": base64::engine::general_purpose::STANDARD.encode(b) })
+}
+
+/// `b` as a field tree (see [`raw_tree`]); `None` when it does not read
+/// as protobuf to its end, or holds groups.
+fn field_tree(b: &[u8], depth: usize) -> Option<serde_json::Value> {
+    use serde_json::{Map, Value};
+    if depth > MAX_TREE_DEPTH {
+        return None;
+    }
+    let mut fields: Map<String, Value> = Map::new();
+    for f in Fields(b) {
+        let (n, w) = f.ok()?;
+        let v = match w {
+            Wire::Varint(v) => Value::from(v),
+            Wire::Fixed64(v) => serde_json::json!({ "fixed64": v }),
+            Wire::Fixed32(v) => serde_json::json!({ "fixed32": v }),
+            Wire::Group => return None,
+            Wire::Len(inner, _) => match field_tree(inner, depth + 1) {
+                Some(t) if !inner.is_empty() => t,
+                _ => match std::str::from_utf8(inner) {
+                    Ok(text) => Value::String(text.into()),
+                    Err(_) => raw_bytes(inner),
+                },
+            },
+        };
+        match fields.get_mut(&n.to_string()) {
+            Some(Value::Array(items)) => items.push(v),
+            Some(first) => *first = Value::Array(vec![first.take(), v]),
+            None => {
+                fields.insert(n.to_string(), v);
+            }
+        }
+    }
+    Some(Value::Object(fields))
+}
+
 fn scalar_of_varint(ty: Ty, v: u64) -> Val<'static> {
     match ty {
         Ty::Bool => Val::Bool(v != 0),
@@ -1326,6 +1418,58 @@ mod tests {
         ));
     }
     /// Length-delimited field `n` around `inner`.
+    #[test]
+    fn an_unknown_kind_is_shown_as_its_raw_fields() {
+        // ObjectMeta (field 1): name "w1" (1), namespace "ns" (3).
+        let meta = [wrap(1, b"w1"), wrap(3, b"ns")].concat();
+        let spec = [wrap(1, b"replicas"), vec![0x10, 0x07]].concat();
+        let raw = [
+            wrap(1, &meta),
+            wrap(2, &spec),
+            vec![0x19, 1, 0, 0, 0, 0, 0, 0, 0], // 3: fixed64 1
+            vec![0x20, 0x05, 0x20, 0x06],       // 4: varint 5, then 6
+            wrap(5, &[0xff, 0xfe]),             // 5: not UTF-8, not fields
+            vec![0x35, 2, 0, 0, 0],             // 6: fixed32 2
+        ]
+        .concat();
+        let stored = env("example.com/v1", "Widget", &raw);
+        assert!(matches!(
+            decode_value(&stored),
+            Err(DecodeError::UnknownKind { .. })
+        ));
+        let text = raw_tree(&stored, Some("9"), Layout::Compact).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "apiVersion": "example.com/v1",
+                "kind": "Widget",
+                "metadata": {"name": "w1", "namespace": "ns", "resourceVersion": "9"},
+                "protobuf": {
+                    "1": {"1": "w1", "3": "ns"},
+                    "2": {"1": "replicas", "2": 7},
+                    "3": {"fixed64": 1},
+                    "4": [5, 6],
+                    "5": {"bytes": "//4="},
+                    "6": {"fixed32": 2}
+                }
+            })
+        );
+        // Indented as asked; a damaged envelope has no tree.
+        let indented = raw_tree(
+            &stored,
+            None,
+            Layout::Indented {
+                unit: "  ",
+                level: 0,
+            },
+        )
+        .unwrap();
+        assert!(indented.starts_with("{\n  \"apiVersion\": \"example.com/v1\""));
+        assert!(raw_tree(&stored[..stored.len() - 3], None, Layout::Compact).is_none());
+        assert!(raw_tree(b"{}", None, Layout::Compact).is_none());
+    }
+
     fn wrap(n: u32, inner: &[u8]) -> Vec<u8> {
         let mut v = Vec::new();
         for mut x in [u64::from(n << 3 | 2), inner.len() as u64] {

@@ -26,7 +26,32 @@ use crate::selector::Selector;
 /// Turns a stored plaintext (after decryption) of the given key, written
 /// at the given revision, into the JSON text of the object the API server
 /// would return, or says why it cannot.
-pub type Decoder<'d> = dyn Fn(&[u8], &[u8], i64) -> Result<String, String> + Sync + 'd;
+pub type Decoder<'d> = dyn Fn(&[u8], &[u8], i64) -> Result<String, Failure> + Sync + 'd;
+
+/// Why a value could not be decoded, and what `get` may show instead (a
+/// kind this build does not know, as its raw protobuf fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Why.
+    pub why: String,
+    /// JSON text to show in its place, with the reason as a warning.
+    pub fallback: Option<String>,
+}
+
+impl From<String> for Failure {
+    fn from(why: String) -> Self {
+        Failure {
+            why,
+            fallback: None,
+        }
+    }
+}
+
+impl From<Failure> for String {
+    fn from(f: Failure) -> Self {
+        f.why
+    }
+}
 
 /// Objects decoded, filtered and prepared together before they are handed
 /// out: enough to keep every core busy, few enough to keep memory small.
@@ -562,7 +587,10 @@ pub fn get<R: Send>(
             match s {
                 Step::Skip => {}
                 Step::Problem(p) => problem(p),
-                Step::Show(name, r) => {
+                Step::Show(name, r, warning) => {
+                    if let Some(w) = warning {
+                        problem(w);
+                    }
                     if let Some(n) = names_ref.get(name.as_str()) {
                         seen.insert(*n);
                     }
@@ -609,8 +637,9 @@ enum Step<R> {
     Skip,
     /// Asked for (or maybe), and unreadable.
     Problem(Problem),
-    /// Shown: its name, and its output.
-    Show(String, std::io::Result<R>),
+    /// Shown: its name, its output, and what to warn of (shown as
+    /// something other than the decoded object).
+    Show(String, std::io::Result<R>, Option<Problem>),
 }
 
 /// Decrypts, decodes, filters and prepares one key's value.
@@ -646,9 +675,19 @@ fn step<R>(
         Ok(p) => p,
         Err(e) => return unreadable(e.to_string()),
     };
-    let text = match decode(kv.key, &plain, kv.mod_revision) {
-        Ok(v) => v,
-        Err(why) => return unreadable(why),
+    let (text, warning) = match decode(kv.key, &plain, kv.mod_revision) {
+        Ok(v) => (v, None),
+        Err(Failure {
+            why,
+            fallback: Some(raw),
+        }) if type_may_match(query, res().as_ref()) => (
+            raw,
+            Some(Problem {
+                key: key(),
+                why: format!("{why}; shown as its raw protobuf fields"),
+            }),
+        ),
+        Err(f) => return unreadable(f.why),
     };
     let filtered =
         query.types.is_some() || matches!(query.namespace, Namespace::Only(_)) || !names.is_empty();
@@ -689,7 +728,7 @@ fn step<R>(
     } else {
         found.head().name.clone()
     };
-    Step::Show(name, prepare(found))
+    Step::Show(name, prepare(found), warning)
 }
 
 /// Whether an object at a key that could not be decoded may be one the

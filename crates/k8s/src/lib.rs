@@ -357,7 +357,9 @@ pub fn summary(db: &Db<'_>, top: usize) -> Result<Summary, Error> {
 /// types and print in Go's field order; JSON and CBOR custom resources
 /// decode unstructured and print with their keys sorted. What Go refuses
 /// is an error. See [`decode::decode_value_at`].
-pub fn decode_stored(key: &[u8], plain: &[u8], mod_revision: i64) -> Result<String, String> {
+/// A protobuf value of a kind this build does not know fails with its raw
+/// field tree as the fallback to show (see [`decode::raw_tree`]).
+pub fn decode_stored(key: &[u8], plain: &[u8], mod_revision: i64) -> Result<String, get::Failure> {
     decode_stored_laid_out(key, plain, mod_revision, Layout::Compact)
 }
 
@@ -367,11 +369,17 @@ pub fn decode_stored_laid_out(
     plain: &[u8],
     mod_revision: i64,
     layout: Layout,
-) -> Result<String, String> {
+) -> Result<String, get::Failure> {
     let rv = mod_revision.to_string();
     decode::decode_value_laid_out(plain, Some(&rv), layout)
         .map(|d| d.json)
-        .map_err(|e| e.to_string())
+        .map_err(|e| get::Failure {
+            fallback: match e {
+                DecodeError::UnknownKind { .. } => decode::raw_tree(plain, Some(&rv), layout),
+                _ => None,
+            },
+            why: e.to_string(),
+        })
 }
 
 /// JSON text laid out again (its key order and strings kept); `None` when
