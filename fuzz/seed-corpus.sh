@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 td=../testdata
-mkdir -p corpus/meta corpus/page corpus/walk_check corpus/compact corpus/wal corpus/request_snap corpus/etcd corpus/replay
+mkdir -p corpus/meta corpus/page corpus/walk_check corpus/compact corpus/wal corpus/request_snap corpus/etcd corpus/replay corpus/k8s_value
 for f in "$td"/bolt/*.db "$td"/etcd/*.db; do
   n=$(basename "$f")
   ps=$(od -An -tu4 -j24 -N4 "$f" | tr -d ' ')
@@ -32,5 +32,5 @@ done
 rm -rf "$tmpd"
 # etcd: the etcd snapshots and the member's db.
 for f in "$td"/etcd/*.db; do cp "$f" "corpus/etcd/$(basename "$f")"; done
-for t in meta page walk_check compact wal request_snap etcd replay; do cp regressions/$t/* corpus/$t/ 2>/dev/null || true; done
-echo "corpora: $(ls corpus/meta | wc -l) meta, $(ls corpus/page | wc -l) page, $(ls corpus/walk_check | wc -l) walk_check, $(ls corpus/compact | wc -l) compact, $(ls corpus/wal | wc -l) wal, $(ls corpus/request_snap | wc -l) request_snap, $(ls corpus/etcd | wc -l) etcd, $(ls corpus/replay | wc -l) replay"
+for t in meta page walk_check compact wal request_snap etcd replay k8s_value; do cp regressions/$t/* corpus/$t/ 2>/dev/null || true; done
+echo "corpora: $(ls corpus/meta | wc -l) meta, $(ls corpus/page | wc -l) page, $(ls corpus/walk_check | wc -l) walk_check, $(ls corpus/compact | wc -l) compact, $(ls corpus/wal | wc -l) wal, $(ls corpus/request_snap | wc -l) request_snap, $(ls corpus/etcd | wc -l) etcd, $(ls corpus/replay | wc -l) replay, $(ls corpus/k8s_value | wc -l) k8s_value"

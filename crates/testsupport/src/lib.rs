@@ -23,6 +23,7 @@ pub mod damaged_fixtures;
 pub mod etcd_damage;
 pub mod fuzz_bbolt;
 pub mod fuzz_etcd;
+pub mod fuzz_k8s;
 pub mod fuzz_regressions;
 pub mod fuzz_wal;
 pub mod matrix;
