@@ -192,7 +192,13 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
     let opened = crate::extract::open(src)?;
     let db = etcdsnap_bbolt::Db::open(opened.bytes())?;
     let decode = decoder();
-    let known = kget::known_types(&db, &prefix, decode)?;
+    // The custom resources' types (read from their CRDs, one more pass over
+    // the keys) are needed to resolve TYPE arguments and to name objects.
+    let known = if a.args.is_empty() && a.output != Some(GetOutput::Name) {
+        etcdsnap_k8s::resources::built_in()
+    } else {
+        kget::known_types(&db, &prefix, decode)?
+    };
     let (types, names) = kget::parse_args(&a.args, &known).map_err(|e| usage(e.to_string()))?;
     let single = names.len() == 1;
     let query = Query {
