@@ -1079,7 +1079,11 @@ impl Decoder {
             }
             self.next_item(out, *first);
             *first = false;
-            gojson::write_text(out, f.json);
+            // Field names are Go identifiers' json tags: nothing to escape
+            // (`field_names_need_no_escaping` checks every one).
+            out.push('"');
+            out.push_str(f.json);
+            out.push('"');
             self.colon(out);
             self.path.push(f.json);
             let r = self.write_value(out, f.ty, v, depth + 1);
@@ -1418,6 +1422,17 @@ mod tests {
         ));
     }
     /// Length-delimited field `n` around `inner`.
+    #[test]
+    fn field_names_need_no_escaping() {
+        for m in MESSAGES.iter() {
+            for f in m.fields {
+                let mut escaped = String::new();
+                gojson::write_text(&mut escaped, f.json);
+                assert_eq!(escaped, format!("\"{}\"", f.json), "{}", m.name);
+            }
+        }
+    }
+
     #[test]
     fn an_unknown_kind_is_shown_as_its_raw_fields() {
         // ObjectMeta (field 1): name "w1" (1), namespace "ns" (3).
