@@ -1147,16 +1147,19 @@ impl Decoder {
                 self.close(out, ']', !items.is_empty());
             }
             (Ty::Map(_, vt), Some(Val::Map(entries))) => {
-                // Go: last write per key wins, keys sorted bytewise.
-                let mut sorted: Vec<(&[u8], &Option<Val<'_>>)> = Vec::new();
-                for (k, v) in entries {
-                    let k: &[u8] = k;
-                    match sorted.iter_mut().find(|(k2, _)| *k2 == k) {
-                        Some(e) => e.1 = v,
-                        None => sorted.push((k, v)),
+                // Go: last write per key wins, keys sorted bytewise. A
+                // stable sort keeps repeated keys in the order written, so
+                // the last of each run is the one kept.
+                let mut all: Vec<(&[u8], &Option<Val<'_>>)> =
+                    entries.iter().map(|(k, v)| (&**k, v)).collect();
+                all.sort_by(|a, b| a.0.cmp(b.0));
+                let mut sorted: Vec<(&[u8], &Option<Val<'_>>)> = Vec::with_capacity(all.len());
+                for e in all {
+                    match sorted.last_mut() {
+                        Some(last) if last.0 == e.0 => *last = e,
+                        _ => sorted.push(e),
                     }
                 }
-                sorted.sort_by(|a, b| a.0.cmp(b.0));
                 self.open(out, '{');
                 for (i, (k, v)) in sorted.iter().enumerate() {
                     self.next_item(out, i == 0);
@@ -1422,6 +1425,24 @@ mod tests {
         ));
     }
     /// Length-delimited field `n` around `inner`.
+    #[test]
+    fn repeated_map_keys_keep_the_last_value_keys_sorted() {
+        let entry = |k: &[u8], v: &[u8]| wrap(2, &[wrap(1, k), wrap(2, v)].concat());
+        let raw = [
+            entry(b"b", b"1"),
+            entry(b"a", b"2"),
+            entry(b"b", b"3"),
+            entry(b"c", b"4"),
+            entry(b"a", b"5"),
+        ]
+        .concat();
+        let d = decode_value(&env("v1", "ConfigMap", &raw)).unwrap();
+        assert_eq!(
+            d.json,
+            r#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{},"data":{"a":"5","b":"3","c":"4"}}"#
+        );
+    }
+
     #[test]
     fn field_names_need_no_escaping() {
         for m in MESSAGES.iter() {
