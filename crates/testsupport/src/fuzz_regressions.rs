@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// Every fuzz target (`fuzz/fuzz_targets/<name>.rs`).
-pub const TARGETS: [&str; 8] = [
+pub const TARGETS: [&str; 9] = [
     "meta",
     "page",
     "walk_check",
@@ -14,6 +14,7 @@ pub const TARGETS: [&str; 8] = [
     "request_snap",
     "etcd",
     "replay",
+    "k8s_value",
 ];
 
 /// The repository's `fuzz/`.
