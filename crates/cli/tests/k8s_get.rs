@@ -112,43 +112,6 @@ fn json_is_laid_out_as_kubectl_does() {
     );
 }
 
-/// An etcd db holding `kvs` (key, value), one revision each from 2 on.
-fn etcd_db(kvs: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    use etcdsnap_bbolt::writer::{WriteOptions, Writer};
-    fn field(out: &mut Vec<u8>, n: u8, wire: u8, body: &[u8]) {
-        out.push(n << 3 | wire);
-        if wire == 2 {
-            let mut len = body.len();
-            while len >= 0x80 {
-                out.push((len as u8) | 0x80);
-                len >>= 7;
-            }
-            out.push(len as u8);
-        }
-        out.extend_from_slice(body);
-    }
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut w = Writer::new(&mut out, WriteOptions::default()).unwrap();
-    w.begin_bucket(b"key", 0).unwrap();
-    for (i, (k, v)) in kvs.iter().enumerate() {
-        let rev = i as u64 + 2;
-        let mut rk = rev.to_be_bytes().to_vec();
-        rk.push(b'_');
-        rk.extend_from_slice(&0u64.to_be_bytes());
-        let mut kv = Vec::new();
-        field(&mut kv, 1, 2, k.as_bytes());
-        for n in [2, 3] {
-            field(&mut kv, n, 0, &[rev as u8]);
-        }
-        field(&mut kv, 4, 0, &[1]);
-        field(&mut kv, 5, 2, v);
-        w.put(&rk, &kv).unwrap();
-    }
-    w.end_bucket().unwrap();
-    w.finish().unwrap();
-    out.into_inner()
-}
-
 /// A protobuf object of a kind this build does not know is shown as its
 /// envelope, metadata and raw protobuf fields, with a warning naming its
 /// key (exit 1); the objects around it are shown as usual.
@@ -168,13 +131,15 @@ fn an_unknown_kind_is_shown_as_raw_fields_with_a_warning() {
     ]
     .concat();
     let cm = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"ns"}}"#;
-    let db = etcd_db(&[
-        ("/registry/configmaps/ns/c", cm.to_vec()),
-        ("/registry/example.com/widgets/ns/w1", widget),
-    ]);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    std::fs::write(&path, &db).unwrap();
+    tiny_db(
+        &path,
+        &[
+            (b"/registry/configmaps/ns/c", cm, 0),
+            (b"/registry/example.com/widgets/ns/w1", &widget, 0),
+        ],
+    );
     let p = path.to_string_lossy().into_owned();
     let (rc, out, err) = run(&[&p, "-A", "-o", "json"]);
     assert_eq!(rc, 1, "{err}");

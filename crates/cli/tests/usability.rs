@@ -10,42 +10,10 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
-use etcdsnap_schema::proto::KeyValue;
-use etcdsnap_schema::Revision;
-use prost::Message;
 
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A small etcd-shaped db: a `key` bucket with one put per (key, lease)
-/// at revisions 2, 3, ...
-fn tiny_db(path: &Path, puts: &[(&[u8], &[u8], i64)]) {
-    use etcdsnap_bbolt::writer::{WriteOptions, Writer};
-    let f = std::fs::File::create(path).unwrap();
-    let mut w = Writer::new(f, WriteOptions::default()).unwrap();
-    w.begin_bucket(b"key", 0).unwrap();
-    for (i, (k, v, lease)) in puts.iter().enumerate() {
-        let rev = i as i64 + 2;
-        let kv = KeyValue {
-            key: k.to_vec(),
-            create_revision: rev,
-            mod_revision: rev,
-            version: 1,
-            value: v.to_vec(),
-            lease: *lease,
-        };
-        w.put(
-            &Revision { main: rev, sub: 0 }.to_key(false),
-            &kv.encode_to_vec(),
-        )
-        .unwrap();
-    }
-    w.end_bucket().unwrap();
-    w.finish().unwrap();
 }
 
 #[test]

@@ -392,3 +392,30 @@ pub fn etcd_release(env_var: &str, version: &str) -> Option<PathBuf> {
     )?;
     etcd.parent().map(Path::to_path_buf)
 }
+
+/// A small etcd-shaped db: a `key` bucket with one put per (key, lease)
+/// at revisions 2, 3, ...
+pub fn tiny_db(path: &Path, puts: &[(&[u8], &[u8], i64)]) {
+    use etcdsnap_bbolt::writer::{WriteOptions, Writer};
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = Writer::new(f, WriteOptions::default()).unwrap();
+    w.begin_bucket(b"key", 0).unwrap();
+    for (i, (k, v, lease)) in puts.iter().enumerate() {
+        let rev = i as i64 + 2;
+        let kv = etcdsnap_schema::proto::KeyValue {
+            key: k.to_vec(),
+            create_revision: rev,
+            mod_revision: rev,
+            version: 1,
+            value: v.to_vec(),
+            lease: *lease,
+        };
+        w.put(
+            &etcdsnap_schema::Revision { main: rev, sub: 0 }.to_key(false),
+            &prost::Message::encode_to_vec(&kv),
+        )
+        .unwrap();
+    }
+    w.end_bucket().unwrap();
+    w.finish().unwrap();
+}
