@@ -234,11 +234,7 @@ pub fn get(src: &crate::extract::Source, a: &GetArgs, out: &mut dyn Write) -> Re
         if !a.show_secrets && f.is_secret() {
             let mut v = f.object().map_err(std::io::Error::other)?;
             if kget::hide_secret_values(&mut v) {
-                let compact = v.to_string();
-                f.text = match layout {
-                    Layout::Compact => compact,
-                    _ => etcdsnap_k8s::relayout(&compact, layout).unwrap_or(compact),
-                };
+                f.text = layout.apply(v.to_string());
             }
             object = Some(v);
         }

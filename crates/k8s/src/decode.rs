@@ -99,8 +99,8 @@ pub enum Layout {
 }
 
 impl Layout {
-    /// `compact` laid out this way.
-    pub(crate) fn apply(self, compact: String) -> String {
+    /// `compact` (JSON without insignificant whitespace) laid out this way.
+    pub fn apply(self, compact: String) -> String {
         match self {
             Layout::Compact => compact,
             Layout::Indented { unit, level } => {
