@@ -244,8 +244,31 @@ impl<'a> Node<'a> {
         Ok((o, e))
     }
 
+    /// Leaf element `i` when it reads (`None` where [`Node::leaf`] gives
+    /// an error): the fast path for callers that handle damage elsewhere.
+    #[inline]
+    pub fn leaf_if_sound(&self, i: usize) -> Option<LeafElem<'a>> {
+        let o = self.elem_off(i);
+        let e = self.bytes.get(o..o.checked_add(ELEMENT_SIZE)?)?;
+        let word = |at: usize| u32_at(e, at).unwrap_or(0) as usize;
+        let (flags, pos, ksize, vsize) = (word(0), word(4), word(8), word(12));
+        let k0 = o.checked_add(pos)?;
+        let k1 = k0.checked_add(ksize)?;
+        let v1 = k1.checked_add(vsize)?;
+        let key_value = self.bytes.get(k0..v1)?;
+        Some(LeafElem {
+            flags: flags as u32,
+            key: key_value.get(..ksize)?,
+            value: key_value.get(ksize..)?,
+            key_value,
+        })
+    }
+
     /// Leaf element `i`.
     pub fn leaf(&self, i: usize) -> Result<LeafElem<'a>, Error> {
+        if let Some(e) = self.leaf_if_sound(i) {
+            return Ok(e);
+        }
         let (o, e) = self.elem(i)?;
         let flags = u32_at(e, 0).unwrap_or(0);
         let pos = u32_at(e, 4).unwrap_or(0);
@@ -262,8 +285,26 @@ impl<'a> Node<'a> {
         })
     }
 
+    /// Branch element `i` when it reads (`None` where [`Node::branch`]
+    /// gives an error).
+    #[inline]
+    pub fn branch_if_sound(&self, i: usize) -> Option<BranchElem<'a>> {
+        let o = self.elem_off(i);
+        let e = self.bytes.get(o..o.checked_add(ELEMENT_SIZE)?)?;
+        let pos = u32_at(e, 0).unwrap_or(0) as usize;
+        let ksize = u32_at(e, 4).unwrap_or(0) as usize;
+        let k0 = o.checked_add(pos)?;
+        Some(BranchElem {
+            key: self.bytes.get(k0..k0.checked_add(ksize)?)?,
+            child: PageId(u64_at(e, 8).unwrap_or(0)),
+        })
+    }
+
     /// Branch element `i`.
     pub fn branch(&self, i: usize) -> Result<BranchElem<'a>, Error> {
+        if let Some(e) = self.branch_if_sound(i) {
+            return Ok(e);
+        }
         let (o, e) = self.elem(i)?;
         let pos = u32_at(e, 0).unwrap_or(0);
         let ksize = u32_at(e, 4).unwrap_or(0);

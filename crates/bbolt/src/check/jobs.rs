@@ -265,6 +265,12 @@ pub(super) fn leaf_job<'a>(
         return (res, None);
     };
     res.leaf = true;
+    let root = ctx.path.is_empty();
+    if let Some(clean) = clean_leaf(&node, job.lo, job.hi, root) {
+        res.keys = clean.keys;
+        res.has_buckets = clean.has_buckets;
+        return (res, Some(node));
+    }
     res.has_buckets = (0..node.count).any(|i| {
         layout::u32_at(
             node.bytes,
@@ -272,7 +278,6 @@ pub(super) fn leaf_job<'a>(
         )
         .is_some_and(|f| f & LEAF_FLAG_BUCKET != 0)
     });
-    let root = ctx.path.is_empty();
     let problems = &mut res.problems;
     res.keys = leaf_contents(&node, job.lo, job.hi, root, &mut |kind, page, o, msg| {
         self_problems_push(problems, job.seq, &ctx.bucket, kind, page, o, msg)

@@ -266,27 +266,39 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             return;
         }
         let mut elems: Vec<(&'a [u8], u64, u64)> = Vec::with_capacity(node.count);
-        let mut prev = None;
-        let seq = self.seq;
-        let bucket = self.path_name.clone();
-        for i in 0..node.count {
-            match node.branch(i) {
-                Ok(e) => {
-                    key_checks(node, i, e.key, prev, lo, hi, &mut |kind, page, off, msg| {
-                        self_problems_push(&mut self.problems, seq, &bucket, kind, page, off, msg)
-                    });
-                    prev = Some(e.key);
-                    let eoff =
-                        node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
-                    elems.push((e.key, e.child.0, eoff));
+        if !clean_branch(node, lo, hi, &mut elems) {
+            // Something to report: the element-by-element pass says what.
+            elems.clear();
+            let mut prev = None;
+            let seq = self.seq;
+            let bucket = self.path_name.clone();
+            for i in 0..node.count {
+                match node.branch(i) {
+                    Ok(e) => {
+                        key_checks(node, i, e.key, prev, lo, hi, &mut |kind, page, off, msg| {
+                            self_problems_push(
+                                &mut self.problems,
+                                seq,
+                                &bucket,
+                                kind,
+                                page,
+                                off,
+                                msg,
+                            )
+                        });
+                        prev = Some(e.key);
+                        let eoff = node.offset
+                            + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+                        elems.push((e.key, e.child.0, eoff));
+                    }
+                    Err(e) => self.push(
+                        ProblemKind::ElementOutOfBounds,
+                        Some(node.page.0),
+                        Some(err_offset(&e, node.offset)),
+                        error_text(&e),
+                        None,
+                    ),
                 }
-                Err(e) => self.push(
-                    ProblemKind::ElementOutOfBounds,
-                    Some(node.page.0),
-                    Some(err_offset(&e, node.offset)),
-                    error_text(&e),
-                    None,
-                ),
             }
         }
         // In a B+tree all children of a branch have the same type: when the
@@ -351,6 +363,13 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             let mut acc = V::Acc::default();
             self.visitor.leaf(&mut acc, node);
             merge_top(self.visitor, &mut self.tops, top, acc);
+        }
+        if let Some(clean) = clean_leaf(node, lo, hi, root) {
+            self.counts.keys += clean.keys;
+            if clean.has_buckets {
+                self.sub_buckets(node, depth);
+            }
+            return;
         }
         let seq = self.seq;
         let bucket = self.path_name.clone();
