@@ -397,3 +397,100 @@ fn every_generated_variant_gets_its_diagnosis() {
         );
     }
 }
+
+/// A file of about 20,000 small leaves (several batches of leaf jobs, each
+/// of many chunks) in two top-level buckets, leaves holding nested buckets
+/// between them, damaged in ways found on the jobs' threads (element
+/// bounds, key order) and in the ordered part (a page referenced twice,
+/// once from each of two batches, and a page id that does not match).
+fn many_leaves_damaged() -> (Vec<u8>, usize) {
+    use etcdsnap_bbolt::writer::{WriteOptions, Writer};
+    let mut out = std::io::Cursor::new(Vec::new());
+    let opts = WriteOptions {
+        page_size: 512,
+        fill_percent: 1.0,
+        txid: 3,
+    };
+    let mut w = Writer::new(&mut out, opts).unwrap();
+    for top in [&b"first"[..], b"second"] {
+        w.begin_bucket(top, 0).unwrap();
+        for i in 0..20_000u32 {
+            let key = format!("{i:08}");
+            w.put(key.as_bytes(), &[i as u8; 300]).unwrap();
+            if i % 1_000 == 500 {
+                w.begin_bucket(format!("{key}-nested").as_bytes(), 0)
+                    .unwrap();
+                for j in 0..40u32 {
+                    w.put(format!("{j:04}").as_bytes(), &[7; 200]).unwrap();
+                }
+                w.end_bucket().unwrap();
+            }
+        }
+        w.end_bucket().unwrap();
+    }
+    w.finish().unwrap();
+    let mut f = out.into_inner();
+    const PS: usize = 512;
+    let db = Db::open(&f).unwrap();
+    let mut leaves = Vec::new();
+    let mut branches = Vec::new();
+    for top in [&b"first"[..], b"second"] {
+        let Root::Page(root) = db.bucket(&[top]).unwrap().root else {
+            panic!("{top:?} is inline")
+        };
+        for_each_page(&db, root, &mut |n: &Node<'_>, _, _| {
+            if n.is_leaf {
+                leaves.push(n.page.0 as usize);
+            } else {
+                branches.push(n.page.0 as usize);
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    let n = leaves.len();
+    for (i, leaf) in leaves.iter().enumerate() {
+        let elem = leaf * PS + 16;
+        match i % 997 {
+            // A value running past the page.
+            1 => put_u32(&mut f, elem + 12, 0x0100_0000),
+            // An empty key.
+            2 => put_u32(&mut f, elem + 8, 0),
+            // A page id that does not match.
+            3 => put_u64(&mut f, leaf * PS, 7),
+            _ => {}
+        }
+    }
+    // A branch element of the second bucket pointing at a leaf of the first:
+    // the page is reached twice, from jobs of different batches.
+    let branch = *branches.last().unwrap();
+    put_u64(&mut f, branch * PS + 16 + 8, leaves[10] as u64);
+    (f, n)
+}
+
+#[test]
+fn batches_and_threads_do_not_change_the_report() {
+    let (f, leaves) = many_leaves_damaged();
+    assert!(leaves > 2 * 8192, "{leaves} leaves: need several batches");
+    let first = check(&f);
+    let kinds = kinds(&first);
+    for kind in [
+        ProblemKind::ElementOutOfBounds,
+        ProblemKind::EmptyKey,
+        ProblemKind::PageIdMismatch,
+        ProblemKind::MultipleReferences,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} not found: {kinds:?}");
+    }
+    for threads in [1, 2, 3, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        for _ in 0..3 {
+            let r = pool.install(|| check(&f));
+            assert_eq!(r.problems, first.problems, "{threads} threads");
+            assert_eq!(r.counts, first.counts, "{threads} threads");
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! Leaf jobs: the leaves of each branch checked in parallel, and their
 //! results applied in walk order so reports are the same on every run.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::*;
 
@@ -52,11 +52,8 @@ pub(super) struct LeafResult {
     pub(super) problems: Vec<(u64, Problem)>,
 }
 
-/// Below this many leaf pages the element checks run on one thread.
-pub(super) const PARALLEL_MIN_JOBS: usize = 32;
-
-/// Pending leaf jobs are run once this many have queued up, so memory stays
-/// small whatever the file size.
+/// Pending leaf jobs are applied once this many have queued up, so memory
+/// stays small whatever the file size.
 pub(super) const JOB_BATCH: usize = 8192;
 
 /// A chunk's leaf results and its runs of visitor results per top bucket.
@@ -65,11 +62,243 @@ pub(super) type ChunkResult<A> = (Vec<LeafResult>, Vec<(usize, A)>);
 /// Leaf jobs per parallel task.
 pub(super) const JOB_CHUNK: usize = 64;
 
+/// The parallel part of a chunk of leaf jobs: each job's result, and the
+/// visitor's results for runs of consecutive leaves of one top-level
+/// bucket (one accumulator per run, so merging costs one step per run).
+/// `ctx_of` finds a job's walk place.
+fn compute<'a, 'c, V: TopLeafVisitor<'a>>(
+    db: &Db<'a>,
+    file_pages: u64,
+    visitor: &V,
+    chunk: &[LeafJob<'a>],
+    ctx_of: impl Fn(usize) -> Option<&'c JobCtx<'a>>,
+) -> ChunkResult<V::Acc>
+where
+    'a: 'c,
+{
+    let mut results = Vec::with_capacity(chunk.len());
+    let mut runs: Vec<(usize, V::Acc)> = Vec::new();
+    let ps = db.page_size() as u64;
+    for (i, job) in chunk.iter().enumerate() {
+        // Leaves come in key order, scattered over the file: start loading
+        // a coming one while this one is read.
+        if let Some(next) = chunk.get(i + 2) {
+            let off = usize::try_from(next.id.saturating_mul(ps)).unwrap_or(usize::MAX);
+            if let Some(b) = db.data().get(off..) {
+                crate::prefetch::page_start(b);
+            }
+        }
+        // Every job has its context (they are queued together).
+        let Some(ctx) = ctx_of(job.ctx) else {
+            results.push(LeafResult::default());
+            continue;
+        };
+        let (res, node) = leaf_job(db, file_pages, job, ctx);
+        if let (Some(top), Some(node)) = (ctx.top, node.as_ref()) {
+            match runs.last_mut() {
+                Some((t, acc)) if *t == top => visitor.leaf(acc, node),
+                _ => {
+                    let mut acc = V::Acc::default();
+                    visitor.leaf(&mut acc, node);
+                    runs.push((top, acc));
+                }
+            }
+        }
+        results.push(res);
+    }
+    (results, runs)
+}
+
+/// A chunk of leaf jobs handed to the other thread, with the walk places
+/// its jobs refer to (`ctxs[job.ctx - base]`).
+pub(super) struct Chunk<'a> {
+    id: u64,
+    jobs: Vec<LeafJob<'a>>,
+    ctxs: Vec<Arc<JobCtx<'a>>>,
+    base: usize,
+}
+
+/// A computed chunk: its jobs back, with their results.
+pub(super) struct Done<'a, A> {
+    jobs: Vec<LeafJob<'a>>,
+    result: ChunkResult<A>,
+}
+
+/// Chunks queued by the walk as it goes, computed by a second thread (and
+/// by the walking thread when it needs one not yet taken), so the parallel
+/// part of the leaf jobs runs while the walk goes on instead of after it.
+/// Results are applied in walk order by the walking thread alone, at the
+/// same points as without the pipe: the report does not depend on it.
+pub(super) struct Pipe<'a, A> {
+    state: Mutex<PipeState<'a, A>>,
+    /// Signalled when a chunk is queued or the pipe closes.
+    work: Condvar,
+    /// Signalled when a chunk is done (or the worker failed).
+    done: Condvar,
+}
+
+struct PipeState<'a, A> {
+    todo: VecDeque<Chunk<'a>>,
+    done: HashMap<u64, Done<'a, A>>,
+    closed: bool,
+    /// The worker panicked (a chunk it took will never come).
+    failed: bool,
+}
+
+impl<'a, A: Send> Pipe<'a, A> {
+    pub(super) fn new() -> Self {
+        Self {
+            state: Mutex::new(PipeState {
+                todo: VecDeque::new(),
+                done: HashMap::new(),
+                closed: false,
+                failed: false,
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PipeState<'a, A>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn send(&self, chunk: Chunk<'a>) {
+        self.lock().todo.push_back(chunk);
+        self.work.notify_one();
+    }
+
+    /// Ends [`Pipe::work`] once the queue is empty.
+    pub(super) fn close(&self) {
+        self.lock().closed = true;
+        self.work.notify_all();
+    }
+
+    /// The second thread: computes queued chunks until the pipe closes.
+    pub(super) fn work(&self, compute: impl Fn(&Chunk<'a>) -> ChunkResult<A>) {
+        /// Tells a waiting walker when the worker dies with a chunk.
+        struct OnPanic<'p, 'a, A: Send>(&'p Pipe<'a, A>);
+        impl<A: Send> Drop for OnPanic<'_, '_, A> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.lock().failed = true;
+                    self.0.done.notify_all();
+                }
+            }
+        }
+        let _guard = OnPanic(self);
+        loop {
+            let chunk = {
+                let mut st = self.lock();
+                loop {
+                    if let Some(c) = st.todo.pop_front() {
+                        break c;
+                    }
+                    if st.closed {
+                        return;
+                    }
+                    st = self.work.wait(st).unwrap_or_else(PoisonError::into_inner);
+                }
+            };
+            let result = compute(&chunk);
+            let done = Done {
+                jobs: chunk.jobs,
+                result,
+            };
+            self.lock().done.insert(chunk.id, done);
+            self.done.notify_all();
+        }
+    }
+
+    /// Chunk `id`'s result: taken when done, else computed here from the
+    /// queue (the chunks before it first), else waited for.
+    fn take(&self, id: u64, compute: impl Fn(&Chunk<'a>) -> ChunkResult<A>) -> Done<'a, A> {
+        let mut st = self.lock();
+        loop {
+            if let Some(d) = st.done.remove(&id) {
+                return d;
+            }
+            if let Some(chunk) = st.todo.pop_front() {
+                drop(st);
+                let result = compute(&chunk);
+                let done = Done {
+                    jobs: chunk.jobs,
+                    result,
+                };
+                if chunk.id == id {
+                    return done;
+                }
+                st = self.lock();
+                st.done.insert(chunk.id, done);
+                continue;
+            }
+            if st.failed {
+                std::panic::resume_unwind(Box::new("a leaf job thread of the check panicked"));
+            }
+            st = self.done.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// Computes a chunk handed through the pipe.
+pub(super) fn compute_chunk<'a, V: TopLeafVisitor<'a>>(
+    db: &Db<'a>,
+    file_pages: u64,
+    visitor: &V,
+    chunk: &Chunk<'a>,
+) -> ChunkResult<V::Acc> {
+    compute(db, file_pages, visitor, &chunk.jobs, |c| {
+        c.checked_sub(chunk.base)
+            .and_then(|i| chunk.ctxs.get(i))
+            .map(|c| &**c)
+    })
+}
+
 impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
-    /// Runs the pending leaf jobs (in parallel when there are many) and
-    /// applies their results in walk order, each chunk as soon as it and
-    /// those before it are done: reference marking, then the element
-    /// problems, then their sub-buckets (which may queue more jobs).
+    /// Queues the leaf jobs of one branch (sharing the walk place `ctx`),
+    /// hands full chunks to the pipe, and applies the batch once it is
+    /// [`JOB_BATCH`] jobs long.
+    pub(super) fn queue_jobs(&mut self, ctx: JobCtx<'a>, jobs: impl Iterator<Item = LeafJob<'a>>) {
+        self.job_ctxs.push(Arc::new(ctx));
+        let before = self.jobs.len();
+        self.jobs.extend(jobs);
+        self.batch_jobs += self.jobs.len() - before;
+        if let Some(pipe) = self.pipe {
+            while self.jobs.len() >= JOB_CHUNK {
+                let rest = self.jobs.split_off(JOB_CHUNK);
+                let jobs = std::mem::replace(&mut self.jobs, rest);
+                let (first, last) = match (jobs.first(), jobs.last()) {
+                    (Some(f), Some(l)) => (f.ctx, l.ctx),
+                    _ => break,
+                };
+                let ctxs = self
+                    .job_ctxs
+                    .get(first..=last)
+                    .map(<[_]>::to_vec)
+                    .unwrap_or_default();
+                pipe.send(Chunk {
+                    id: self.next_chunk,
+                    jobs,
+                    ctxs,
+                    base: first,
+                });
+                self.next_chunk += 1;
+            }
+        }
+        if self.batch_jobs >= JOB_BATCH {
+            self.run_jobs();
+        }
+    }
+
+    /// Whether leaf jobs are queued and not yet applied.
+    pub(super) fn jobs_pending(&self) -> bool {
+        self.batch_jobs > 0
+    }
+
+    /// Applies the batch's leaf jobs in walk order, each chunk as soon as
+    /// it is computed (by the pipe's thread, or here): reference marking,
+    /// then the element problems, then their sub-buckets (which may queue
+    /// more jobs, a batch of their own).
     pub(super) fn run_jobs(&mut self) {
         // Runs may start in the middle of the walk: keep its place.
         let saved = (
@@ -79,18 +308,24 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             self.ancestors.clone(),
             self.top,
         );
-        let mut taken_jobs = std::mem::take(&mut self.jobs);
-        let mut taken_ctxs = std::mem::take(&mut self.job_ctxs);
-        self.run_taken(&taken_jobs, &taken_ctxs);
-        // The next batch reuses the vectors (unless applying these queued
-        // one already): no regrowing and no fresh pages every batch.
-        taken_jobs.clear();
-        taken_ctxs.clear();
-        if self.jobs.is_empty() {
-            self.jobs = taken_jobs;
+        let tail = std::mem::take(&mut self.jobs);
+        let ctxs = std::mem::take(&mut self.job_ctxs);
+        let chunks = self.batch_first_chunk..self.next_chunk;
+        self.batch_first_chunk = self.next_chunk;
+        self.batch_jobs = 0;
+        let (db, file_pages, visitor) = (self.db, self.file_pages, self.visitor);
+        let mut placed = None;
+        if let Some(pipe) = self.pipe {
+            for id in chunks {
+                let done = pipe.take(id, |c| compute_chunk(db, file_pages, visitor, c));
+                self.apply_chunk(&done.jobs, &ctxs, done.result, &mut placed);
+            }
         }
-        if self.job_ctxs.is_empty() {
-            self.job_ctxs = taken_ctxs;
+        for chunk in tail.chunks(JOB_CHUNK) {
+            let result = compute(db, file_pages, visitor, chunk, |c| {
+                ctxs.get(c).map(|c| &**c)
+            });
+            self.apply_chunk(chunk, &ctxs, result, &mut placed);
         }
         (
             self.seq,
@@ -101,92 +336,6 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         ) = saved;
     }
 
-    /// [`Self::run_jobs`] on jobs taken out of the queue.
-    fn run_taken(&mut self, jobs: &[LeafJob<'a>], ctxs: &[JobCtx<'a>]) {
-        let db = self.db;
-        let file_pages = self.file_pages;
-        let visitor = self.visitor;
-        // A chunk of jobs: each job's result, and the visitor's results for
-        // runs of consecutive leaves of one top-level bucket (one
-        // accumulator per run, so merging costs one step per run).
-        let run = |chunk: &[LeafJob<'a>]| {
-            let mut results = Vec::with_capacity(chunk.len());
-            let mut runs: Vec<(usize, V::Acc)> = Vec::new();
-            let ps = db.page_size() as u64;
-            for (i, job) in chunk.iter().enumerate() {
-                // Leaves come in key order, scattered over the file: start
-                // loading a coming one while this one is read.
-                if let Some(next) = chunk.get(i + 2) {
-                    let off = usize::try_from(next.id.saturating_mul(ps)).unwrap_or(usize::MAX);
-                    if let Some(b) = db.data().get(off..) {
-                        crate::prefetch::page_start(b);
-                    }
-                }
-                // Every job has its context (they are queued together).
-                let Some(ctx) = ctxs.get(job.ctx) else {
-                    results.push(LeafResult::default());
-                    continue;
-                };
-                let (res, node) = leaf_job(db, file_pages, job, ctx);
-                if let (Some(top), Some(node)) = (ctx.top, node.as_ref()) {
-                    match runs.last_mut() {
-                        Some((t, acc)) if *t == top => visitor.leaf(acc, node),
-                        _ => {
-                            let mut acc = V::Acc::default();
-                            visitor.leaf(&mut acc, node);
-                            runs.push((top, acc));
-                        }
-                    }
-                }
-                results.push(res);
-            }
-            (results, runs)
-        };
-        let mut placed = None;
-        if jobs.len() < PARALLEL_MIN_JOBS || rayon::current_num_threads() < 2 {
-            for chunk in jobs.chunks(JOB_CHUNK) {
-                let result = run(chunk);
-                self.apply_chunk(chunk, ctxs, result, &mut placed);
-            }
-        } else {
-            // Every thread runs chunks; this one also applies their results
-            // in order as they come in, so the serial part overlaps the
-            // parallel one instead of following it.
-            let slots: Vec<Mutex<Option<ChunkResult<V::Acc>>>> =
-                jobs.chunks(JOB_CHUNK).map(|_| Mutex::new(None)).collect();
-            let next = AtomicUsize::new(0);
-            let run_next = || {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let chunk = jobs.chunks(JOB_CHUNK).nth(i);
-                match (chunk, slots.get(i)) {
-                    (Some(chunk), Some(slot)) => {
-                        let result = run(chunk);
-                        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
-                        true
-                    }
-                    _ => false,
-                }
-            };
-            rayon::scope(|s| {
-                for _ in 1..rayon::current_num_threads() {
-                    s.spawn(|_| while run_next() {});
-                }
-                for (chunk, slot) in jobs.chunks(JOB_CHUNK).zip(&slots) {
-                    let result = loop {
-                        let ready = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-                        if let Some(r) = ready {
-                            break r;
-                        }
-                        if !run_next() {
-                            std::thread::yield_now();
-                        }
-                    };
-                    self.apply_chunk(chunk, ctxs, result, &mut placed);
-                }
-            });
-        }
-    }
-
     /// Applies one chunk's leaf results, chunks in walk order (see
     /// [`Self::run_jobs`]). The walk's place is restored only when it
     /// changes (consecutive jobs are mostly siblings) or when the last job
@@ -194,7 +343,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
     pub(super) fn apply_chunk(
         &mut self,
         jobs: &[LeafJob<'a>],
-        ctxs: &[JobCtx<'a>],
+        ctxs: &[Arc<JobCtx<'a>>],
         (results, runs): ChunkResult<V::Acc>,
         placed: &mut Option<usize>,
     ) {
@@ -202,6 +351,14 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             merge_top(self.visitor, &mut self.tops, top, acc);
         }
         for (job, res) in jobs.iter().zip(results) {
+            if res.leaf && res.problems.is_empty() && !res.has_buckets {
+                if let Some(header) = res.header {
+                    if self.reach_sound_leaf(job.id, header) {
+                        self.counts.keys += res.keys;
+                        continue;
+                    }
+                }
+            }
             let Some(ctx) = ctxs.get(job.ctx) else {
                 continue;
             };
@@ -231,6 +388,31 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                 *placed = None;
             }
         }
+    }
+}
+
+impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
+    /// What [`Self::visit_with`] does for a leaf page when it finds nothing
+    /// to report, for the common case of a sound leaf: marks the page and
+    /// its overflow pages reached and counts them. False, with nothing
+    /// done, when `visit_with` would report something (the caller then runs
+    /// it for the messages).
+    #[inline]
+    fn reach_sound_leaf(&mut self, id: u64, header: PageHeader) -> bool {
+        let last = id.saturating_add(u64::from(header.overflow));
+        let sound = header.id.0 == id
+            && header.flags == layout::FLAG_LEAF
+            && last < self.file_pages
+            && last < self.hwm
+            && (id..=last).all(|p| self.state(p) == 0);
+        if sound {
+            for p in id..=last {
+                self.set(p, REACHED);
+            }
+            self.counts.leaf_pages += 1;
+            self.counts.overflow_pages += u64::from(header.overflow);
+        }
+        sound
     }
 }
 

@@ -297,7 +297,9 @@ mod tests {
         // Few distinct bytes and lengths around a word, so keys often share
         // prefixes and end inside or at the edge of an eight-byte word.
         let len = r.below(20) as usize;
-        (0..len).map(|_| b"ab\x00\xff"[r.below(4) as usize]).collect()
+        (0..len)
+            .map(|_| b"ab\x00\xff"[r.below(4) as usize])
+            .collect()
     }
 
     #[test]
@@ -382,8 +384,8 @@ mod tests {
                     Some(c) => {
                         assert_eq!(problems, 0, "{bytes:?}");
                         assert_eq!(c.keys, keys);
-                        let buckets = (0..node.count)
-                            .any(|i| node.leaf(i).is_ok_and(|e| e.is_bucket()));
+                        let buckets =
+                            (0..node.count).any(|i| node.leaf(i).is_ok_and(|e| e.is_bucket()));
                         assert_eq!(c.has_buckets, buckets);
                         clean += 1;
                     }
@@ -418,6 +420,9 @@ mod tests {
             }
         }
         // Both sides were exercised.
-        assert!(clean > 5_000 && reported > 5_000, "{clean} clean, {reported} reported");
+        assert!(
+            clean > 5_000 && reported > 5_000,
+            "{clean} clean, {reported} reported"
+        );
     }
 }

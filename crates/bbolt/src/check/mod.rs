@@ -133,8 +133,26 @@ pub fn check_with<'a, V: TopLeafVisitor<'a>>(
     report.file_pages = Some(db.file_pages());
     report.freelist_synced = Some(meta.freelist_synced());
 
+    let pipe = Pipe::new();
     let mut c = Checker::new(&db, visitor);
-    c.run();
+    if rayon::current_num_threads() >= 2 {
+        /// Closes the pipe however the walk ends, so the worker returns.
+        struct Close<'p, 'a, A: Send>(&'p Pipe<'a, A>);
+        impl<A: Send> Drop for Close<'_, '_, A> {
+            fn drop(&mut self) {
+                self.0.close();
+            }
+        }
+        let file_pages = db.file_pages();
+        rayon::scope(|s| {
+            s.spawn(|_| pipe.work(|chunk| compute_chunk(&db, file_pages, visitor, chunk)));
+            let _close = Close(&pipe);
+            c.pipe = Some(&pipe);
+            c.run();
+        });
+    } else {
+        c.run();
+    }
     report.counts = c.counts;
     // Stable: problems of one walk step keep the order they were found in.
     c.problems.sort_by_key(|(seq, _)| *seq);
@@ -179,10 +197,18 @@ struct Checker<'a, 'd, V: TopLeafVisitor<'a>> {
     seq: u64,
     /// Last order key handed out (walk steps and leaf jobs).
     counter: u64,
-    /// Leaf pages whose elements are checked after the walk, in parallel.
+    /// Leaf jobs queued and not yet handed to the pipe (all of the
+    /// batch's without one).
     jobs: Vec<LeafJob<'a>>,
-    /// The walk's places the pending jobs refer to.
-    job_ctxs: Vec<JobCtx<'a>>,
+    /// The walk's places the batch's jobs refer to.
+    job_ctxs: Vec<Arc<JobCtx<'a>>>,
+    /// Jobs in the batch, handed to the pipe or not.
+    batch_jobs: usize,
+    /// The batch's first chunk handed to the pipe, and the next chunk's id.
+    batch_first_chunk: u64,
+    next_chunk: u64,
+    /// Where full chunks of leaf jobs go to be computed on another thread.
+    pipe: Option<&'d Pipe<'a, V::Acc>>,
 }
 
 impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
@@ -203,8 +229,12 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             path_name: None,
             seq: 0,
             counter: 0,
-            jobs: Vec::with_capacity(JOB_BATCH),
+            jobs: Vec::new(),
             job_ctxs: Vec::new(),
+            batch_jobs: 0,
+            batch_first_chunk: 0,
+            next_chunk: 0,
+            pipe: None,
         }
     }
 
@@ -306,7 +336,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         self.check_freelist();
         let root = self.db.meta().root.0;
         self.walk_page(root, None, None, None, 0);
-        while !self.jobs.is_empty() {
+        while self.jobs_pending() {
             self.run_jobs();
         }
         self.seq = u64::MAX;

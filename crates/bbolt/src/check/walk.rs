@@ -312,28 +312,28 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                     .is_ok_and(|h| h.flags == layout::FLAG_LEAF)
         });
         if first_is_leaf {
-            let ctx = self.job_ctxs.len();
-            self.job_ctxs.push(JobCtx {
+            let ctx = JobCtx {
                 depth: depth + 1,
                 bucket: self.path_name.clone(),
                 path: self.path.clone(),
                 ancestors: self.ancestors.clone(),
                 top: self.top,
-            });
-            for (j, (key, child, eoff)) in elems.iter().enumerate() {
-                self.counter += 1;
-                self.jobs.push(LeafJob {
+            };
+            let index = self.job_ctxs.len();
+            let (from, first_seq) = (node.page.0, self.counter + 1);
+            self.counter += elems.len() as u64;
+            let jobs = elems
+                .iter()
+                .enumerate()
+                .map(|(j, (key, child, eoff))| LeafJob {
                     id: *child,
-                    from: (node.page.0, *eoff + 8),
+                    from: (from, *eoff + 8),
                     lo: Some(*key),
                     hi: elems.get(j + 1).map(|n| n.0).or(hi),
-                    seq: self.counter,
-                    ctx,
+                    seq: first_seq + j as u64,
+                    ctx: index,
                 });
-            }
-            if self.jobs.len() >= JOB_BATCH {
-                self.run_jobs();
-            }
+            self.queue_jobs(ctx, jobs);
             return;
         }
         for (j, (key, child, eoff)) in elems.iter().enumerate() {
