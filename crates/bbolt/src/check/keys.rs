@@ -90,7 +90,13 @@ pub(super) fn cmp_keys(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
         }
         (x, y) = (xr, yr);
     }
-    x.cmp(y)
+    // One side has under eight bytes left.
+    for (p, q) in x.iter().zip(y) {
+        if p != q {
+            return p.cmp(q);
+        }
+    }
+    x.len().cmp(&y.len())
 }
 
 /// What [`leaf_contents`] finds in a leaf none of whose checks fails: its
