@@ -56,40 +56,63 @@ pub(super) struct LeafResult {
 /// stays small whatever the file size.
 pub(super) const JOB_BATCH: usize = 8192;
 
-/// A chunk's leaf results and its runs of visitor results per top bucket.
-pub(super) type ChunkResult<A> = (Vec<LeafResult>, Vec<(usize, A)>);
-
 /// Leaf jobs per parallel task.
 pub(super) const JOB_CHUNK: usize = 64;
 
-/// The parallel part of a chunk of leaf jobs: each job's result, and the
-/// visitor's results for runs of consecutive leaves of one top-level
-/// bucket (one accumulator per run, so merging costs one step per run).
-/// `ctx_of` finds a job's walk place.
-fn compute<'a, 'c, V: TopLeafVisitor<'a>>(
+/// A run of leaf jobs computed as one task, with the walk places its jobs
+/// refer to (`ctxs[job.ctx - base]`) and, once computed, each job's result
+/// and the visitor's results for runs of consecutive leaves of one
+/// top-level bucket (one accumulator per run, so merging costs one step
+/// per run). Chunks are reused, buffers and all, once applied.
+pub(super) struct Chunk<'a, A> {
+    id: u64,
+    jobs: Vec<LeafJob<'a>>,
+    ctxs: Vec<Arc<JobCtx<'a>>>,
+    base: usize,
+    results: Vec<LeafResult>,
+    runs: Vec<(usize, A)>,
+}
+
+impl<A> Default for Chunk<'_, A> {
+    fn default() -> Self {
+        Self {
+            id: 0,
+            jobs: Vec::with_capacity(JOB_CHUNK),
+            ctxs: Vec::new(),
+            base: 0,
+            results: Vec::with_capacity(JOB_CHUNK),
+            runs: Vec::new(),
+        }
+    }
+}
+
+/// The parallel part of a chunk of leaf jobs: fills its results.
+pub(super) fn compute<'a, V: TopLeafVisitor<'a>>(
     db: &Db<'a>,
     file_pages: u64,
     visitor: &V,
-    chunk: &[LeafJob<'a>],
-    ctx_of: impl Fn(usize) -> Option<&'c JobCtx<'a>>,
-) -> ChunkResult<V::Acc>
-where
-    'a: 'c,
-{
-    let mut results = Vec::with_capacity(chunk.len());
-    let mut runs: Vec<(usize, V::Acc)> = Vec::new();
+    chunk: &mut Chunk<'a, V::Acc>,
+) {
     let ps = db.page_size() as u64;
-    for (i, job) in chunk.iter().enumerate() {
+    let Chunk {
+        jobs,
+        ctxs,
+        base,
+        results,
+        runs,
+        ..
+    } = chunk;
+    for (i, job) in jobs.iter().enumerate() {
         // Leaves come in key order, scattered over the file: start loading
         // a coming one while this one is read.
-        if let Some(next) = chunk.get(i + 2) {
+        if let Some(next) = jobs.get(i + 2) {
             let off = usize::try_from(next.id.saturating_mul(ps)).unwrap_or(usize::MAX);
             if let Some(b) = db.data().get(off..) {
                 crate::prefetch::page_start(b);
             }
         }
         // Every job has its context (they are queued together).
-        let Some(ctx) = ctx_of(job.ctx) else {
+        let Some(ctx) = job.ctx.checked_sub(*base).and_then(|c| ctxs.get(c)) else {
             results.push(LeafResult::default());
             continue;
         };
@@ -106,22 +129,6 @@ where
         }
         results.push(res);
     }
-    (results, runs)
-}
-
-/// A chunk of leaf jobs handed to the other thread, with the walk places
-/// its jobs refer to (`ctxs[job.ctx - base]`).
-pub(super) struct Chunk<'a> {
-    id: u64,
-    jobs: Vec<LeafJob<'a>>,
-    ctxs: Vec<Arc<JobCtx<'a>>>,
-    base: usize,
-}
-
-/// A computed chunk: its jobs back, with their results.
-pub(super) struct Done<'a, A> {
-    jobs: Vec<LeafJob<'a>>,
-    result: ChunkResult<A>,
 }
 
 /// Chunks queued by the walk as it goes, computed by a second thread (and
@@ -138,8 +145,8 @@ pub(super) struct Pipe<'a, A> {
 }
 
 struct PipeState<'a, A> {
-    todo: VecDeque<Chunk<'a>>,
-    done: HashMap<u64, Done<'a, A>>,
+    todo: VecDeque<Chunk<'a, A>>,
+    done: HashMap<u64, Chunk<'a, A>>,
     closed: bool,
     /// The worker panicked (a chunk it took will never come).
     failed: bool,
@@ -163,7 +170,7 @@ impl<'a, A: Send> Pipe<'a, A> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn send(&self, chunk: Chunk<'a>) {
+    fn send(&self, chunk: Chunk<'a, A>) {
         self.lock().todo.push_back(chunk);
         self.work.notify_one();
     }
@@ -175,7 +182,7 @@ impl<'a, A: Send> Pipe<'a, A> {
     }
 
     /// The second thread: computes queued chunks until the pipe closes.
-    pub(super) fn work(&self, compute: impl Fn(&Chunk<'a>) -> ChunkResult<A>) {
+    pub(super) fn work(&self, compute: impl Fn(&mut Chunk<'a, A>)) {
         /// Tells a waiting walker when the worker dies with a chunk.
         struct OnPanic<'p, 'a, A: Send>(&'p Pipe<'a, A>);
         impl<A: Send> Drop for OnPanic<'_, '_, A> {
@@ -188,7 +195,7 @@ impl<'a, A: Send> Pipe<'a, A> {
         }
         let _guard = OnPanic(self);
         loop {
-            let chunk = {
+            let mut chunk = {
                 let mut st = self.lock();
                 loop {
                     if let Some(c) = st.todo.pop_front() {
@@ -200,36 +207,28 @@ impl<'a, A: Send> Pipe<'a, A> {
                     st = self.work.wait(st).unwrap_or_else(PoisonError::into_inner);
                 }
             };
-            let result = compute(&chunk);
-            let done = Done {
-                jobs: chunk.jobs,
-                result,
-            };
-            self.lock().done.insert(chunk.id, done);
+            compute(&mut chunk);
+            self.lock().done.insert(chunk.id, chunk);
             self.done.notify_all();
         }
     }
 
-    /// Chunk `id`'s result: taken when done, else computed here from the
+    /// Chunk `id`, computed: taken when done, else computed here from the
     /// queue (the chunks before it first), else waited for.
-    fn take(&self, id: u64, compute: impl Fn(&Chunk<'a>) -> ChunkResult<A>) -> Done<'a, A> {
+    fn take(&self, id: u64, compute: impl Fn(&mut Chunk<'a, A>)) -> Chunk<'a, A> {
         let mut st = self.lock();
         loop {
             if let Some(d) = st.done.remove(&id) {
                 return d;
             }
-            if let Some(chunk) = st.todo.pop_front() {
+            if let Some(mut chunk) = st.todo.pop_front() {
                 drop(st);
-                let result = compute(&chunk);
-                let done = Done {
-                    jobs: chunk.jobs,
-                    result,
-                };
+                compute(&mut chunk);
                 if chunk.id == id {
-                    return done;
+                    return chunk;
                 }
                 st = self.lock();
-                st.done.insert(chunk.id, done);
+                st.done.insert(chunk.id, chunk);
                 continue;
             }
             if st.failed {
@@ -238,20 +237,6 @@ impl<'a, A: Send> Pipe<'a, A> {
             st = self.done.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
     }
-}
-
-/// Computes a chunk handed through the pipe.
-pub(super) fn compute_chunk<'a, V: TopLeafVisitor<'a>>(
-    db: &Db<'a>,
-    file_pages: u64,
-    visitor: &V,
-    chunk: &Chunk<'a>,
-) -> ChunkResult<V::Acc> {
-    compute(db, file_pages, visitor, &chunk.jobs, |c| {
-        c.checked_sub(chunk.base)
-            .and_then(|i| chunk.ctxs.get(i))
-            .map(|c| &**c)
-    })
 }
 
 impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
@@ -265,29 +250,29 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
         self.batch_jobs += self.jobs.len() - before;
         if let Some(pipe) = self.pipe {
             while self.jobs.len() >= JOB_CHUNK {
-                let rest = self.jobs.split_off(JOB_CHUNK);
-                let jobs = std::mem::replace(&mut self.jobs, rest);
-                let (first, last) = match (jobs.first(), jobs.last()) {
-                    (Some(f), Some(l)) => (f.ctx, l.ctx),
-                    _ => break,
-                };
-                let ctxs = self
-                    .job_ctxs
-                    .get(first..=last)
-                    .map(<[_]>::to_vec)
-                    .unwrap_or_default();
-                pipe.send(Chunk {
-                    id: self.next_chunk,
-                    jobs,
-                    ctxs,
-                    base: first,
-                });
-                self.next_chunk += 1;
+                let chunk = self.chunk_of(JOB_CHUNK);
+                pipe.send(chunk);
             }
         }
         if self.batch_jobs >= JOB_BATCH {
             self.run_jobs();
         }
+    }
+
+    /// A chunk of the first `n` queued jobs (a spare one refilled), with
+    /// the next chunk id.
+    fn chunk_of(&mut self, n: usize) -> Chunk<'a, V::Acc> {
+        let mut chunk = self.spare_chunks.pop().unwrap_or_default();
+        chunk.id = self.next_chunk;
+        self.next_chunk += 1;
+        chunk.jobs.extend(self.jobs.drain(..n.min(self.jobs.len())));
+        if let (Some(first), Some(last)) = (chunk.jobs.first(), chunk.jobs.last()) {
+            chunk.base = first.ctx;
+            if let Some(ctxs) = self.job_ctxs.get(first.ctx..=last.ctx) {
+                chunk.ctxs.extend_from_slice(ctxs);
+            }
+        }
+        chunk
     }
 
     /// Whether leaf jobs are queued and not yet applied.
@@ -308,24 +293,28 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             self.ancestors.clone(),
             self.top,
         );
-        let tail = std::mem::take(&mut self.jobs);
-        let ctxs = std::mem::take(&mut self.job_ctxs);
-        let chunks = self.batch_first_chunk..self.next_chunk;
+        // The jobs not handed to the pipe become chunks of their own.
+        let mut tail = Vec::new();
+        while !self.jobs.is_empty() {
+            let chunk = self.chunk_of(JOB_CHUNK);
+            tail.push(chunk);
+        }
+        let piped = self.batch_first_chunk..self.next_chunk - tail.len() as u64;
         self.batch_first_chunk = self.next_chunk;
         self.batch_jobs = 0;
+        self.job_ctxs.clear();
         let (db, file_pages, visitor) = (self.db, self.file_pages, self.visitor);
+        let run = |c: &mut Chunk<'a, V::Acc>| compute(db, file_pages, visitor, c);
         let mut placed = None;
         if let Some(pipe) = self.pipe {
-            for id in chunks {
-                let done = pipe.take(id, |c| compute_chunk(db, file_pages, visitor, c));
-                self.apply_chunk(&done.jobs, &ctxs, done.result, &mut placed);
+            for id in piped {
+                let chunk = pipe.take(id, run);
+                self.apply_chunk(chunk, &mut placed);
             }
         }
-        for chunk in tail.chunks(JOB_CHUNK) {
-            let result = compute(db, file_pages, visitor, chunk, |c| {
-                ctxs.get(c).map(|c| &**c)
-            });
-            self.apply_chunk(chunk, &ctxs, result, &mut placed);
+        for mut chunk in tail {
+            run(&mut chunk);
+            self.apply_chunk(chunk, &mut placed);
         }
         (
             self.seq,
@@ -337,20 +326,15 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
     }
 
     /// Applies one chunk's leaf results, chunks in walk order (see
-    /// [`Self::run_jobs`]). The walk's place is restored only when it
-    /// changes (consecutive jobs are mostly siblings) or when the last job
-    /// moved it: `placed` says which context it is at.
-    pub(super) fn apply_chunk(
-        &mut self,
-        jobs: &[LeafJob<'a>],
-        ctxs: &[Arc<JobCtx<'a>>],
-        (results, runs): ChunkResult<V::Acc>,
-        placed: &mut Option<usize>,
-    ) {
-        for (top, acc) in runs {
+    /// [`Self::run_jobs`]), and keeps the chunk for reuse. The walk's place
+    /// is restored only when it changes (consecutive jobs are mostly
+    /// siblings) or when the last job moved it: `placed` says which walk
+    /// place (index in the batch) it is at.
+    pub(super) fn apply_chunk(&mut self, mut chunk: Chunk<'a, V::Acc>, placed: &mut Option<usize>) {
+        for (top, acc) in chunk.runs.drain(..) {
             merge_top(self.visitor, &mut self.tops, top, acc);
         }
-        for (job, res) in jobs.iter().zip(results) {
+        for (job, res) in chunk.jobs.iter().zip(chunk.results.drain(..)) {
             if res.leaf && res.problems.is_empty() && !res.has_buckets {
                 if let Some(header) = res.header {
                     if self.reach_sound_leaf(job.id, header) {
@@ -359,7 +343,11 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                     }
                 }
             }
-            let Some(ctx) = ctxs.get(job.ctx) else {
+            let Some(ctx) = job
+                .ctx
+                .checked_sub(chunk.base)
+                .and_then(|c| chunk.ctxs.get(c))
+            else {
                 continue;
             };
             self.seq = job.seq;
@@ -388,6 +376,9 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                 *placed = None;
             }
         }
+        chunk.jobs.clear();
+        chunk.ctxs.clear();
+        self.spare_chunks.push(chunk);
     }
 }
 

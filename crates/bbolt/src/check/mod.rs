@@ -145,7 +145,7 @@ pub fn check_with<'a, V: TopLeafVisitor<'a>>(
         }
         let file_pages = db.file_pages();
         rayon::scope(|s| {
-            s.spawn(|_| pipe.work(|chunk| compute_chunk(&db, file_pages, visitor, chunk)));
+            s.spawn(|_| pipe.work(|chunk| compute(&db, file_pages, visitor, chunk)));
             let _close = Close(&pipe);
             c.pipe = Some(&pipe);
             c.run();
@@ -209,6 +209,8 @@ struct Checker<'a, 'd, V: TopLeafVisitor<'a>> {
     next_chunk: u64,
     /// Where full chunks of leaf jobs go to be computed on another thread.
     pipe: Option<&'d Pipe<'a, V::Acc>>,
+    /// Applied chunks, kept to be filled again.
+    spare_chunks: Vec<Chunk<'a, V::Acc>>,
 }
 
 impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
@@ -235,6 +237,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
             batch_first_chunk: 0,
             next_chunk: 0,
             pipe: None,
+            spare_chunks: Vec::new(),
         }
     }
 
