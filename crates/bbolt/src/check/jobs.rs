@@ -1,5 +1,15 @@
 //! Leaf jobs: the leaves of each branch checked in parallel, and their
 //! results applied in walk order so reports are the same on every run.
+//!
+//! The walk queues a branch's leaves as jobs and hands every full chunk
+//! of them to a second thread at once ([`Pipe`]), so leaves are read while
+//! the walk goes on through later branches. Every [`JOB_BATCH`] jobs the
+//! walking thread stops and applies the batch's chunks in order (computing
+//! any the other thread has not taken): the apply points, and so the
+//! report, are the same with one thread or many. A sound leaf takes one
+//! tight pass on its thread ([`clean_leaf`]) and a few state updates in
+//! the apply; anything else goes through the element-by-element checks
+//! that say what is wrong.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
