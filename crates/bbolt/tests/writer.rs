@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 use etcdsnap_bbolt::writer::{compact, WriteError, WriteOptions, Writer};
 use etcdsnap_bbolt::{check, Bucket, Db};
+use etcdsnap_testsupport::rng::Rng;
 
 /// Every entry of the database, recursively: path and key, then the value
 /// or the sub-bucket's sequence.
@@ -157,20 +158,6 @@ fn fixtures_round_trip() {
     }
 }
 
-/// A deterministic byte generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
 fn build(opts: WriteOptions, f: impl FnOnce(&mut Writer<&mut Cursor<Vec<u8>>>)) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     let mut w = Writer::new(&mut out, opts).unwrap();
@@ -189,7 +176,7 @@ fn generated_databases() {
         };
         let what = format!("page {page_size} fill {fill}");
         let mut expect = Vec::new();
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
         let bytes = build(opts, |w| {
             // Many small keys: several branch levels.
             w.begin_bucket(b"a-many", 3).unwrap();

@@ -17,6 +17,7 @@ use std::process::{Command, Stdio};
 
 use etcdsnap_k8s::yaml::{key_less, to_yaml, MAX_DEPTH};
 use etcdsnap_testsupport::oracles;
+use etcdsnap_testsupport::rng::Rng;
 use serde_json::{json, Map, Number, Value};
 
 /// What Go printed for each document: `Ok(yaml)` or `Err(message)`.
@@ -481,24 +482,6 @@ fn realistic() -> Vec<Value> {
     vec![deployment, configmap, secret, node, list]
 }
 
-/// A small deterministic generator (xorshift64*), no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
 const ALPHABET: &[char] = &[
     'a', 'b', 'z', 'A', 'Z', '0', '1', '9', ' ', ' ', ' ', '-', '_', '.', ':', '#', '?', '*', '&',
     '!', '|', '>', '\'', '"', '%', '@', '`', ',', '[', ']', '{', '}', '\\', '/', '\t', '\n', '\n',
@@ -573,10 +556,10 @@ fn random_number(rng: &mut Rng) -> Value {
     match rng.below(8) {
         0 => json!(rng.below(1000)),
         1 => json!(-(rng.below(1000) as i64)),
-        2 => json!(rng.next() as i64),
-        3 => json!(rng.next()),
+        2 => json!(rng.next_u64() as i64),
+        3 => json!(rng.next_u64()),
         4 => {
-            let f = f64::from_bits(rng.next());
+            let f = f64::from_bits(rng.next_u64());
             Number::from_f64(f).map_or(Value::Null, Value::Number)
         }
         5 => {
@@ -588,7 +571,7 @@ fn random_number(rng: &mut Rng) -> Value {
             // Between 2^50 and 2^51 floats are quarters: x.25 and x.75 lie
             // halfway between the two shortest candidates (Go rounds the
             // tie to even).
-            let whole = (1u64 << 50) + rng.next() % (1 << 50);
+            let whole = (1u64 << 50) + rng.next_u64() % (1 << 50);
             let f = whole as f64 + *rng.pick(&[0.25, 0.5, 0.75]);
             Number::from_f64(if rng.below(2) == 0 { f } else { -f })
                 .map_or(Value::Null, Value::Number)
@@ -786,7 +769,7 @@ fn documents() -> Vec<Value> {
     // ETCDSNAP_YAML_SEED and ETCDSNAP_YAML_COUNT run other or more
     // documents (a longer search for differences).
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let mut rng = Rng(env("ETCDSNAP_YAML_SEED").unwrap_or(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(env("ETCDSNAP_YAML_SEED").unwrap_or(0x9E37_79B9_7F4A_7C15));
     for _ in 0..env("ETCDSNAP_YAML_COUNT").unwrap_or(20_000) {
         docs.push(random_value(&mut rng, &strings, 0));
     }

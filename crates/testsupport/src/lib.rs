@@ -29,4 +29,5 @@ pub mod fuzz_wal;
 pub mod matrix;
 pub mod oracles;
 pub mod requests;
+pub mod rng;
 pub mod wal_damage;

@@ -110,8 +110,7 @@ pub(super) struct CleanLeaf {
 /// The checks of [`leaf_contents`] in one tight pass, for the common case
 /// of a sound leaf: `Some` exactly when `leaf_contents` would report
 /// nothing, `None` when it would report something (the caller then runs
-/// it for the messages). Keys rising one by one and the last below `hi`
-/// put every key below `hi`.
+/// it for the messages).
 #[inline]
 pub(super) fn clean_leaf(
     node: &Node<'_>,
@@ -124,13 +123,8 @@ pub(super) fn clean_leaf(
     let mut has_buckets = false;
     for i in 0..node.count {
         let e = node.leaf_if_sound(i)?;
-        if e.key.is_empty() || e.flags & !LEAF_FLAG_BUCKET != 0 {
+        if !in_order(e.key, prev, lo) || e.flags & !LEAF_FLAG_BUCKET != 0 {
             return None;
-        }
-        match prev {
-            Some(p) if cmp_keys(e.key, p).is_le() => return None,
-            None if lo.is_some_and(|lo| cmp_keys(e.key, lo).is_lt()) => return None,
-            _ => {}
         }
         prev = Some(e.key);
         if e.is_bucket() {
@@ -141,12 +135,29 @@ pub(super) fn clean_leaf(
             keys += 1;
         }
     }
-    if let (Some(last), Some(hi)) = (prev, hi) {
-        if cmp_keys(last, hi).is_ge() {
-            return None;
+    below(prev, hi).then_some(CleanLeaf { keys, has_buckets })
+}
+
+/// The key-order part of [`key_checks`] for a clean pass: `key` is not
+/// empty and rises above `prev` (or, first in its page, is not below the
+/// parent's key `lo`).
+#[inline]
+fn in_order(key: &[u8], prev: Option<&[u8]>, lo: Option<&[u8]>) -> bool {
+    !key.is_empty()
+        && match prev {
+            Some(p) => cmp_keys(key, p).is_gt(),
+            None => lo.is_none_or(|lo| cmp_keys(key, lo).is_ge()),
         }
+}
+
+/// The rest of it, once the keys rose one by one: the last is below the
+/// parent's next key `hi`, and so are all.
+#[inline]
+fn below(last: Option<&[u8]>, hi: Option<&[u8]>) -> bool {
+    match (last, hi) {
+        (Some(last), Some(hi)) => cmp_keys(last, hi).is_lt(),
+        _ => true,
     }
-    Some(CleanLeaf { keys, has_buckets })
 }
 
 /// The element checks of a branch page in one tight pass, collecting each
@@ -165,22 +176,14 @@ pub(super) fn clean_branch<'a>(
         let Some(e) = node.branch_if_sound(i) else {
             return false;
         };
-        if e.key.is_empty() {
+        if !in_order(e.key, prev, lo) {
             return false;
-        }
-        match prev {
-            Some(p) if cmp_keys(e.key, p).is_le() => return false,
-            None if lo.is_some_and(|lo| cmp_keys(e.key, lo).is_lt()) => return false,
-            _ => {}
         }
         prev = Some(e.key);
         let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
         elems.push((e.key, e.child.0, eoff));
     }
-    match (prev, hi) {
-        (Some(last), Some(hi)) => cmp_keys(last, hi).is_lt(),
-        _ => true,
-    }
+    below(prev, hi)
 }
 
 /// Element checks of one leaf: bounds, key order, flags, plain keys in the
@@ -284,33 +287,18 @@ pub fn show_key(k: &[u8]) -> String {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-
-    /// A small deterministic generator (xorshift), so failures repeat.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use etcdsnap_testsupport::rng::Rng;
 
     fn random_key(r: &mut Rng) -> Vec<u8> {
         // Few distinct bytes and lengths around a word, so keys often share
         // prefixes and end inside or at the edge of an eight-byte word.
-        let len = r.below(20) as usize;
-        (0..len)
-            .map(|_| b"ab\x00\xff"[r.below(4) as usize])
-            .collect()
+        let len = r.below(20);
+        (0..len).map(|_| b"ab\x00\xff"[r.below(4)]).collect()
     }
 
     #[test]
     fn cmp_keys_orders_as_slices_do() {
-        let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut r = Rng::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
             let a = random_key(&mut r);
             let b = if r.below(4) == 0 {
@@ -331,7 +319,7 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             let e = layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE;
             let pos = (b.len() - e) as u32;
-            let value: Vec<u8> = vec![7; r.below(5) as usize];
+            let value: Vec<u8> = vec![7; r.below(5)];
             if leaf {
                 let flags = u32::from(r.below(8) == 0);
                 b[e..e + 4].copy_from_slice(&flags.to_le_bytes());
@@ -341,7 +329,7 @@ mod tests {
             } else {
                 b[e..e + 4].copy_from_slice(&pos.to_le_bytes());
                 b[e + 4..e + 8].copy_from_slice(&(k.len() as u32).to_le_bytes());
-                b[e + 8..e + 16].copy_from_slice(&(r.next() % 1000).to_le_bytes());
+                b[e + 8..e + 16].copy_from_slice(&(r.next_u64() % 1000).to_le_bytes());
             }
             b.extend_from_slice(k);
             if leaf {
@@ -349,19 +337,19 @@ mod tests {
             }
         }
         for _ in 0..r.below(3) {
-            let at = r.below(b.len() as u64) as usize;
-            b[at] = r.next() as u8;
+            let at = r.below(b.len());
+            b[at] = r.next_u64() as u8;
         }
-        let cut = r.below(8) as usize;
+        let cut = r.below(8);
         if cut == 0 && b.len() > 20 {
-            b.truncate(b.len() - r.below(8) as usize);
+            b.truncate(b.len() - r.below(8));
         }
         b
     }
 
     #[test]
     fn the_clean_passes_agree_with_the_element_by_element_checks() {
-        let mut r = Rng(0x2545_F491_4F6C_DD1D);
+        let mut r = Rng::new(0x2545_F491_4F6C_DD1D);
         let (mut clean, mut reported) = (0, 0);
         for _ in 0..50_000 {
             let mut keys: Vec<Vec<u8>> = (0..r.below(6)).map(|_| random_key(&mut r)).collect();
