@@ -3,8 +3,9 @@
 //! Hardware prefetchers stop at 4 KiB page boundaries, so code that reads a
 //! mapped file page after page waits for memory at the start of every page.
 //! Asking for the next bytes while the current ones are processed overlaps
-//! that latency (TLB walk and DRAM) with useful work: the checker does it
-//! for the leaf it will read next, the trailer check for the next block.
+//! that latency (TLB walk and DRAM) with useful work: the checker and the
+//! parallel folds over a bucket's entries (`hashkv`) do it for the leaf
+//! after next, the trailer check for the next block.
 //!
 //! # Safety contract
 //!
@@ -43,6 +44,17 @@ pub fn all(bytes: &[u8]) {
 
 /// Starts loading the first cache lines of a page about to be read.
 #[inline]
-pub(crate) fn page_start(page: &[u8]) {
+fn page_start(page: &[u8]) {
     all(page.get(..LEAF_LINES * LINE).unwrap_or(page));
+}
+
+/// [`page_start`] for page `id` of `db` (nothing when it is not in the
+/// file): passes over leaves in key order ask for the leaf after next, as
+/// leaves lie scattered over the file.
+#[inline]
+pub(crate) fn leaf(db: &crate::Db<'_>, id: crate::PageId) {
+    let off = usize::try_from(id.0.saturating_mul(db.page_size() as u64)).unwrap_or(usize::MAX);
+    if let Some(b) = db.data().get(off..) {
+        page_start(b);
+    }
 }

@@ -97,7 +97,10 @@ where
         .par_chunks(GROUP)
         .map(|group| {
             let mut s = init();
-            for id in group {
+            for (k, id) in group.iter().enumerate() {
+                if let Some(next) = group.get(k + 2) {
+                    crate::prefetch::leaf(db, *next);
+                }
                 let n = db.node(*id)?;
                 if !n.is_leaf {
                     return Err(BoltError::corrupt(

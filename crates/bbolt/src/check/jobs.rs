@@ -103,7 +103,6 @@ pub(super) fn compute<'a, V: TopLeafVisitor<'a>>(
     visitor: &V,
     chunk: &mut Chunk<'a, V::Acc>,
 ) {
-    let ps = db.page_size() as u64;
     let Chunk {
         jobs,
         ctxs,
@@ -116,10 +115,7 @@ pub(super) fn compute<'a, V: TopLeafVisitor<'a>>(
         // Leaves come in key order, scattered over the file: start loading
         // a coming one while this one is read.
         if let Some(next) = jobs.get(i + 2) {
-            let off = usize::try_from(next.id.saturating_mul(ps)).unwrap_or(usize::MAX);
-            if let Some(b) = db.data().get(off..) {
-                crate::prefetch::page_start(b);
-            }
+            crate::prefetch::leaf(db, PageId(next.id));
         }
         // Every job has its context (they are queued together).
         let Some(ctx) = job.ctx.checked_sub(*base).and_then(|c| ctxs.get(c)) else {
