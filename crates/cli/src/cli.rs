@@ -356,18 +356,8 @@ pub enum K8sCommand {
         path: PathBuf,
         /// TYPE[,TYPE] [NAME ...] or TYPE/NAME ...; none: every object.
         args: Vec<String>,
-        /// The namespace (ignored for cluster-scoped types).
-        #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
-        namespace: Option<String>,
-        /// Every namespace.
-        #[arg(short = 'A', long)]
-        all_namespaces: bool,
-        /// A label selector, as kubectl's -l (`app=web,tier!=db`, `env in (a,b)`).
-        #[arg(short = 'l', long)]
-        selector: Option<String>,
-        /// Revision to read at; 0 means the head.
-        #[arg(long, default_value_t = 0)]
-        rev: i64,
+        #[command(flatten)]
+        scope: crate::k8s::ScopeArgs,
         /// Objects deleted whose last version is still stored (the
         /// apiserver compacts every 5 minutes by default, so this is the
         /// window a backup or a dead member holds).
@@ -429,18 +419,8 @@ pub enum K8sCommand {
         /// directory.
         #[arg(required = true, num_args = 1..)]
         rest: Vec<String>,
-        /// The namespace: its namespaced objects and the Namespace itself.
-        #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
-        namespace: Option<String>,
-        /// Every namespace, and cluster-scoped objects.
-        #[arg(short = 'A', long)]
-        all_namespaces: bool,
-        /// A label selector, as kubectl's -l.
-        #[arg(short = 'l', long)]
-        selector: Option<String>,
-        /// Revision to read at; 0 means the head.
-        #[arg(long, default_value_t = 0)]
-        rev: i64,
+        #[command(flatten)]
+        scope: crate::k8s::ScopeArgs,
         /// Keep each object's status.
         #[arg(long)]
         keep_status: bool,
@@ -620,10 +600,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::K8s(K8sCommand::Export {
             path,
             mut rest,
-            namespace,
-            all_namespaces,
-            selector,
-            rev,
+            scope,
             keep_status,
             no_skip,
             show_secrets,
@@ -636,13 +613,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
                     read,
                     types: rest,
                     out_dir,
-                    namespace: if all_namespaces {
-                        None
-                    } else {
-                        Some(namespace.unwrap_or_else(|| "default".into()))
-                    },
-                    selector,
-                    rev,
+                    namespace: scope.namespace(),
+                    selector: scope.selector,
+                    rev: scope.rev,
                     options: etcdsnap_k8s::export::ExportOptions {
                         keep_status,
                         no_skip,
@@ -676,10 +649,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::K8s(K8sCommand::Get {
             path,
             args,
-            namespace,
-            all_namespaces,
-            selector,
-            rev,
+            scope,
             deleted,
             show_secrets,
             read,
@@ -689,13 +659,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
             &crate::k8s::GetArgs {
                 read,
                 args,
-                namespace: if all_namespaces {
-                    None
-                } else {
-                    Some(namespace.unwrap_or_else(|| "default".into()))
-                },
-                selector,
-                rev,
+                namespace: scope.namespace(),
+                selector: scope.selector,
+                rev: scope.rev,
                 deleted,
                 show_secrets,
                 output,

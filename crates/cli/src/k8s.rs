@@ -447,6 +447,36 @@ pub struct ReadArgs {
     pub no_wal: bool,
 }
 
+/// Which objects `k8s get` and `k8s export` read: a namespace or all,
+/// a label selector, a revision.
+#[derive(Debug, clap::Args)]
+pub struct ScopeArgs {
+    /// The namespace (cluster-scoped types ignore it; `export` takes the
+    /// Namespace object itself too).
+    #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+    /// Every namespace (`export`: and cluster-scoped objects).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// A label selector, as kubectl's -l (`app=web,tier!=db`, `env in (a,b)`).
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// Revision to read at; 0 means the head.
+    #[arg(long, default_value_t = 0)]
+    pub rev: i64,
+}
+
+impl ScopeArgs {
+    /// The namespace to read (`default` unless given), or None for all.
+    pub fn namespace(&self) -> Option<String> {
+        match (&self.namespace, self.all_namespaces) {
+            (_, true) => None,
+            (Some(n), false) => Some(n.clone()),
+            (None, false) => Some("default".into()),
+        }
+    }
+}
+
 /// The encryption keys (a bad file is a usage error) and the key prefix
 /// (`--etcd-prefix` with one trailing `/`).
 fn setup(read: &ReadArgs) -> Result<(Option<etcdsnap_k8s::encryption::EncryptionConfig>, Vec<u8>)> {
