@@ -184,40 +184,31 @@ gobuild() { # gobuild OUT SRC_DIR
         go build -o "$out" .)
     rm -rf "$gp"
 }
-for prog in bboltcheck bboltgen bboltcli; do
-    src="$TESTDATA/go/$prog"
-    out="$BIN_DIR/$prog"
-    # Rebuild when the binary is missing or older than its source.
-    if [ -x "$out" ] && [ "$out" -nt "$src/main.go" ]; then
-        log "$prog already built"
+# build_if_stale BUILDER OUT SRC_DIR WHAT: builds OUT from SRC_DIR with
+# BUILDER (gobuild or gok8sbuild) when OUT is missing or any Go file of
+# SRC_DIR is newer.
+build_if_stale() {
+    local builder="$1" out="$2" src="$3" what="$4"
+    if [ -x "$out" ] && [ -z "$(find "$src" -name '*.go' -newer "$out")" ]; then
+        log "$(basename "$out") already built"
     else
-        log "building $prog"
-        gobuild "$out" "$src"
+        log "building $(basename "$out") ($what)"
+        "$builder" "$out" "$src"
     fi
+}
+for prog in bboltcheck bboltgen bboltcli; do
+    build_if_stale gobuild "$BIN_DIR/$prog" "$TESTDATA/go/$prog" "bbolt 1.3.6"
 done
 
 # 4c. Go programs against the apiserver's own code (Go 1.27 tree above),
 #     and bboltcheck14: the same checker program as bboltcheck, built
 #     against that tree's bbolt 1.4.3, a second oracle for etcdsnap check.
-src="$TESTDATA/go/bboltcheck"
-out="$BIN_DIR/bboltcheck14"
-if [ -x "$out" ] && [ "$out" -nt "$src/main.go" ]; then
-    log "bboltcheck14 already built"
-else
-    log "building bboltcheck14 (Go 1.27, bbolt 1.4.3)"
-    gok8sbuild "$out" "$src"
-fi
+build_if_stale gok8sbuild "$BIN_DIR/bboltcheck14" "$TESTDATA/go/bboltcheck" "Go 1.27, bbolt 1.4.3"
 for prog in k8senc k8sfixture k8sdecode k8syaml; do
     src="$TESTDATA/go/$prog"
     # The benchmark's reference lives with the benchmarks.
     [ "$prog" = k8sdecode ] && src="$TESTDATA/../benches/go/$prog"
-    out="$BIN_DIR/$prog"
-    if [ -x "$out" ] && [ "$out" -nt "$src/main.go" ]; then
-        log "$prog already built"
-    else
-        log "building $prog (Go 1.27, Kubernetes 0.36 libraries)"
-        gok8sbuild "$out" "$src"
-    fi
+    build_if_stale gok8sbuild "$BIN_DIR/$prog" "$src" "Go 1.27, Kubernetes 0.36 libraries"
 done
 
 BBOLT_CLI=""
@@ -239,15 +230,7 @@ fi
 #     k8sgolden prints Go's own decoding of stored objects of every kind
 #     (protobuf, JSON and CBOR) and of random custom resources.
 for prog in k8sschema k8sgolden; do
-    src="$TESTDATA/go/$prog"
-    out="$BIN_DIR/$prog"
-    # Rebuilt when any of its Go files is newer (k8sschema and k8sgolden have two).
-    if [ -x "$out" ] && [ -z "$(find "$src" -name '*.go' -newer "$out")" ]; then
-        log "$prog already built"
-    else
-        log "building $prog (Go 1.27, Kubernetes 0.36)"
-        gok8sbuild "$out" "$src"
-    fi
+    build_if_stale gok8sbuild "$BIN_DIR/$prog" "$TESTDATA/go/$prog" "Go 1.27, Kubernetes 0.36"
 done
 
 # 5. env.sh
