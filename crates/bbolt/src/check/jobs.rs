@@ -2,10 +2,10 @@
 //! results applied in walk order so reports are the same on every run.
 //!
 //! The walk queues a branch's leaves as jobs and hands every full chunk
-//! of them to a second thread at once ([`Pipe`]), so leaves are read while
+//! of them to the other threads at once ([`Pipe`]), so leaves are read while
 //! the walk goes on through later branches. Every [`JOB_BATCH`] jobs the
 //! walking thread stops and applies the batch's chunks in order (computing
-//! any the other thread has not taken): the apply points, and so the
+//! any the other threads have not taken): the apply points, and so the
 //! report, are the same with one thread or many. A sound leaf takes one
 //! tight pass on its thread ([`clean_leaf`]) and a few state updates in
 //! the apply; anything else goes through the element-by-element checks
@@ -137,8 +137,8 @@ pub(super) fn compute<'a, V: TopLeafVisitor<'a>>(
     }
 }
 
-/// Chunks queued by the walk as it goes, computed by a second thread (and
-/// by the walking thread when it needs one not yet taken), so the parallel
+/// Chunks queued by the walk as it goes, computed by the pool's other
+/// threads (and by the walking thread when it needs one not yet taken), so the parallel
 /// part of the leaf jobs runs while the walk goes on instead of after it.
 /// Results are applied in walk order by the walking thread alone, at the
 /// same points as without the pipe: the report does not depend on it.
@@ -187,7 +187,7 @@ impl<'a, A: Send> Pipe<'a, A> {
         self.work.notify_all();
     }
 
-    /// The second thread: computes queued chunks until the pipe closes.
+    /// A worker thread: computes queued chunks until the pipe closes.
     pub(super) fn work(&self, compute: impl Fn(&mut Chunk<'a, A>)) {
         /// Tells a waiting walker when the worker dies with a chunk.
         struct OnPanic<'p, 'a, A: Send>(&'p Pipe<'a, A>);

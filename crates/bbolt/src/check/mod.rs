@@ -136,7 +136,7 @@ pub fn check_with<'a, V: TopLeafVisitor<'a>>(
     let pipe = Pipe::new();
     let mut c = Checker::new(&db, visitor);
     if rayon::current_num_threads() >= 2 {
-        /// Closes the pipe however the walk ends, so the worker returns.
+        /// Closes the pipe however the walk ends, so the workers return.
         struct Close<'p, 'a, A: Send>(&'p Pipe<'a, A>);
         impl<A: Send> Drop for Close<'_, '_, A> {
             fn drop(&mut self) {
@@ -145,7 +145,10 @@ pub fn check_with<'a, V: TopLeafVisitor<'a>>(
         }
         let file_pages = db.file_pages();
         rayon::scope(|s| {
-            s.spawn(|_| pipe.work(|chunk| compute(&db, file_pages, visitor, chunk)));
+            // One worker per other thread of the pool.
+            for _ in 1..rayon::current_num_threads() {
+                s.spawn(|_| pipe.work(|chunk| compute(&db, file_pages, visitor, chunk)));
+            }
             let _close = Close(&pipe);
             c.pipe = Some(&pipe);
             c.run();
@@ -207,7 +210,7 @@ struct Checker<'a, 'd, V: TopLeafVisitor<'a>> {
     /// The batch's first chunk handed to the pipe, and the next chunk's id.
     batch_first_chunk: u64,
     next_chunk: u64,
-    /// Where full chunks of leaf jobs go to be computed on another thread.
+    /// Where full chunks of leaf jobs go to be computed on other threads.
     pipe: Option<&'d Pipe<'a, V::Acc>>,
     /// Applied chunks, kept to be filled again.
     spare_chunks: Vec<Chunk<'a, V::Acc>>,
