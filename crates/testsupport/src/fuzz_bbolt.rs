@@ -1,7 +1,8 @@
 //! Entry points shared by the fuzz targets in `fuzz/` and the test that
 //! replays their corpora and crash artifacts. Each one drives a parser with
-//! arbitrary bytes; the only failure is a panic, hang or unbounded
-//! allocation.
+//! arbitrary bytes; failures are a panic, hang or unbounded allocation, and
+//! the invariants asserted here (the checker's report is the same on one
+//! thread as on the pool; a compacted copy holds what its source holds).
 
 use etcdsnap_bbolt::bucket::Bucket;
 use etcdsnap_bbolt::db::Db;
@@ -55,6 +56,14 @@ pub fn single_page(data: &[u8]) {
 pub fn whole_file(data: &[u8]) {
     let report = check::check(data);
     let _ = report.bbolt_messages();
+    // Leaf jobs run on the pool's other threads as the walk queues them;
+    // one thread must report the same, in the same order.
+    let one = single_thread().install(|| check::check(data));
+    assert_eq!(
+        one.problems, report.problems,
+        "one thread and the pool differ"
+    );
+    assert_eq!(one.counts, report.counts, "one thread and the pool differ");
     let Ok(db) = Db::open(data) else {
         return;
     };
@@ -65,6 +74,17 @@ pub fn whole_file(data: &[u8]) {
     for key in [&b""[..], b"a", b"key", b"\xff\xff"] {
         let _ = db.root_bucket().cursor(&db).seek(key);
     }
+}
+
+/// A one-thread rayon pool, made once.
+fn single_thread() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a one-thread pool")
+    })
 }
 
 fn walk(db: &Db<'_>, b: Bucket<'_>, depth: usize) {
