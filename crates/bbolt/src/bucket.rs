@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 
 use crate::db::Db;
-use crate::layout::{u64_at, BUCKET_HEADER_SIZE, ELEMENT_SIZE, PAGE_HEADER_SIZE};
+use crate::layout::{u64_at, BUCKET_HEADER_SIZE};
 use crate::page::{LeafElem, Node};
 use crate::{Error, PageId};
 
@@ -324,10 +324,7 @@ impl<'a> Iterator for Iter<'a, '_> {
                 if let Some(prev) = self.prev.filter(|p| *p >= e.key) {
                     self.done = true;
                     let (page, offset) = match self.cursor.stack.last() {
-                        Some((n, i)) => (
-                            n.page,
-                            n.offset + (PAGE_HEADER_SIZE + i * ELEMENT_SIZE) as u64,
-                        ),
+                        Some((n, i)) => (n.page, n.element_offset(*i)),
                         None => (PageId(0), 0),
                     };
                     return Some(Err(Error::corrupt(

@@ -207,6 +207,18 @@ impl<'a> Node<'a> {
         PAGE_HEADER_SIZE + i * ELEMENT_SIZE
     }
 
+    /// Absolute file offset of element `i`'s 16 bytes (where damage to
+    /// the element is reported).
+    pub fn element_offset(&self, i: usize) -> u64 {
+        self.offset + self.elem_off(i) as u64
+    }
+
+    /// The flags word of leaf element `i` (0 when the element is not in
+    /// the node).
+    pub fn leaf_flags(&self, i: usize) -> u32 {
+        u32_at(self.bytes, self.elem_off(i)).unwrap_or(0)
+    }
+
     fn span(
         &self,
         i: usize,

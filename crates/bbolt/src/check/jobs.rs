@@ -450,13 +450,7 @@ pub(super) fn leaf_job<'a>(
         res.has_buckets = clean.has_buckets;
         return (res, Some(node));
     }
-    res.has_buckets = (0..node.count).any(|i| {
-        layout::u32_at(
-            node.bytes,
-            layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE,
-        )
-        .is_some_and(|f| f & LEAF_FLAG_BUCKET != 0)
-    });
+    res.has_buckets = (0..node.count).any(|i| node.leaf_flags(i) & LEAF_FLAG_BUCKET != 0);
     let problems = &mut res.problems;
     res.keys = leaf_contents(&node, job.lo, job.hi, root, &mut |kind, page, o, msg| {
         self_problems_push(problems, job.seq, &ctx.bucket, kind, page, o, msg)

@@ -13,7 +13,7 @@ pub(super) fn key_checks(
     hi: Option<&[u8]>,
     emit: &mut Emit<'_>,
 ) {
-    let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+    let eoff = node.element_offset(i);
     let page = node.page.0;
     let what = if node.inline {
         "inline bucket page"
@@ -180,8 +180,7 @@ pub(super) fn clean_branch<'a>(
             return false;
         }
         prev = Some(e.key);
-        let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
-        elems.push((e.key, e.child.0, eoff));
+        elems.push((e.key, e.child.0, node.element_offset(i)));
     }
     below(prev, hi)
 }
@@ -229,7 +228,7 @@ pub(super) fn leaf_contents(
         };
         key_checks(node, i, e.key, prev, lo, hi, emit);
         prev = Some(e.key);
-        let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+        let eoff = node.element_offset(i);
         if e.flags & !LEAF_FLAG_BUCKET != 0 {
             emit(
                 ProblemKind::BadElementFlags,

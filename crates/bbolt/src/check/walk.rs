@@ -287,9 +287,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                             )
                         });
                         prev = Some(e.key);
-                        let eoff = node.offset
-                            + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
-                        elems.push((e.key, e.child.0, eoff));
+                        elems.push((e.key, e.child.0, node.element_offset(i)));
                     }
                     Err(e) => self.push(
                         ProblemKind::ElementOutOfBounds,
@@ -383,12 +381,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
     /// Follows the bucket elements of a leaf.
     pub(super) fn sub_buckets(&mut self, node: &Node<'a>, depth: usize) {
         for i in 0..node.count {
-            let flags = layout::u32_at(
-                node.bytes,
-                layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE,
-            )
-            .unwrap_or(0);
-            if flags & LEAF_FLAG_BUCKET == 0 {
+            if node.leaf_flags(i) & LEAF_FLAG_BUCKET == 0 {
                 continue;
             }
             // Bounds problems of this element are reported by `leaf_contents`.
@@ -396,7 +389,7 @@ impl<'a, 'd, V: TopLeafVisitor<'a>> Checker<'a, 'd, V> {
                 continue;
             };
             self.counts.buckets += 1;
-            let eoff = node.offset + (layout::PAGE_HEADER_SIZE + i * layout::ELEMENT_SIZE) as u64;
+            let eoff = node.element_offset(i);
             let saved_top = self.top;
             self.top = if self.path.is_empty() {
                 self.tops.push((e.key, V::Acc::default()));
